@@ -1,0 +1,40 @@
+# KotaHub: `make run` serves the hub, `make test` runs the suite. Both set everything up first.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+ASSETS := kotahub/hub/static/graphiql/manifest.json
+
+.PHONY: run demo-sources test lint check bench assets clean
+
+run: $(INSTALLED) $(ASSETS)
+	$(BIN)/kotahub serve
+
+demo-sources: $(INSTALLED)
+	$(BIN)/kotahub demo-sources
+
+test: $(INSTALLED) $(ASSETS)
+	$(BIN)/python -m pytest
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check kotahub tests scripts
+	$(BIN)/ruff format --check kotahub tests scripts
+	$(BIN)/mypy
+
+check: lint test
+
+assets: $(ASSETS)
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "KotaHub needs Python 3.11 or newer; set PYTHON=python3.11 (found " + sys.version.split()[0] + ")")'
+	$(PYTHON) -m venv $(VENV)
+
+$(INSTALLED): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@
+
+$(ASSETS): graphiql/package.json graphiql/package-lock.json scripts/install_graphiql_assets.py | $(INSTALLED)
+	$(BIN)/python scripts/install_graphiql_assets.py
+
+clean:
+	rm -rf $(VENV) graphiql/node_modules kotahub/hub/static/graphiql .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""KotaHub: one GraphQL endpoint for a city's information."""

@@ -1,0 +1,1 @@
+"""Adapters: one module per upstream protocol, each mapping protocol payloads to neutral records."""

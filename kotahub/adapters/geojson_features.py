@@ -1,0 +1,133 @@
+"""Maps GeoJSON Features with FIWARE PointOfInterest properties to tourist-spot records."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urljoin
+
+from kotahub.adapters.records import (
+    GeoPoint,
+    LocalizedText,
+    Provenance,
+    TicketPrice,
+    TouristSpotRecord,
+)
+
+
+class FeatureError(ValueError):
+    """One feature cannot be used; the message says which part and why."""
+
+
+def spot_from_feature(feature: Any, page_url: str, provenance: Provenance) -> TouristSpotRecord:
+    """A record for one Feature; raises FeatureError when its id, name or shape is unusable."""
+    if not isinstance(feature, Mapping) or feature.get("type") != "Feature":
+        raise FeatureError("is not a GeoJSON Feature object")
+    props = feature.get("properties") or {}
+    if not isinstance(props, Mapping):
+        raise FeatureError("has 'properties' that is not an object")
+    local_id = feature.get("id", props.get("id"))
+    if not isinstance(local_id, str | int) or str(local_id) == "":
+        raise FeatureError("has no 'id' (expected a string or number)")
+    name = props.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise FeatureError(f"'{local_id}' has no 'name' (expected a non-empty string)")
+    address = props.get("address")
+    return TouristSpotRecord(
+        source=provenance.source,
+        local_id=str(local_id),
+        name=name.strip(),
+        provenance=provenance,
+        categories=_strings(props.get("category")),
+        district=_district(props, address),
+        address=_street(address),
+        description=_description(props),
+        location=point_of(feature.get("geometry")),
+        location_estimated=props.get("locationEstimated") is True,
+        opening_hours=_text(props.get("openingHours", props.get("opening_hours"))),
+        ticket_price=_ticket(props.get("ticketPrice")),
+        e_ticket_url=_text(props.get("eTicketUrl")),
+        photos=tuple(urljoin(page_url, path) for path in _strings(props.get("image"))),
+    )
+
+
+def point_of(geometry: Any) -> GeoPoint | None:
+    """The position of a Point, or the mean vertex of any other geometry; None if unusable."""
+    if not isinstance(geometry, Mapping):
+        return None
+    positions = list(_positions(geometry.get("coordinates")))
+    if not positions:
+        return None
+    lon = sum(p[0] for p in positions) / len(positions)
+    lat = sum(p[1] for p in positions) / len(positions)
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        return None
+    return GeoPoint(lat=lat, lon=lon)
+
+
+def _positions(value: Any) -> list[tuple[float, float]]:
+    if isinstance(value, list) and len(value) >= 2 and all(_is_number(v) for v in value[:2]):
+        return [(float(value[0]), float(value[1]))]
+    if isinstance(value, list):
+        return [position for item in value for position in _positions(item)]
+    return []
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,) if value.strip() else ()
+    if isinstance(value, list):
+        return tuple(item for item in value if isinstance(item, str) and item.strip())
+    return ()
+
+
+def _text(value: Any) -> str | None:
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def _district(props: Mapping[str, Any], address: Any) -> str | None:
+    if isinstance(address, Mapping) and _text(address.get("district")):
+        return _text(address.get("district"))
+    return _text(props.get("district"))
+
+
+def _street(address: Any) -> str | None:
+    if isinstance(address, str):
+        return _text(address)
+    if not isinstance(address, Mapping):
+        return None
+    parts = [address.get("streetAddress"), address.get("addressLocality")]
+    joined = ", ".join(part.strip() for part in parts if isinstance(part, str) and part.strip())
+    return joined or None
+
+
+def _description(props: Mapping[str, Any]) -> LocalizedText | None:
+    texts = props.get("descriptionMap")
+    if not isinstance(texts, Mapping):
+        texts = props.get("description")
+    if isinstance(texts, Mapping):
+        indonesian = _text(texts.get("id")) or _text(texts.get("en"))
+        return LocalizedText(id=indonesian, en=_text(texts.get("en"))) if indonesian else None
+    text = _text(texts)
+    return LocalizedText(id=text) if text else None
+
+
+def _ticket(value: Any) -> TicketPrice | None:
+    if _is_number(value):
+        return TicketPrice(adult=int(value))
+    if not isinstance(value, Mapping):
+        return None
+    currency = _text(value.get("currency")) or "IDR"
+    return TicketPrice(
+        adult=_whole(value.get("adult")),
+        child=_whole(value.get("child")),
+        currency=currency.upper(),
+    )
+
+
+def _whole(value: Any) -> int | None:
+    return int(value) if _is_number(value) and value >= 0 else None

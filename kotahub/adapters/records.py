@@ -1,0 +1,67 @@
+"""Neutral records that adapters produce and resolvers consume, free of any protocol or GraphQL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+Lang = Literal["id", "en"]
+
+
+@dataclass(frozen=True, slots=True)
+class GeoPoint:
+    """A WGS 84 position."""
+
+    lat: float
+    lon: float
+
+
+@dataclass(frozen=True, slots=True)
+class LocalizedText:
+    """Text people read, in Indonesian and, where the source gives it, English."""
+
+    id: str
+    en: str | None = None
+
+    def pick(self, lang: Lang) -> str:
+        """The text in ``lang``, falling back to Indonesian."""
+        return self.en if lang == "en" and self.en else self.id
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    """Which source an answer came from, when it was fetched, and whether it is past its TTL."""
+
+    source: str
+    fetched_at: datetime
+    stale: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class TicketPrice:
+    """Entrance prices in whole units of the currency (rupiah by default)."""
+
+    adult: int | None
+    child: int | None = None
+    currency: str = "IDR"
+
+
+@dataclass(frozen=True, slots=True)
+class TouristSpotRecord:
+    """An attraction as any tourism source describes it."""
+
+    source: str
+    local_id: str
+    name: str
+    provenance: Provenance
+    categories: tuple[str, ...] = ()
+    district: str | None = None
+    address: str | None = None
+    description: LocalizedText | None = None
+    location: GeoPoint | None = None
+    location_estimated: bool = False
+    opening_hours: str | None = None
+    ticket_price: TicketPrice | None = None
+    e_ticket_url: str | None = None
+    photos: tuple[str, ...] = field(default_factory=tuple)

@@ -1,0 +1,33 @@
+"""The explicit registry of built-in adapters, keyed by the ``kind`` a source names."""
+
+from __future__ import annotations
+
+import logging
+
+from kotahub.adapters.contract import Adapter, AdapterFactory
+from kotahub.adapters.geojson import GeoJSONTourismAdapter
+from kotahub.hub.errors import ConfigError
+from kotahub.hub.settings import SourceSettings
+from kotahub.hub.source_client import SourceClient
+
+BUILTIN_ADAPTERS: dict[str, AdapterFactory] = {
+    GeoJSONTourismAdapter.kind: GeoJSONTourismAdapter,
+}
+
+
+def adapter_factory(settings: SourceSettings) -> AdapterFactory:
+    """The factory for a source's kind; an unknown kind is a ConfigError naming the known ones."""
+    factory = BUILTIN_ADAPTERS.get(settings.kind)
+    if factory is None:
+        known = ", ".join(sorted(BUILTIN_ADAPTERS))
+        raise ConfigError(
+            f"source '{settings.name}': unknown adapter kind {settings.kind!r}; "
+            f"known kinds: {known}"
+        )
+    return factory
+
+
+def build_adapter(settings: SourceSettings, client: SourceClient) -> Adapter:
+    """The adapter for one configured source, on its own session of the shared client."""
+    logger = logging.getLogger(f"kotahub.adapters.{settings.name}")
+    return adapter_factory(settings)(settings, client.session(settings), logger)

@@ -1,0 +1,66 @@
+"""The ``kotahub`` command: serve the hub, or serve the reference upstreams on their own."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import uvicorn
+
+from kotahub.hub.errors import ConfigError
+from kotahub.hub.settings import load_settings
+
+DEMO_PORT = 8100
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except ConfigError as exc:
+        print(f"kotahub: configuration error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from kotahub.hub.app import create_app
+
+    settings = load_settings(args.config)
+    _configure_logging(settings.log_level)
+    app = create_app(settings)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False)
+    return 0
+
+
+def _demo_sources(args: argparse.Namespace) -> int:
+    from kotahub.demo.app import create_demo_app
+
+    _configure_logging("INFO")
+    app = create_demo_app(latency_ms=args.latency_ms)
+    uvicorn.run(app, host=args.host, port=args.port, log_config=None, access_log=False)
+    return 0
+
+
+def _configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kotahub", description="One GraphQL endpoint for a city's information."
+    )
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+    serve = commands.add_parser("serve", help="run the GraphQL hub (HOST and PORT set the address)")
+    serve.add_argument("--config", type=Path, help="TOML file with settings and [[sources]]")
+    serve.set_defaults(run=_serve)
+    demo = commands.add_parser("demo-sources", help="serve the reference upstreams over HTTP")
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=DEMO_PORT)
+    demo.add_argument("--latency-ms", type=float, default=0.0, help="artificial delay per answer")
+    demo.set_defaults(run=_demo_sources)
+    return parser

@@ -1,0 +1,1 @@
+"""Reference upstreams with Balikpapan sample data."""

@@ -1,0 +1,135 @@
+"""The upstream response store: Redis when it answers, an in-memory cache when it does not."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Protocol
+
+from cachetools import TLRUCache
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+log = logging.getLogger("kotahub.cache")
+
+
+class ResponseStore(Protocol):
+    """Bytes under string keys, each with its own time to live."""
+
+    async def get(self, key: str) -> bytes | None: ...
+
+    async def set(self, key: str, value: bytes, ttl_seconds: float) -> None: ...
+
+
+class MemoryStore:
+    """A bounded in-process store; entries expire after their own TTL, least recent go first."""
+
+    def __init__(self, max_entries: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self._entries: TLRUCache[str, tuple[bytes, float]] = TLRUCache(
+            maxsize=max_entries, ttu=lambda _key, value, now: now + value[1], timer=clock
+        )
+
+    async def get(self, key: str) -> bytes | None:
+        entry = self._entries.get(key)
+        return entry[0] if entry else None
+
+    async def set(self, key: str, value: bytes, ttl_seconds: float) -> None:
+        self._entries[key] = (value, ttl_seconds)
+
+
+class RedisStore:
+    """Entries in Redis with ``SET … PX``; errors surface as ``RedisError`` to the caller."""
+
+    def __init__(self, redis: Redis) -> None:
+        self._redis = redis
+
+    async def get(self, key: str) -> bytes | None:
+        value = await self._redis.get(key)
+        return value if isinstance(value, bytes) else None
+
+    async def set(self, key: str, value: bytes, ttl_seconds: float) -> None:
+        await self._redis.set(key, value, px=max(1, int(ttl_seconds * 1000)))
+
+    async def ping(self) -> None:
+        await self._redis.ping()
+
+
+class FallbackStore:
+    """Redis first; while Redis fails, the memory store, trying Redis again every few seconds.
+
+    A Redis fault never reaches the caller: the hub keeps answering from upstreams and
+    memory, logs the change of state once, and returns to Redis on its own.
+    """
+
+    def __init__(
+        self,
+        redis: RedisStore | None,
+        memory: MemoryStore,
+        retry_seconds: float,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._redis = redis
+        self._memory = memory
+        self._retry_seconds = retry_seconds
+        self._clock = clock
+        self._down_until = 0.0
+        self.last_redis_error: str | None = None
+
+    @property
+    def using_redis(self) -> bool:
+        """Whether the last attempt to use Redis worked (False when none is configured)."""
+        return self._redis is not None and self.last_redis_error is None
+
+    async def get(self, key: str) -> bytes | None:
+        redis = self._redis_if_due()
+        if redis is not None:
+            try:
+                value = await redis.get(key)
+            except (RedisError, OSError) as exc:
+                self._mark_down(exc)
+            else:
+                self._mark_up()
+                return value
+        return await self._memory.get(key)
+
+    async def set(self, key: str, value: bytes, ttl_seconds: float) -> None:
+        redis = self._redis_if_due()
+        if redis is not None:
+            try:
+                await redis.set(key, value, ttl_seconds)
+            except (RedisError, OSError) as exc:
+                self._mark_down(exc)
+            else:
+                self._mark_up()
+                return
+        await self._memory.set(key, value, ttl_seconds)
+
+    async def check_redis(self) -> str | None:
+        """Ping Redis now; return None when it answers, else what went wrong."""
+        if self._redis is None:
+            return "no Redis configured"
+        try:
+            await self._redis.ping()
+        except (RedisError, OSError) as exc:
+            self._mark_down(exc)
+            return self.last_redis_error
+        self._mark_up()
+        return None
+
+    def _redis_if_due(self) -> RedisStore | None:
+        if self._redis is None or self._clock() < self._down_until:
+            return None
+        return self._redis
+
+    def _mark_down(self, exc: BaseException) -> None:
+        if self.last_redis_error is None:
+            log.warning("Redis unavailable, caching in memory until it returns: %s", exc)
+        self.last_redis_error = f"{type(exc).__name__}: {exc}"
+        self._down_until = self._clock() + self._retry_seconds
+
+    def _mark_up(self) -> None:
+        if self.last_redis_error is not None:
+            log.warning("Redis is back; caching in Redis again")
+        self.last_redis_error = None
+        self._down_until = 0.0

@@ -1,0 +1,61 @@
+"""The example operations GraphiQL opens with."""
+
+from __future__ import annotations
+
+from kotahub.hub.playground import PlaygroundExample
+
+_BEACHES = """\
+# Selamat datang di KotaHub — Balikpapan's city data in one GraphQL endpoint.
+# Welcome! Press the run button (or Ctrl-Enter) to list the city's beaches.
+query Beaches($lang: Lang = EN) {
+  touristSpots(filter: {category: "beach"}, first: 5) {
+    totalCount
+    edges {
+      node {
+        id
+        name
+        district
+        description(lang: $lang)
+        openingHours
+        isOpenNow
+        ticketPrice { adult child currency }
+        eTicketUrl
+        location { lat lon }
+        meta { source fetchedAt stale }
+      }
+    }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+
+_NEAR_ME = """\
+# Attractions within 10 km of Balikpapan's city centre, nearest first.
+query NearCityCentre {
+  touristSpots(near: {lat: -1.2654, lon: 116.8312, radiusKm: 10}, first: 10) {
+    edges {
+      node { name category district distanceKm isOpenNow }
+    }
+  }
+}
+"""
+
+_ONE_SPOT = """\
+# Look up any object by its global id (copy one from another query's id field).
+query ByGlobalId($id: ID!) {
+  node(id: $id) {
+    id
+    ... on TouristSpot { name district openingHours photos }
+  }
+}
+"""
+
+PLAYGROUND_EXAMPLES = (
+    PlaygroundExample(title="Beaches of Balikpapan", query=_BEACHES),
+    PlaygroundExample(title="Around the city centre", query=_NEAR_ME),
+    PlaygroundExample(
+        title="Any object by id",
+        query=_ONE_SPOT,
+        variables='{"id": "VG91cmlzdFNwb3Q6dG91cmlzbTpwYW50YWktbWFuZ2dhci1zZWdhcmEtc2FyaQ"}',
+    ),
+)

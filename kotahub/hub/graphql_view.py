@@ -1,0 +1,41 @@
+"""The /graphql endpoint: Strawberry's ASGI view with the hub's context and local GraphiQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+
+from kotahub.hub.examples import PLAYGROUND_EXAMPLES
+from kotahub.hub.language import preferred_lang
+from kotahub.hub.playground import render_playground
+from kotahub.hub.runtime import HubRuntime
+from kotahub.resolvers.loaders import make_loaders
+from kotahub.resolvers.scope import PageLimits, RequestScope
+from kotahub.schema.context import GraphQLContext
+
+
+class HubGraphQL(GraphQL[GraphQLContext, None]):
+    """Builds a fresh resolver scope (loaders, language, clock) for every request."""
+
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> GraphQLContext:
+        runtime: HubRuntime = request.app.state.runtime
+        settings = runtime.settings
+        scope = RequestScope(
+            catalog=runtime.catalog,
+            loaders=make_loaders(runtime.catalog),
+            lang=preferred_lang(request.headers.get("accept-language"), settings.default_lang),
+            zone=ZoneInfo(settings.city_timezone),
+            now=datetime.now(UTC),
+            page_limits=PageLimits(settings.default_page_size, settings.max_page_size),
+        )
+        return GraphQLContext(scope=scope)
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        return render_playground(str(request.url.path), PLAYGROUND_EXAMPLES)

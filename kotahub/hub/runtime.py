@@ -1,0 +1,101 @@
+"""The hub's long-lived parts: one httpx pool, one Redis connection, the store and the adapters."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+from redis.asyncio import Redis
+
+from kotahub.adapters.registry import adapter_factory, build_adapter
+from kotahub.hub.cache import FallbackStore, MemoryStore, RedisStore
+from kotahub.hub.embedded import embedded_mounts, embedded_sources
+from kotahub.hub.errors import ConfigError
+from kotahub.hub.settings import Settings, SourceSettings
+from kotahub.hub.source_client import SourceClient
+from kotahub.resolvers.catalog import Catalog
+
+log = logging.getLogger("kotahub")
+
+USER_AGENT = "KotaHub/0.1 (+city data gateway)"
+
+
+@dataclass
+class HubRuntime:
+    """Created in the app's lifespan and closed with it."""
+
+    settings: Settings
+    http: httpx.AsyncClient
+    redis: Redis
+    store: FallbackStore
+    client: SourceClient
+    catalog: Catalog
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+        await self.redis.aclose()
+
+
+def active_sources(settings: Settings) -> tuple[SourceSettings, ...]:
+    """The configured sources, or the embedded reference upstreams when none are."""
+    return settings.sources or embedded_sources()
+
+
+def check_adapter_kinds(settings: Settings) -> None:
+    """Fail before start-up when a source names an adapter kind the hub does not have."""
+    for source in active_sources(settings):
+        adapter_factory(source)
+
+
+async def start_runtime(
+    settings: Settings, mounts: dict[str, httpx.AsyncBaseTransport] | None = None
+) -> HubRuntime:
+    """Open the pool and Redis, pick the cache, build every adapter; logs which cache is used."""
+    mounts = {**(embedded_mounts() if settings.embedded else {}), **(mounts or {})}
+    http = httpx.AsyncClient(
+        mounts=mounts,
+        headers={"User-Agent": USER_AGENT},
+        limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
+        follow_redirects=False,
+    )
+    redis = _connect_redis(settings)
+    store = FallbackStore(
+        RedisStore(redis),
+        MemoryStore(settings.memory_cache_entries),
+        retry_seconds=settings.redis_retry_seconds,
+    )
+    problem = await store.check_redis()
+    shown = redact_url(settings.redis_url)
+    if problem is None:
+        log.info("cache: Redis at %s", shown)
+    else:
+        log.warning("cache: in memory (Redis at %s does not answer: %s)", shown, problem)
+    client = SourceClient(http, store, key_prefix=settings.cache_prefix)
+    catalog = Catalog(tuple(build_adapter(source, client) for source in active_sources(settings)))
+    return HubRuntime(settings, http, redis, store, client, catalog)
+
+
+def _connect_redis(settings: Settings) -> Redis:
+    try:
+        return Redis.from_url(
+            settings.redis_url,
+            socket_timeout=settings.redis_timeout_seconds,
+            socket_connect_timeout=settings.redis_timeout_seconds,
+        )
+    except ValueError as exc:
+        raise ConfigError(
+            f"invalid setting 'redis_url' (environment REDIS_URL): got "
+            f"{redact_url(settings.redis_url)!r}; expected redis://host:port/db "
+            f"or rediss://… ({exc})"
+        ) from exc
+
+
+def redact_url(url: str) -> str:
+    """The URL with any password replaced, fit for logs and errors."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+    return urlunsplit(parts._replace(netloc=netloc))

@@ -1,0 +1,148 @@
+"""Hub settings from ``KOTAHUB_*`` environment variables and an optional TOML file."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from kotahub.hub.errors import ConfigError
+
+SourceName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,62}$")]
+
+
+class SourceSettings(BaseModel):
+    """One upstream source: who it is, which adapter speaks to it, where and how."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: SourceName
+    kind: str = Field(min_length=1)
+    base_url: HttpUrl
+    token: SecretStr | None = None
+    ttl_seconds: float = Field(default=300.0, gt=0, le=86_400)
+    timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    options: dict[str, str | int | float | bool] = Field(default_factory=dict)
+
+
+class Settings(BaseSettings):
+    """Everything the hub can be told; environment variables win over the config file."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="KOTAHUB_", extra="forbid", populate_by_name=True, frozen=True
+    )
+
+    host: str = Field(
+        default="127.0.0.1", validation_alias=AliasChoices("host", "KOTAHUB_HOST", "HOST")
+    )
+    port: int = Field(
+        default=8000, ge=1, le=65535, validation_alias=AliasChoices("port", "KOTAHUB_PORT", "PORT")
+    )
+    redis_url: str = Field(
+        default="redis://127.0.0.1:6379/0",
+        validation_alias=AliasChoices("redis_url", "KOTAHUB_REDIS_URL", "REDIS_URL"),
+    )
+    sources: tuple[SourceSettings, ...] = ()
+    default_lang: Literal["id", "en"] = "id"
+    city_timezone: str = "Asia/Makassar"
+    cache_prefix: str = Field(default="kotahub", pattern=r"^[A-Za-z0-9_.-]{1,40}$")
+    memory_cache_entries: int = Field(default=2048, ge=16, le=1_000_000)
+    redis_retry_seconds: float = Field(default=5.0, gt=0, le=3600)
+    redis_timeout_seconds: float = Field(default=0.5, gt=0, le=30)
+    default_page_size: int = Field(default=20, ge=1, le=1000)
+    max_page_size: int = Field(default=100, ge=1, le=1000)
+    graphiql: bool = True
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("sources")
+    @classmethod
+    def _unique_source_names(
+        cls, sources: tuple[SourceSettings, ...]
+    ) -> tuple[SourceSettings, ...]:
+        names = [source.name for source in sources]
+        duplicates = sorted({name for name in names if names.count(name) > 1})
+        if duplicates:
+            raise ValueError(f"source names must be unique, but {duplicates} appear more than once")
+        return sources
+
+    @field_validator("city_timezone")
+    @classmethod
+    def _known_timezone(cls, name: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(
+                f"expected an IANA time zone such as 'Asia/Makassar', got {name!r}"
+            ) from exc
+        return name
+
+    @property
+    def embedded(self) -> bool:
+        """True when no sources are configured and the built-in reference upstreams are used."""
+        return not self.sources
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Values from the config file arrive as init kwargs; the environment overrides them.
+        return (env_settings, init_settings)
+
+
+def load_settings(config_file: Path | None = None) -> Settings:
+    """Read the environment and the optional TOML file; any fault becomes one ConfigError line."""
+    values = _read_toml(config_file) if config_file else {}
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        raise ConfigError(describe_validation_error(exc, config_file)) from exc
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError as exc:
+        raise ConfigError(f"config file '{path}' does not exist; expected a TOML file") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file '{path}' is not valid TOML: {exc}") from exc
+    except OSError as exc:
+        raise ConfigError(f"config file '{path}' cannot be read: {exc.strerror}") from exc
+
+
+def describe_validation_error(exc: ValidationError, config_file: Path | None = None) -> str:
+    """One line naming the setting, the value given and what was expected."""
+    first = exc.errors()[0]
+    key = ".".join(str(part) for part in first["loc"]) or "settings"
+    given = first.get("input")
+    shown = "***" if _is_secret(key) else repr(given)
+    origin = f" in '{config_file}'" if config_file else ""
+    more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+    env_hint = f"KOTAHUB_{first['loc'][0]}".upper() if first["loc"] else "KOTAHUB_*"
+    return (
+        f"invalid setting '{key}'{origin} (environment {env_hint}): got {shown}; "
+        f"{first['msg']}{more}"
+    )
+
+
+def _is_secret(key: str) -> bool:
+    return any(word in key.lower() for word in ("token", "secret", "password", "key"))

@@ -1,0 +1,1 @@
+"""Query logic between the schema and the adapters: loaders, filters, paging."""

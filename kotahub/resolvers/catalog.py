@@ -1,0 +1,27 @@
+"""The configured adapters, grouped by domain and found by source name."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TypeGuard
+
+from kotahub.adapters.contract import Adapter, TourismAdapter
+
+
+@dataclass(frozen=True, slots=True)
+class Catalog:
+    """Every adapter the hub runs, built once at start-up."""
+
+    adapters: tuple[Adapter, ...]
+
+    @property
+    def tourism(self) -> Sequence[TourismAdapter]:
+        return [a for a in self.adapters if _is_tourism(a)]
+
+    def named(self, source: str) -> Adapter | None:
+        return next((a for a in self.adapters if a.source == source), None)
+
+
+def _is_tourism(adapter: Adapter) -> TypeGuard[TourismAdapter]:
+    return adapter.domain == "tourism" and callable(getattr(adapter, "spots", None))

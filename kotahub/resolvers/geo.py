@@ -1,0 +1,42 @@
+"""Distances on the Earth and the ``near`` search argument."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from kotahub.adapters.records import GeoPoint
+from kotahub.hub.errors import ClientInputError
+
+EARTH_RADIUS_KM = 6371.0088
+MAX_RADIUS_KM = 500.0
+
+
+@dataclass(frozen=True, slots=True)
+class Near:
+    """A point and a radius around it."""
+
+    point: GeoPoint
+    radius_km: float
+
+
+def near(lat: float, lon: float, radius_km: float) -> Near:
+    """A checked ``near`` argument; each fault names the field and the range expected."""
+    if not -90 <= lat <= 90:
+        raise ClientInputError(f"near.lat must be between -90 and 90, got {lat}")
+    if not -180 <= lon <= 180:
+        raise ClientInputError(f"near.lon must be between -180 and 180, got {lon}")
+    if not 0 < radius_km <= MAX_RADIUS_KM:
+        raise ClientInputError(
+            f"near.radiusKm must be above 0 and at most {MAX_RADIUS_KM:g}, got {radius_km}"
+        )
+    return Near(GeoPoint(lat=lat, lon=lon), radius_km)
+
+
+def distance_km(a: GeoPoint, b: GeoPoint) -> float:
+    """Great-circle distance by the haversine formula."""
+    lat1, lat2 = math.radians(a.lat), math.radians(b.lat)
+    dlat = lat2 - lat1
+    dlon = math.radians(b.lon - a.lon)
+    h = math.sin(dlat / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin(dlon / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(h))

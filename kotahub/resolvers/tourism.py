@@ -1,0 +1,98 @@
+"""Tourist spots across every tourism source: filters, distance ordering and paging."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from kotahub.adapters.records import TouristSpotRecord
+from kotahub.hub.errors import SourceError
+from kotahub.resolvers.geo import Near, distance_km
+from kotahub.resolvers.opening_hours import is_open
+from kotahub.resolvers.outcome import Partial
+from kotahub.resolvers.paging import Page, PageRequest, paginate
+from kotahub.resolvers.scope import RequestScope
+from kotahub.resolvers.text_match import contains_all_words, fold
+
+
+@dataclass(frozen=True, slots=True)
+class SpotFilter:
+    category: str | None = None
+    district: str | None = None
+    text: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SpotHit:
+    """A spot as found by a search, with its distance when the search was near a point."""
+
+    record: TouristSpotRecord
+    distance_km: float | None = None
+
+
+async def all_spots(scope: RequestScope) -> Partial[list[TouristSpotRecord]]:
+    """Every spot of every tourism source; a failing source is reported, not fatal."""
+    sources = [adapter.source for adapter in scope.catalog.tourism]
+    loads = (scope.loaders.spots.load(source) for source in sources)
+    results = await asyncio.gather(*loads, return_exceptions=True)
+    spots: list[TouristSpotRecord] = []
+    failures: list[SourceError] = []
+    for result in results:
+        if isinstance(result, SourceError):
+            failures.append(result)
+        elif isinstance(result, BaseException):
+            raise result
+        else:
+            spots.extend(result)
+    return Partial(spots, tuple(failures))
+
+
+async def find_spots(
+    scope: RequestScope, spot_filter: SpotFilter, near: Near | None, page: PageRequest
+) -> Partial[Page[SpotHit]]:
+    """The spots matching the filter, nearest first under ``near``, else by name."""
+    found = await all_spots(scope)
+    hits = [SpotHit(record) for record in found.value if _matches(record, spot_filter)]
+    if near is not None:
+        hits = _within(hits, near)
+    else:
+        hits.sort(key=lambda hit: (fold(hit.record.name), hit.record.source, hit.record.local_id))
+    return Partial(paginate(hits, page), found.failures)
+
+
+async def spot(scope: RequestScope, source: str, local_id: str) -> TouristSpotRecord | None:
+    """One spot by its source and the source's own id; None when it does not exist."""
+    if source not in {adapter.source for adapter in scope.catalog.tourism}:
+        return None
+    spots = await scope.loaders.spots.load(source)
+    return next((record for record in spots if record.local_id == local_id), None)
+
+
+def is_open_now(scope: RequestScope, record: TouristSpotRecord) -> bool | None:
+    return is_open(record.opening_hours, scope.now, scope.zone)
+
+
+def _matches(record: TouristSpotRecord, spot_filter: SpotFilter) -> bool:
+    if spot_filter.category and fold(spot_filter.category) not in map(fold, record.categories):
+        return False
+    if spot_filter.district and fold(spot_filter.district) != fold(record.district or ""):
+        return False
+    if spot_filter.text:
+        description = record.description
+        texts = [record.name, record.address, record.district, *record.categories]
+        texts += [description.id, description.en] if description else []
+        return contains_all_words(spot_filter.text, texts)
+    return True
+
+
+def _within(hits: Sequence[SpotHit], near: Near) -> list[SpotHit]:
+    measured = [
+        SpotHit(hit.record, distance_km(near.point, hit.record.location))
+        for hit in hits
+        if hit.record.location is not None
+    ]
+    inside = [
+        hit for hit in measured if hit.distance_km is not None and hit.distance_km <= near.radius_km
+    ]
+    return sorted(inside, key=lambda hit: hit.distance_km or 0.0)

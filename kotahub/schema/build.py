@@ -1,0 +1,29 @@
+"""Builds the executable Strawberry schema with the hub's error policy."""
+
+from __future__ import annotations
+
+import logging
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.types import ExecutionContext
+
+from kotahub.schema.errors import ErrorPolicy
+from kotahub.schema.query import Query
+from kotahub.schema.tourism import TouristSpot
+
+log = logging.getLogger("kotahub.graphql")
+
+
+class HubSchema(strawberry.Schema):
+    """Errors meant for clients are logged at debug level; ErrorPolicy logs the unexpected ones."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        for error in errors:
+            log.debug("GraphQL error at %s: %s", error.path, error.message)
+
+
+def build_schema() -> strawberry.Schema:
+    return HubSchema(query=Query, types=[TouristSpot], extensions=[ErrorPolicy])

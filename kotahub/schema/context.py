@@ -1,0 +1,36 @@
+"""The GraphQL context of one request: the resolvers' scope and the failures to report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from graphql import GraphQLError
+from strawberry.types import Info as StrawberryInfo
+
+from kotahub.hub.errors import SourceError
+from kotahub.resolvers.scope import RequestScope
+
+
+@dataclass
+class GraphQLContext:
+    """Made by the HTTP layer for each request and handed to every resolver."""
+
+    scope: RequestScope
+    source_failures: list[GraphQLError] = field(default_factory=list)
+
+    def report(
+        self, failures: tuple[SourceError, ...], info: StrawberryInfo[GraphQLContext, None]
+    ) -> None:
+        """Record source failures on the field's path; the data that did arrive is still served."""
+        path = info.path.as_list()
+        for failure in failures:
+            self.source_failures.append(
+                GraphQLError(
+                    str(failure),
+                    path=path,
+                    extensions={"code": failure.code, "source": failure.source},
+                )
+            )
+
+
+Info = StrawberryInfo[GraphQLContext, None]

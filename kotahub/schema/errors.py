@@ -1,0 +1,64 @@
+"""How errors leave the API: codes in extensions, source failures added, surprises masked."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+
+from kotahub.hub.errors import KotaHubError, SourceError
+
+log = logging.getLogger("kotahub.graphql")
+
+MASKED_MESSAGE = "Internal server error"
+
+
+class ErrorPolicy(SchemaExtension):
+    """Gives every error a code, adds reported source failures, and masks unexpected ones.
+
+    Errors the hub raises on purpose (``KotaHubError``) and GraphQL's own parse and
+    validation errors reach the client as they are; anything else is logged with its
+    traceback and answered as "Internal server error", so no response carries internals.
+    """
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        if result is None:
+            return
+        context = self.execution_context.context
+        reported: list[GraphQLError] = list(getattr(context, "source_failures", []))
+        errors = [self._shape(error) for error in (result.errors or [])] + reported
+        result.errors = errors or None
+
+    def _shape(self, error: GraphQLError) -> GraphQLError:
+        original = error.original_error
+        if original is None or isinstance(original, GraphQLError):
+            return _with_extensions(error, {"code": _graphql_code(error)})
+        if isinstance(original, KotaHubError):
+            extensions: dict[str, object] = {"code": original.code}
+            if isinstance(original, SourceError):
+                extensions["source"] = original.source
+            return _with_extensions(error, extensions)
+        log.error("unexpected error at %s", error.path, exc_info=original)
+        return GraphQLError(
+            MASKED_MESSAGE,
+            nodes=error.nodes,
+            path=error.path,
+            extensions={"code": "INTERNAL_SERVER_ERROR"},
+        )
+
+
+def _graphql_code(error: GraphQLError) -> str:
+    if error.message.startswith("Syntax Error"):
+        return "GRAPHQL_PARSE_FAILED"
+    if error.message.startswith("Variable '$"):
+        return "BAD_USER_INPUT"
+    return "GRAPHQL_VALIDATION_FAILED"
+
+
+def _with_extensions(error: GraphQLError, extensions: dict[str, object]) -> GraphQLError:
+    error.extensions = {**(error.extensions or {}), **extensions}
+    return error

@@ -1,0 +1,168 @@
+"""Tourism in GraphQL: tourist spots, their filter, and their paged connection."""
+
+from __future__ import annotations
+
+import strawberry
+
+from kotahub.adapters.records import TicketPrice as TicketPriceRecord
+from kotahub.adapters.records import TouristSpotRecord
+from kotahub.resolvers import tourism
+from kotahub.resolvers.geo import near as checked_near
+from kotahub.resolvers.paging import Page, page_request
+from kotahub.schema.common import GeoPoint, Lang, NearInput, PageInfo, SourceMeta, lang_code
+from kotahub.schema.context import Info
+from kotahub.schema.node import GlobalId, Node
+
+TYPE_NAME = "TouristSpot"
+
+
+@strawberry.type(description="Entrance prices; whole units of the currency (rupiah by default).")
+class TicketPrice:
+    adult: int | None = strawberry.field(description="Price for an adult; 0 when entry is free.")
+    child: int | None = strawberry.field(description="Price for a child, where it differs.")
+    currency: str = strawberry.field(description="ISO 4217 code, IDR unless the source says.")
+
+    @classmethod
+    def of(cls, price: TicketPriceRecord | None) -> TicketPrice | None:
+        if price is None:
+            return None
+        return cls(adult=price.adult, child=price.child, currency=price.currency)
+
+
+@strawberry.type(description="A place to visit: beach, park, wildlife centre, landmark and more.")
+class TouristSpot(Node):
+    record: strawberry.Private[TouristSpotRecord]
+    distance_km: float | None = strawberry.field(
+        default=None, description="Distance from the point asked for with near, in kilometres."
+    )
+
+    @classmethod
+    def of(cls, record: TouristSpotRecord, distance_km: float | None = None) -> TouristSpot:
+        gid = GlobalId(TYPE_NAME, record.source, record.local_id)
+        return cls(id=gid.encode(), record=record, distance_km=distance_km)
+
+    @strawberry.field
+    def name(self) -> str:
+        return self.record.name
+
+    @strawberry.field(description="Main category, such as beach, nature or wildlife.")
+    def category(self) -> str | None:
+        return self.record.categories[0] if self.record.categories else None
+
+    @strawberry.field(description="Every category the source gives.")
+    def categories(self) -> list[str]:
+        return list(self.record.categories)
+
+    @strawberry.field(description="The kecamatan (district) the spot lies in.")
+    def district(self) -> str | None:
+        return self.record.district
+
+    @strawberry.field
+    def address(self) -> str | None:
+        return self.record.address
+
+    @strawberry.field(description="In Indonesian unless lang or Accept-Language asks for English.")
+    def description(self, info: Info, lang: Lang | None = None) -> str | None:
+        text = self.record.description
+        return text.pick(lang_code(lang, info.context.scope.lang)) if text else None
+
+    @strawberry.field
+    def location(self) -> GeoPoint | None:
+        return GeoPoint.of(self.record.location)
+
+    @strawberry.field(description="True when the source marks the coordinates as an estimate.")
+    def location_estimated(self) -> bool:
+        return self.record.location_estimated
+
+    @strawberry.field(
+        description="Opening hours as written, in OpenStreetMap opening_hours syntax."
+    )
+    def opening_hours(self) -> str | None:
+        return self.record.opening_hours
+
+    @strawberry.field(description="Open at this moment in the city's time (WITA); null if unknown.")
+    def is_open_now(self, info: Info) -> bool | None:
+        return tourism.is_open_now(info.context.scope, self.record)
+
+    @strawberry.field
+    def ticket_price(self) -> TicketPrice | None:
+        return TicketPrice.of(self.record.ticket_price)
+
+    @strawberry.field(description="Where to buy tickets online, when the spot sells them.")
+    def e_ticket_url(self) -> str | None:
+        return self.record.e_ticket_url
+
+    @strawberry.field(description="Photo URLs.")
+    def photos(self) -> list[str]:
+        return list(self.record.photos)
+
+    @strawberry.field
+    def meta(self) -> SourceMeta:
+        return SourceMeta.of(self.record.provenance)
+
+
+@strawberry.input(description="Narrow tourist spots; every field given must match.")
+class TouristSpotFilter:
+    category: str | None = strawberry.field(default=None, description="For example beach.")
+    district: str | None = strawberry.field(default=None, description="Kecamatan name.")
+    text: str | None = strawberry.field(
+        default=None, description="Words found in the name, description, address or category."
+    )
+
+
+@strawberry.type
+class TouristSpotEdge:
+    node: TouristSpot
+    cursor: str
+
+
+@strawberry.type(description="A page of tourist spots.")
+class TouristSpotConnection:
+    edges: list[TouristSpotEdge]
+    page_info: PageInfo
+    total_count: int = strawberry.field(description="How many spots match, over all pages.")
+
+
+async def resolve_tourist_spots(
+    info: Info,
+    filter: TouristSpotFilter | None = None,
+    near: NearInput | None = None,
+    first: int | None = None,
+    after: str | None = None,
+) -> TouristSpotConnection:
+    scope = info.context.scope
+    request = page_request(first, after, scope.page_limits.default, scope.page_limits.maximum)
+    where = checked_near(near.lat, near.lon, near.radius_km) if near else None
+    given = filter or TouristSpotFilter()
+    spot_filter = tourism.SpotFilter(given.category, given.district, given.text)
+    found = await tourism.find_spots(scope, spot_filter, where, request)
+    info.context.report(found.failures, info)
+    return _connection(found.value)
+
+
+async def resolve_tourist_spot(info: Info, id: strawberry.ID) -> TouristSpot | None:
+    return await spot_by_global_id(info, GlobalId.decode(id))
+
+
+async def spot_by_global_id(info: Info, gid: GlobalId) -> TouristSpot | None:
+    if gid.type_name != TYPE_NAME:
+        return None
+    record = await tourism.spot(info.context.scope, gid.source, gid.local_id)
+    return TouristSpot.of(record) if record else None
+
+
+def _connection(page: Page[tourism.SpotHit]) -> TouristSpotConnection:
+    edges = [
+        TouristSpotEdge(node=TouristSpot.of(hit.record, hit.distance_km), cursor=cursor)
+        for cursor, hit in page.items
+    ]
+    return TouristSpotConnection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=page.has_next,
+            has_previous_page=page.has_previous,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+        total_count=page.total,
+    )

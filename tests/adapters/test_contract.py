@@ -1,0 +1,80 @@
+"""The contract every adapter keeps, run against its reference upstream over real HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from kotahub.adapters.contract import Adapter
+from kotahub.adapters.registry import BUILTIN_ADAPTERS
+from kotahub.demo.app import TOURISM_ITEMS
+from kotahub.hub.errors import SourceHTTPError, SourcePayloadError, SourceUnavailable
+from tests.support.servers import ThreadedServer
+
+
+@dataclass(frozen=True)
+class Case:
+    kind: str
+    path: str  # where the reference upstream serves this protocol
+
+
+CASES = [Case("geojson", TOURISM_ITEMS)]
+
+
+def test_every_builtin_adapter_has_a_contract_case() -> None:
+    assert {case.kind for case in CASES} == set(BUILTIN_ADAPTERS)
+
+
+async def _records(adapter: Adapter) -> list[Any]:
+    domain_calls = {"tourism": "spots"}
+    return list(await getattr(adapter, domain_calls[adapter.domain])())
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.kind)
+async def test_reads_the_reference_upstream(
+    case: Case, demo_server: ThreadedServer, make_adapter: Callable[..., Adapter]
+) -> None:
+    adapter = make_adapter(name="ref", kind=case.kind, base_url=demo_server.url + case.path)
+    await adapter.probe()
+    records = await _records(adapter)
+    assert records
+    ids = [record.local_id for record in records]
+    assert len(ids) == len(set(ids))
+    assert all(record.source == "ref" for record in records)
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.kind)
+async def test_unreachable_upstream_is_a_source_error(
+    case: Case, make_adapter: Callable[..., Adapter]
+) -> None:
+    adapter = make_adapter(name="gone", kind=case.kind, base_url="http://127.0.0.1:9/x")
+    with pytest.raises(SourceUnavailable, match="source 'gone'"):
+        await _records(adapter)
+    with pytest.raises(SourceUnavailable):
+        await adapter.probe()
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.kind)
+async def test_invalid_json_is_a_payload_error(
+    case: Case, misbehaving_server: ThreadedServer, make_adapter: Callable[..., Adapter]
+) -> None:
+    adapter = make_adapter(
+        name="bad", kind=case.kind, base_url=misbehaving_server.url + "/not-json"
+    )
+    with pytest.raises(SourcePayloadError, match="not valid JSON"):
+        await _records(adapter)
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.kind)
+async def test_server_error_names_status_and_detail(
+    case: Case, misbehaving_server: ThreadedServer, make_adapter: Callable[..., Adapter]
+) -> None:
+    adapter = make_adapter(
+        name="bad", kind=case.kind, base_url=misbehaving_server.url + "/server-error"
+    )
+    with pytest.raises(SourceHTTPError, match="HTTP 500") as caught:
+        await _records(adapter)
+    assert caught.value.status == 500

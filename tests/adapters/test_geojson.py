@@ -1,0 +1,102 @@
+"""The GeoJSON adapter: paging, lenient feature mapping, and clear errors."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+
+import pytest
+
+from kotahub.adapters.contract import Adapter, TourismAdapter
+from kotahub.demo.app import TOURISM_ITEMS
+from kotahub.hub.errors import ConfigError, SourceHTTPError, SourcePayloadError
+from tests.support.servers import ThreadedServer
+from tests.support.upstream import fetch_json, fetch_status
+
+
+def _tourism(adapter: Adapter) -> TourismAdapter:
+    assert adapter.domain == "tourism"
+    return adapter  # type: ignore[return-value]
+
+
+async def test_follows_next_links_across_pages(
+    demo_server: ThreadedServer, make_adapter: Callable[..., Adapter], tourism_log: object
+) -> None:
+    url = demo_server.url + TOURISM_ITEMS
+    expected = (await fetch_json(url, limit=1000))["numberMatched"]
+    tourism_log.clear()  # type: ignore[attr-defined]
+    adapter = _tourism(
+        make_adapter(name="t", kind="geojson", base_url=url, options={"page_size": 4})
+    )
+    spots = await adapter.spots()
+    assert len(spots) == expected
+    assert len({spot.local_id for spot in spots}) == expected
+    assert tourism_log.count() == -(-expected // 4)  # type: ignore[attr-defined]
+
+
+async def test_maps_fiware_properties(
+    demo_server: ThreadedServer, make_adapter: Callable[..., Adapter]
+) -> None:
+    url = demo_server.url + TOURISM_ITEMS
+    feature = (await fetch_json(url, limit=1))["features"][0]
+    adapter = _tourism(make_adapter(name="t", kind="geojson", base_url=url))
+    spot = next(s for s in await adapter.spots() if s.local_id == feature["id"])
+    props = feature["properties"]
+    assert spot.name == props["name"]
+    assert spot.district == props["address"]["district"]
+    assert spot.description is not None
+    assert spot.description.en == props["descriptionMap"]["en"]
+    assert spot.opening_hours == props["openingHours"]
+    assert spot.location is not None
+    assert (spot.location.lon, spot.location.lat) == tuple(feature["geometry"]["coordinates"])
+    assert spot.photos and spot.photos == tuple(props["image"])
+    assert [await fetch_status(photo) for photo in spot.photos] == [200] * len(spot.photos)
+
+
+async def test_accepts_odd_but_usable_features_and_skips_broken_ones(
+    misbehaving_server: ThreadedServer,
+    make_adapter: Callable[..., Adapter],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    adapter = _tourism(
+        make_adapter(name="odd", kind="geojson", base_url=misbehaving_server.url + "/odd-features")
+    )
+    with caplog.at_level(logging.WARNING):
+        spots = await adapter.spots()
+    assert [spot.local_id for spot in spots] == ["good", "7"]
+    area = spots[1]
+    assert area.location is not None and area.location.lat == pytest.approx(-1.5)
+    assert area.description is not None and area.description.pick("en") == "Hanya bahasa Indonesia"
+    assert area.ticket_price is not None and area.ticket_price.adult == 5000
+    assert "skipped feature 1" in caplog.text and "skipped feature 2" in caplog.text
+
+
+async def test_json_that_is_not_a_feature_collection_is_named(
+    misbehaving_server: ThreadedServer, make_adapter: Callable[..., Adapter]
+) -> None:
+    url = misbehaving_server.url + "/not-a-collection"
+    adapter = _tourism(make_adapter(name="odd", kind="geojson", base_url=url))
+    with pytest.raises(
+        SourcePayloadError, match=re.escape("expected a GeoJSON FeatureCollection, got 'Feature'")
+    ):
+        await adapter.spots()
+
+
+async def test_upstream_error_description_is_kept(
+    demo_server: ThreadedServer, make_adapter: Callable[..., Adapter]
+) -> None:
+    url = demo_server.url + TOURISM_ITEMS + "?bbox=not,a,box"
+    adapter = _tourism(make_adapter(name="t", kind="geojson", base_url=url))
+    with pytest.raises(SourceHTTPError, match=r"HTTP 400: .*bbox"):
+        await adapter.spots()
+
+
+def test_bad_page_size_option_is_a_config_error(make_adapter: Callable[..., Adapter]) -> None:
+    with pytest.raises(ConfigError, match="page_size=-1"):
+        make_adapter(name="t", kind="geojson", base_url="http://x.test/", options={"page_size": -1})
+
+
+def test_unknown_kind_lists_the_known_ones(make_adapter: Callable[..., Adapter]) -> None:
+    with pytest.raises(ConfigError, match="unknown adapter kind 'wfs'; known kinds: geojson"):
+        make_adapter(name="t", kind="wfs", base_url="http://x.test/")

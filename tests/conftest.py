@@ -1,0 +1,104 @@
+"""Shared fixtures: a real Redis, the reference upstreams over real HTTP, and a hub on them."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
+
+import httpx
+import pytest
+
+from kotahub.demo.app import TOURISM_ITEMS, create_demo_app
+from kotahub.hub.app import create_app
+from kotahub.hub.settings import Settings
+from tests.support.redis_server import RedisServer
+from tests.support.servers import ThreadedServer
+
+HubFactory = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """REDIS_URL when set, else a private redis-server for this test session."""
+    if os.environ.get("REDIS_URL"):
+        yield os.environ["REDIS_URL"]
+        return
+    server = RedisServer()
+    server.start()
+    yield server.url
+    server.cleanup()
+
+
+@pytest.fixture
+def private_redis() -> Iterator[RedisServer]:
+    """A redis-server of this test's own, which the test may stop and start again."""
+    server = RedisServer()
+    server.start()
+    yield server
+    server.cleanup()
+
+
+@pytest.fixture(scope="session")
+def demo_server() -> Iterator[ThreadedServer]:
+    """The reference upstreams on a real loopback socket."""
+    server = ThreadedServer(create_demo_app())
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def tourism_log(demo_server: ThreadedServer) -> Any:
+    """The tourism upstream's request log, cleared for this test."""
+    log = demo_server.app.state.tourism.state.request_log
+    log.clear()
+    return log
+
+
+def tourism_source(base: str, **extra: Any) -> dict[str, Any]:
+    return {"name": "tourism", "kind": "geojson", "base_url": f"{base}{TOURISM_ITEMS}", **extra}
+
+
+@pytest.fixture
+def hub_settings(redis_url: str, demo_server: ThreadedServer) -> Callable[..., Settings]:
+    """Settings for a hub on the real upstreams, with a cache prefix of the test's own."""
+
+    def make(**overrides: Any) -> Settings:
+        values: dict[str, Any] = {
+            "redis_url": redis_url,
+            "cache_prefix": f"test-{uuid.uuid4().hex[:12]}",
+            "sources": [tourism_source(demo_server.url)],
+        }
+        values.update(overrides)
+        return Settings(**values)
+
+    return make
+
+
+@pytest.fixture
+def hub() -> HubFactory:
+    """Runs a hub app (its lifespan included) and gives an HTTP client talking to it over ASGI."""
+
+    @asynccontextmanager
+    async def run(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+        app = create_app(settings)
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as client:
+                yield client
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def misbehaving_server() -> Iterator[ThreadedServer]:
+    """An upstream answering with garbage, errors and silence on real sockets."""
+    from tests.support.misbehaving import create_misbehaving_app
+
+    server = ThreadedServer(create_misbehaving_app())
+    server.start()
+    yield server
+    server.stop()

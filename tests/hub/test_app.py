@@ -1,0 +1,60 @@
+"""The app's own routes: health, readiness, the embedded default city and the playground page."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from kotahub.hub.settings import Settings
+from tests.conftest import HubFactory, tourism_source
+from tests.support.graphql import gql
+
+
+async def test_healthz_and_readyz_when_all_answer(
+    hub: HubFactory, hub_settings: Callable[..., Settings]
+) -> None:
+    async with hub(hub_settings()) as client:
+        health = await client.get("/healthz")
+        ready = await client.get("/readyz")
+    assert health.json() == {"status": "ok"}
+    assert ready.status_code == 200
+    assert ready.json() == {
+        "status": "ready",
+        "redis": {"ok": True},
+        "sources": {"tourism": {"ok": True}},
+    }
+
+
+async def test_readyz_names_the_source_that_does_not_answer(
+    hub: HubFactory, hub_settings: Callable[..., Settings]
+) -> None:
+    async with hub(hub_settings(sources=[tourism_source("http://127.0.0.1:9")])) as client:
+        ready = await client.get("/readyz")
+    assert ready.status_code == 503
+    body = ready.json()
+    assert body["status"] == "unavailable"
+    assert body["sources"]["tourism"]["ok"] is False
+    assert "ConnectError" in body["sources"]["tourism"]["error"]
+
+
+async def test_embedded_default_serves_the_city_in_process(hub: HubFactory, redis_url: str) -> None:
+    settings = Settings(redis_url=redis_url, cache_prefix="test-embedded")
+    assert settings.embedded
+    async with hub(settings) as client:
+        body = await gql(
+            client, '{ touristSpots(filter: {text: "Kebun Raya"}) { edges { node { name } } } }'
+        )
+        ready = await client.get("/readyz")
+    names = [edge["node"]["name"] for edge in body["data"]["touristSpots"]["edges"]]
+    assert "Kebun Raya Balikpapan" in names
+    assert ready.json()["sources"] == {"tourism": {"ok": True}}
+
+
+async def test_browser_gets_graphiql_and_root_redirects(
+    hub: HubFactory, hub_settings: Callable[..., Settings]
+) -> None:
+    async with hub(hub_settings()) as client:
+        page = await client.get("/graphql", headers={"accept": "text/html"})
+        root = await client.get("/")
+    assert page.status_code == 200
+    assert "kotahub-playground-config" in page.text and "touristSpots" in page.text
+    assert root.status_code in (302, 307) and root.headers["location"].endswith("/graphql")

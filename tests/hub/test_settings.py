@@ -1,0 +1,99 @@
+"""Settings from the environment and a TOML file; each fault is one line naming key and value."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kotahub.hub.errors import ConfigError
+from kotahub.hub.settings import load_settings
+
+TOML = """
+port = 9001
+default_lang = "en"
+
+[[sources]]
+name = "tourism"
+kind = "geojson"
+base_url = "https://data.example.go.id/pariwisata/items"
+ttl_seconds = 60
+timeout_seconds = 4
+token = "s3cret"
+"""
+
+
+def test_defaults_mean_the_embedded_city(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    settings = load_settings()
+    assert settings.embedded
+    assert (settings.host, settings.port) == ("127.0.0.1", 8000)
+    assert settings.redis_url == "redis://127.0.0.1:6379/0"
+
+
+def test_toml_file_lists_sources(tmp_path: Path) -> None:
+    path = tmp_path / "hub.toml"
+    path.write_text(TOML)
+    settings = load_settings(path)
+    assert settings.port == 9001 and settings.default_lang == "en"
+    (source,) = settings.sources
+    assert source.ttl_seconds == 60 and source.timeout_seconds == 4
+    assert source.token is not None and "s3cret" not in repr(settings)
+
+
+def test_environment_wins_over_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "hub.toml"
+    path.write_text(TOML)
+    monkeypatch.setenv("PORT", "9100")
+    monkeypatch.setenv("KOTAHUB_DEFAULT_LANG", "id")
+    settings = load_settings(path)
+    assert settings.port == 9100 and settings.default_lang == "id"
+
+
+@pytest.mark.parametrize(
+    ("env", "value", "expected"),
+    [
+        ("PORT", "eighty", "invalid setting 'port' (environment KOTAHUB_PORT): got 'eighty'"),
+        ("KOTAHUB_DEFAULT_LANG", "fr", "got 'fr'; Input should be 'id' or 'en'"),
+        ("KOTAHUB_CITY_TIMEZONE", "Mars/Olympus", "expected an IANA time zone"),
+        (
+            "KOTAHUB_SOURCES",
+            '[{"name": "t", "kind": "geojson", "base_url": "nope"}]',
+            "invalid setting 'sources.0.base_url'",
+        ),
+        (
+            "KOTAHUB_SOURCES",
+            '[{"name": "Bad Name", "kind": "geojson", "base_url": "http://x"}]',
+            "invalid setting 'sources.0.name'",
+        ),
+    ],
+)
+def test_bad_values_are_one_clear_line(
+    monkeypatch: pytest.MonkeyPatch, env: str, value: str, expected: str
+) -> None:
+    monkeypatch.setenv(env, value)
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert expected in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_secrets_are_not_echoed(tmp_path: Path) -> None:
+    path = tmp_path / "hub.toml"
+    path.write_text(TOML.replace('token = "s3cret"', "token = 12345"))
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path)
+    assert "12345" not in str(caught.value) and "sources.0.token" in str(caught.value)
+
+
+def test_file_faults_name_the_file(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.toml"
+    broken.write_text("port = = 1")
+    with pytest.raises(ConfigError, match="is not valid TOML"):
+        load_settings(broken)
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_settings(tmp_path / "missing.toml")
+    unknown = tmp_path / "unknown.toml"
+    unknown.write_text("colour = 'blue'")
+    with pytest.raises(ConfigError, match="invalid setting 'colour'"):
+        load_settings(unknown)

@@ -1,0 +1,71 @@
+"""An upstream that answers badly in each way a real one might, for the error-path tests."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+
+async def not_json(request: Request) -> Response:
+    return PlainTextResponse("<html>Bad gateway</html>", media_type="text/html")
+
+
+async def not_a_collection(request: Request) -> Response:
+    return JSONResponse({"type": "Feature", "properties": {}})
+
+
+async def server_error(request: Request) -> Response:
+    return JSONResponse({"code": "ServerError", "description": "database offline"}, status_code=500)
+
+
+async def slow(request: Request) -> Response:
+    await asyncio.sleep(5)
+    return JSONResponse({"type": "FeatureCollection", "features": []})
+
+
+async def odd_features(request: Request) -> Response:
+    good = {
+        "type": "Feature",
+        "id": "good",
+        "geometry": {"type": "Point", "coordinates": [116.9, -1.2]},
+        "properties": {"name": "Good place", "future": {"x": 1}, "category": "beach"},
+    }
+    nameless: dict[str, Any] = {
+        "type": "Feature",
+        "id": "nameless",
+        "geometry": None,
+        "properties": {},
+    }
+    polygon = {
+        "type": "Feature",
+        "id": 7,
+        "geometry": {
+            "type": "Polygon",
+            "coordinates": [[[116.0, -1.0], [117.0, -1.0], [117.0, -2.0], [116.0, -2.0]]],
+        },
+        "properties": {
+            "name": "Area",
+            "description": "Hanya bahasa Indonesia",
+            "ticketPrice": 5000,
+        },
+    }
+    return JSONResponse(
+        {"type": "FeatureCollection", "features": [good, "junk", nameless, polygon]}
+    )
+
+
+def create_misbehaving_app() -> Starlette:
+    return Starlette(
+        routes=[
+            Route("/not-json", not_json),
+            Route("/not-a-collection", not_a_collection),
+            Route("/server-error", server_error),
+            Route("/slow", slow),
+            Route("/odd-features", odd_features),
+        ]
+    )

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
+from kotahub.hub.examples import PLAYGROUND_EXAMPLES
 from kotahub.hub.settings import Settings
 from tests.conftest import HubFactory, tourism_source
 from tests.support.graphql import gql
@@ -58,3 +60,15 @@ async def test_browser_gets_graphiql_and_root_redirects(
     assert page.status_code == 200
     assert "kotahub-playground-config" in page.text and "touristSpots" in page.text
     assert root.status_code in (302, 307) and root.headers["location"].endswith("/graphql")
+
+
+async def test_every_playground_example_runs_cleanly_on_the_embedded_city(
+    hub: HubFactory, redis_url: str
+) -> None:
+    settings = Settings(redis_url=redis_url, cache_prefix="test-examples")
+    async with hub(settings) as client:
+        for example in PLAYGROUND_EXAMPLES:
+            variables = json.loads(example.variables) if example.variables else None
+            body = await gql(client, example.query, variables)
+            assert "errors" not in body, (example.title, body)
+            assert all(value for value in body["data"].values()), example.title

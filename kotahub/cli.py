@@ -39,7 +39,7 @@ def _demo_sources(args: argparse.Namespace) -> int:
     from kotahub.demo.app import create_demo_app
 
     _configure_logging("INFO")
-    app = create_demo_app(latency_ms=args.latency_ms)
+    app = create_demo_app(latency_ms=args.latency_ms, public_url=args.public_url)
     uvicorn.run(app, host=args.host, port=args.port, log_config=None, access_log=False)
     return 0
 
@@ -62,5 +62,8 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--host", default="127.0.0.1")
     demo.add_argument("--port", type=int, default=DEMO_PORT)
     demo.add_argument("--latency-ms", type=float, default=0.0, help="artificial delay per answer")
+    demo.add_argument(
+        "--public-url", help="where browsers reach this server, if not where the hub does"
+    )
     demo.set_defaults(run=_demo_sources)
     return parser

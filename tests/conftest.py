@@ -19,12 +19,23 @@ from tests.support.servers import ThreadedServer
 
 HubFactory = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
 
+# Read once: the tests below clear the hub's variables so a developer's shell cannot leak in.
+REDIS_URL_FROM_ENV = os.environ.get("REDIS_URL")
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No KOTAHUB_*, HOST, PORT or REDIS_URL from the shell reaches the hub under test."""
+    for name in list(os.environ):
+        if name.startswith("KOTAHUB_") or name in ("HOST", "PORT", "REDIS_URL"):
+            monkeypatch.delenv(name)
+
 
 @pytest.fixture(scope="session")
 def redis_url() -> Iterator[str]:
     """REDIS_URL when set, else a private redis-server for this test session."""
-    if os.environ.get("REDIS_URL"):
-        yield os.environ["REDIS_URL"]
+    if REDIS_URL_FROM_ENV:
+        yield REDIS_URL_FROM_ENV
         return
     server = RedisServer()
     server.start()

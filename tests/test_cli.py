@@ -5,7 +5,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+import httpx
+
+from tests.support.redis_server import free_port
 
 
 def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -40,3 +47,60 @@ def test_help_lists_the_commands() -> None:
     result = _run("--help")
     assert result.returncode == 0
     assert "serve" in result.stdout and "demo-sources" in result.stdout
+
+
+@contextmanager
+def _serving(*args: str, env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """The command running in its own process, its output going to ``log``."""
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "kotahub", *args],
+            env={**os.environ, **env},
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            yield process
+        finally:
+            process.terminate()
+            process.wait(timeout=20)
+
+
+def _get_when_up(url: str) -> httpx.Response:
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            return httpx.get(url, timeout=5)
+        except httpx.TransportError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def test_serve_listens_on_host_and_port_and_says_which_cache(
+    redis_url: str, tmp_path: Path
+) -> None:
+    port = free_port()
+    env = {"HOST": "127.0.0.1", "PORT": str(port), "REDIS_URL": redis_url}
+    with _serving("serve", env=env, log=tmp_path / "log"):
+        health = _get_when_up(f"http://127.0.0.1:{port}/healthz")
+        query = {"query": "{ touristSpots(first: 1) { edges { node { photos } } } }"}
+        answer = httpx.post(f"http://127.0.0.1:{port}/graphql", json=query, timeout=10).json()
+        photo = answer["data"]["touristSpots"]["edges"][0]["node"]["photos"][0]
+        photo_status = httpx.get(photo, timeout=10).status_code
+    output = (tmp_path / "log").read_text()
+    assert health.json() == {"status": "ok"}
+    assert photo.startswith(f"http://127.0.0.1:{port}/reference/tourism/photos/")
+    assert photo_status == 200
+    assert output.count("cache: ") == 1 and f"cache: Redis at {redis_url}" in output
+
+
+def test_demo_sources_serve_the_reference_upstreams(tmp_path: Path) -> None:
+    port = free_port()
+    args = ("demo-sources", "--port", str(port), "--public-url", "http://city.example:9")
+    with _serving(*args, env={}, log=tmp_path / "log"):
+        index = _get_when_up(f"http://127.0.0.1:{port}/").json()
+        items = httpx.get(index["upstreams"]["tourism"]["items"], timeout=10).json()
+    assert items["type"] == "FeatureCollection" and items["numberMatched"] >= 18
+    photo = items["features"][0]["properties"]["image"][0]
+    assert photo.startswith("http://city.example:9/tourism/photos/")

@@ -6,11 +6,17 @@ import logging
 from collections.abc import Sequence
 from typing import ClassVar, Literal, Protocol
 
-from kotahub.adapters.records import TouristSpotRecord
+from pydantic import BaseModel
+
 from kotahub.hub.settings import SourceSettings
 from kotahub.hub.source_client import SourceSession
+from kotahub.records import TouristSpotRecord
 
 Domain = Literal["tourism", "health", "complaints", "dimensions"]
+
+
+class NoOptions(BaseModel, extra="forbid"):
+    """For adapters that take no options."""
 
 
 class Adapter(Protocol):
@@ -25,7 +31,7 @@ class Adapter(Protocol):
         ...
 
     async def probe(self) -> None:
-        """Reach the upstream without the cache; raise a SourceError when it does not answer."""
+        """Reach the upstream cheaply, bypassing the cache; raise a SourceError if it fails."""
         ...
 
 
@@ -38,7 +44,12 @@ class TourismAdapter(Adapter, Protocol):
 
 
 class AdapterFactory(Protocol):
-    """Builds an adapter from its settings, its session on the shared client and a logger."""
+    """An adapter class: its options model, and a constructor taking what the hub hands it."""
+
+    @property
+    def options_model(self) -> type[BaseModel]:
+        """The pydantic model the source's ``options`` must satisfy."""
+        ...
 
     def __call__(
         self, settings: SourceSettings, session: SourceSession, logger: logging.Logger

@@ -7,64 +7,71 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
+from pydantic import BaseModel, Field
+
 from kotahub.adapters.contract import Domain
 from kotahub.adapters.geojson_features import FeatureError, spot_from_feature
-from kotahub.adapters.records import Provenance, TouristSpotRecord
-from kotahub.hub.errors import ConfigError, SourceHTTPError, SourcePayloadError
+from kotahub.hub.cache_keys import normalized_url
+from kotahub.hub.errors import SourceHTTPError, SourcePayloadError
 from kotahub.hub.settings import SourceSettings
 from kotahub.hub.source_client import Fetched, SourceSession
+from kotahub.records import Provenance, TouristSpotRecord
 
 MAX_PAGES = 200
-DEFAULT_PAGE_SIZE = 500
+DESCRIPTION_LIMIT = 200
+ACCEPT = "application/geo+json, application/json;q=0.9"
+
+
+class GeoJSONOptions(BaseModel, extra="forbid"):
+    """``page_size`` is sent as ``limit``; 0 sends no paging parameter (for static files)."""
+
+    page_size: int = Field(default=500, ge=0, le=10_000)
 
 
 class GeoJSONTourismAdapter:
-    """Reads attractions from a FeatureCollection URL, following ``links[rel=next]``.
-
-    Options: ``page_size`` (sent as ``limit``; 0 sends no paging parameter, for static files).
-    """
+    """Reads attractions from a FeatureCollection URL, following ``links[rel=next]``."""
 
     kind: ClassVar[str] = "geojson"
     domain: ClassVar[Domain] = "tourism"
+    options_model: ClassVar[type[BaseModel]] = GeoJSONOptions
 
     def __init__(
         self, settings: SourceSettings, session: SourceSession, logger: logging.Logger
     ) -> None:
         self._session = session
         self._log = logger
-        self._page_size = _page_size(settings)
+        self._page_size = GeoJSONOptions.model_validate(settings.options).page_size
 
     @property
     def source(self) -> str:
         return self._session.name
 
     async def probe(self) -> None:
-        await self._session.probe()
+        await self._session.probe("", {"limit": 1} if self._page_size else None)
 
     async def spots(self) -> Sequence[TouristSpotRecord]:
         records: list[TouristSpotRecord] = []
-        params = {"limit": self._page_size} if self._page_size else {}
-        target: str | None = ""
-        seen: set[str] = set()
-        while target is not None and len(seen) < MAX_PAGES:
-            page = await self._page(target, params)
-            seen.add(page.url)
+        page = await self._page("", {"limit": self._page_size} if self._page_size else None)
+        seen = {normalized_url(page.url)}
+        while True:
             records.extend(self._records(page))
-            target = _next_link(page.body)
-            if target is not None and self._session.resolve(target) in seen:
-                target = None
-            params = {}
-        return records
+            link = _next_link(page.body)
+            if link is None:
+                return records
+            url = self._session.resolve(link, relative_to=page.url)
+            if normalized_url(url) in seen:
+                return records
+            if len(seen) >= MAX_PAGES:
+                self._log.warning("source %s: stopped after %d pages", self.source, MAX_PAGES)
+                return records
+            page = await self._page(url, None)
+            seen.add(normalized_url(page.url))
 
-    async def _page(self, target: str, params: Mapping[str, int]) -> Fetched:
+    async def _page(self, target: str, params: Mapping[str, int] | None) -> Fetched:
         try:
-            page = await self._session.get_json(
-                target, params, accept="application/geo+json, application/json;q=0.9"
-            )
+            page = await self._session.get_json(target, params, accept=ACCEPT)
         except SourceHTTPError as exc:
-            raise SourceHTTPError(
-                exc.source, exc.status, f"{exc.detail}: {_ogc_description(exc.body)}", exc.body
-            ) from exc
+            raise self._explained(exc) from exc
         body = page.body
         if not isinstance(body, Mapping) or body.get("type") != "FeatureCollection":
             found = body.get("type") if isinstance(body, Mapping) else type(body).__name__
@@ -74,6 +81,14 @@ class GeoJSONTourismAdapter:
         if not isinstance(body.get("features"), list):
             raise SourcePayloadError(self.source, "FeatureCollection has no 'features' array")
         return page
+
+    def _explained(self, exc: SourceHTTPError) -> SourceHTTPError:
+        """The error with the upstream's own OGC ``description``, if it gave one."""
+        self._log.info("source %s answered HTTP %s: %.2000s", self.source, exc.status, exc.body)
+        description = _ogc_description(exc.body)
+        if description is None:
+            return exc
+        return SourceHTTPError(exc.source, exc.status, f"{exc.detail}: {description}", exc.body)
 
     def _records(self, page: Fetched) -> list[TouristSpotRecord]:
         provenance = Provenance(page.source, page.fetched_at, page.stale)
@@ -97,20 +112,14 @@ def _next_link(body: Mapping[str, Any]) -> str | None:
     return None
 
 
-def _ogc_description(body: str) -> str:
+def _ogc_description(body: str) -> str | None:
+    """The ``description`` of an OGC exception body, shortened; None for anything else."""
     try:
         parsed = json.loads(body)
     except ValueError:
-        return body[:200].strip() or "no detail"
-    if isinstance(parsed, Mapping) and isinstance(parsed.get("description"), str):
-        return str(parsed["description"])
-    return body[:200].strip() or "no detail"
-
-
-def _page_size(settings: SourceSettings) -> int:
-    value = settings.options.get("page_size", DEFAULT_PAGE_SIZE)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ConfigError(
-            f"source '{settings.name}': option page_size={value!r} must be a whole number >= 0"
-        )
-    return value
+        return None
+    description = parsed.get("description") if isinstance(parsed, Mapping) else None
+    if not isinstance(description, str) or not description.strip():
+        return None
+    text = " ".join(description.split())
+    return text if len(text) <= DESCRIPTION_LIMIT else text[: DESCRIPTION_LIMIT - 1] + "…"

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urljoin
 
-from kotahub.adapters.records import (
+from kotahub.records import (
     GeoPoint,
     LocalizedText,
     Provenance,
@@ -52,10 +52,10 @@ def spot_from_feature(feature: Any, page_url: str, provenance: Provenance) -> To
 
 
 def point_of(geometry: Any) -> GeoPoint | None:
-    """The position of a Point, or the mean vertex of any other geometry; None if unusable."""
+    """A Point's position, else the mean of a geometry's distinct vertices; None if unusable."""
     if not isinstance(geometry, Mapping):
         return None
-    positions = list(_positions(geometry.get("coordinates")))
+    positions = list(dict.fromkeys(_positions(geometry.get("coordinates"))))
     if not positions:
         return None
     lon = sum(p[0] for p in positions) / len(positions)
@@ -118,7 +118,7 @@ def _description(props: Mapping[str, Any]) -> LocalizedText | None:
 
 def _ticket(value: Any) -> TicketPrice | None:
     if _is_number(value):
-        return TicketPrice(adult=int(value))
+        return TicketPrice(adult=_whole(value))
     if not isinstance(value, Mapping):
         return None
     currency = _text(value.get("currency")) or "IDR"

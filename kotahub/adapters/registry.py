@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 
+from pydantic import ValidationError
+
 from kotahub.adapters.contract import Adapter, AdapterFactory
 from kotahub.adapters.geojson import GeoJSONTourismAdapter
 from kotahub.hub.errors import ConfigError
-from kotahub.hub.settings import SourceSettings
+from kotahub.hub.settings import SourceSettings, describe_validation_error
 from kotahub.hub.source_client import SourceClient
 
 BUILTIN_ADAPTERS: dict[str, AdapterFactory] = {
@@ -16,7 +18,7 @@ BUILTIN_ADAPTERS: dict[str, AdapterFactory] = {
 
 
 def adapter_factory(settings: SourceSettings) -> AdapterFactory:
-    """The factory for a source's kind; an unknown kind is a ConfigError naming the known ones."""
+    """The adapter class for a source, its options checked; faults are one-line ConfigErrors."""
     factory = BUILTIN_ADAPTERS.get(settings.kind)
     if factory is None:
         known = ", ".join(sorted(BUILTIN_ADAPTERS))
@@ -24,6 +26,12 @@ def adapter_factory(settings: SourceSettings) -> AdapterFactory:
             f"source '{settings.name}': unknown adapter kind {settings.kind!r}; "
             f"known kinds: {known}"
         )
+    try:
+        factory.options_model.model_validate(settings.options)
+    except ValidationError as exc:
+        where = f" (an option of the {settings.kind} adapter)"
+        prefix = f"sources.{settings.name}.options"
+        raise ConfigError(describe_validation_error(exc, origin=where, prefix=prefix)) from exc
     return factory
 
 

@@ -7,30 +7,34 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
 
+from kotahub.demo.responses import app_base
 from kotahub.demo.tourism import create_tourism_app
 
 TOURISM_PREFIX = "/tourism"
 TOURISM_ITEMS = f"{TOURISM_PREFIX}/collections/attractions/items"
 
 
-def create_demo_app(latency_ms: float = 0.0) -> Starlette:
-    """The reference upstreams with Balikpapan sample data; ``latency_ms`` slows every answer."""
-    tourism = create_tourism_app(latency_ms=latency_ms)
-    app = Starlette(
-        routes=[Route("/", _index), Mount(TOURISM_PREFIX, app=tourism)],
-    )
+def create_demo_app(latency_ms: float = 0.0, public_url: str | None = None) -> Starlette:
+    """The reference upstreams with Balikpapan sample data.
+
+    ``latency_ms`` slows every answer; ``public_url`` is where browsers reach this server
+    when that differs from the address the hub uses (photo links point there).
+    """
+    photos = f"{public_url.rstrip('/')}{TOURISM_PREFIX}/" if public_url else None
+    tourism = create_tourism_app(latency_ms=latency_ms, photo_base_url=photos)
+    app = Starlette(routes=[Route("/", _index), Mount(TOURISM_PREFIX, app=tourism)])
     app.state.tourism = tourism
     return app
 
 
 async def _index(request: Request) -> JSONResponse:
-    base = str(request.base_url).rstrip("/")
+    base = app_base(request).rstrip("/")
     return JSONResponse(
         {
             "title": "KotaHub reference upstreams (Balikpapan sample data)",
             "upstreams": {
                 "tourism": {
-                    "protocol": "GeoJSON / OGC API - Features",
+                    "protocol": "GeoJSON, paged as OGC API - Features",
                     "items": f"{base}{TOURISM_ITEMS}",
                 }
             },

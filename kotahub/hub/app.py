@@ -9,12 +9,14 @@ import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import RedirectResponse
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Mount, Route
 
+from kotahub.demo.app import create_demo_app
+from kotahub.hub.embedded import EMBEDDED_PREFIX, embedded_mounts
 from kotahub.hub.graphql_view import HubGraphQL
 from kotahub.hub.health import healthz, readyz
 from kotahub.hub.playground import playground_routes
-from kotahub.hub.runtime import check_adapter_kinds, start_runtime
+from kotahub.hub.runtime import check_sources, start_runtime
 from kotahub.hub.settings import Settings
 from kotahub.schema.build import build_schema
 
@@ -22,19 +24,29 @@ from kotahub.schema.build import build_schema
 def create_app(
     settings: Settings, mounts: dict[str, httpx.AsyncBaseTransport] | None = None
 ) -> Starlette:
-    """The hub for these settings; ``mounts`` can route sources to in-process ASGI apps."""
-    check_adapter_kinds(settings)
+    """The hub for these settings; ``mounts`` can route sources to in-process ASGI apps.
+
+    With no sources configured, the reference upstreams run in process and are also served
+    under ``/reference`` so that browsers can open what they link to.
+    """
+    check_sources(settings)
+    routes: list[BaseRoute] = []
+    transports = dict(mounts or {})
+    if settings.embedded:
+        demo = create_demo_app()
+        routes.append(Mount(EMBEDDED_PREFIX, app=demo))
+        transports = {**embedded_mounts(settings, demo), **transports}
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        app.state.runtime = await start_runtime(settings, mounts)
+        app.state.runtime = await start_runtime(settings, transports)
         try:
             yield
         finally:
             await app.state.runtime.aclose()
 
     graphql = HubGraphQL(build_schema(), graphql_ide="graphiql" if settings.graphiql else None)
-    routes: list[BaseRoute] = [
+    routes += [
         Route("/", _to_graphql),
         Route("/graphql", graphql, methods=["GET", "POST"]),
         Route("/healthz", healthz),

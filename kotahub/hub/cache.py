@@ -105,14 +105,17 @@ class FallbackStore:
                 return
         await self._memory.set(key, value, ttl_seconds)
 
-    async def check_redis(self) -> str | None:
-        """Ping Redis now; return None when it answers, else what went wrong."""
+    async def check_redis(self, announce: bool = True) -> str | None:
+        """Ping Redis now; return None when it answers, else what went wrong.
+
+        With ``announce`` false the caller reports the outcome, and no change is logged.
+        """
         if self._redis is None:
             return "no Redis configured"
         try:
             await self._redis.ping()
         except (RedisError, OSError) as exc:
-            self._mark_down(exc)
+            self._mark_down(exc, announce)
             return self.last_redis_error
         self._mark_up()
         return None
@@ -122,8 +125,8 @@ class FallbackStore:
             return None
         return self._redis
 
-    def _mark_down(self, exc: BaseException) -> None:
-        if self.last_redis_error is None:
+    def _mark_down(self, exc: BaseException, announce: bool = True) -> None:
+        if self.last_redis_error is None and announce:
             log.warning("Redis unavailable, caching in memory until it returns: %s", exc)
         self.last_redis_error = f"{type(exc).__name__}: {exc}"
         self._down_until = self._clock() + self._retry_seconds

@@ -3,23 +3,32 @@
 from __future__ import annotations
 
 import httpx
+from starlette.applications import Starlette
+from starlette.routing import Mount
 
-from kotahub.demo.app import TOURISM_ITEMS, create_demo_app
-from kotahub.hub.settings import SourceSettings
+from kotahub.demo.app import TOURISM_ITEMS
+from kotahub.hub.settings import Settings, SourceSettings
 
-# A host name that never resolves: requests to it are routed in process, never to the network.
-EMBEDDED_ORIGIN = "http://reference-upstreams.kotahub.invalid"
+# The hub also serves the reference upstreams under this path, so that browsers can open
+# what they link to (photos); the hub's own requests to them never leave the process.
+EMBEDDED_PREFIX = "/reference"
 
 
-def embedded_sources() -> tuple[SourceSettings, ...]:
+def embedded_origin(settings: Settings) -> str:
+    """The hub's own address as browsers on this machine reach it."""
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host
+    host = f"[{host}]" if ":" in host else host
+    return f"http://{host}:{settings.port}"
+
+
+def embedded_sources(settings: Settings) -> tuple[SourceSettings, ...]:
     """The sources the hub uses when none are configured."""
-    return (
-        SourceSettings.model_validate(
-            {"name": "tourism", "kind": "geojson", "base_url": f"{EMBEDDED_ORIGIN}{TOURISM_ITEMS}"}
-        ),
-    )
+    base = f"{embedded_origin(settings)}{EMBEDDED_PREFIX}"
+    tourism = {"name": "tourism", "kind": "geojson", "base_url": f"{base}{TOURISM_ITEMS}"}
+    return (SourceSettings.model_validate(tourism),)
 
 
-def embedded_mounts() -> dict[str, httpx.AsyncBaseTransport]:
-    """httpx mounts that send the embedded sources' requests to the in-process demo app."""
-    return {EMBEDDED_ORIGIN: httpx.ASGITransport(app=create_demo_app())}
+def embedded_mounts(settings: Settings, demo: Starlette) -> dict[str, httpx.AsyncBaseTransport]:
+    """httpx mounts that hand the embedded sources' requests to the demo app in process."""
+    routed = Starlette(routes=[Mount(EMBEDDED_PREFIX, app=demo)])
+    return {embedded_origin(settings): httpx.ASGITransport(app=routed)}

@@ -5,8 +5,9 @@ from __future__ import annotations
 from kotahub.hub.playground import PlaygroundExample
 
 _BEACHES = """\
-# Selamat datang di KotaHub — Balikpapan's city data in one GraphQL endpoint.
-# Welcome! Press the run button (or Ctrl-Enter) to list the city's beaches.
+# Selamat datang di KotaHub! Welcome!
+# Balikpapan's city data in one GraphQL endpoint.
+# Press the run button (or Ctrl-Enter) to list the beaches.
 query Beaches($lang: Lang = EN) {
   touristSpots(filter: {category: "beach"}, first: 5) {
     totalCount

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import time
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from kotahub.adapters.contract import Adapter
-from kotahub.hub.errors import SourceError
 from kotahub.hub.runtime import HubRuntime
+from kotahub.resolvers.readiness import source_problems
 
-PROBE_SECONDS = 5.0
+PROBE_CAP_SECONDS = 5.0
 
 
 async def healthz(request: Request) -> JSONResponse:
@@ -24,32 +25,27 @@ async def readyz(request: Request) -> JSONResponse:
     Redis being down does not make the hub unready: it serves from upstreams and memory.
     """
     runtime: HubRuntime = request.app.state.runtime
-    redis_problem, *source_problems = await asyncio.gather(
-        runtime.store.check_redis(), *(_probe(a) for a in runtime.catalog.adapters)
-    )
-    sources = {
-        adapter.source: _check(problem)
-        for adapter, problem in zip(runtime.catalog.adapters, source_problems, strict=True)
-    }
-    any_source_up = any(problem is None for problem in source_problems)
-    status = (
-        "ready"
-        if redis_problem is None and all(p is None for p in source_problems)
-        else ("degraded" if any_source_up else "unavailable")
-    )
-    body = {"status": status, "redis": _check(redis_problem), "sources": sources}
-    return JSONResponse(body, status_code=200 if any_source_up else 503)
+    body = await _readiness(runtime)
+    return JSONResponse(body, status_code=503 if body["status"] == "unavailable" else 200)
 
 
-async def _probe(adapter: Adapter) -> str | None:
-    try:
-        async with asyncio.timeout(PROBE_SECONDS):
-            await adapter.probe()
-    except SourceError as exc:
-        return exc.detail
-    except TimeoutError:
-        return f"no answer within {PROBE_SECONDS:g}s"
-    return None
+async def _readiness(runtime: HubRuntime) -> dict[str, Any]:
+    # Load balancers poll often; upstreams are probed at most once per reuse window.
+    memo = runtime.readiness_memo
+    if memo is not None and time.monotonic() - memo[0] < runtime.settings.readiness_cache_seconds:
+        return memo[1]
+    redis_problem, problems = await asyncio.gather(
+        runtime.store.check_redis(), source_problems(runtime.catalog, PROBE_CAP_SECONDS)
+    )
+    up = [name for name, problem in problems.items() if problem is None]
+    status = "unavailable" if not up else "ready"
+    if up and (redis_problem is not None or len(up) < len(problems)):
+        status = "degraded"
+    redis = {"ok": True} if redis_problem is None else {"ok": False, "error": "does not answer"}
+    sources = {name: _check(problem) for name, problem in problems.items()}
+    body = {"status": status, "redis": redis, "sources": sources}
+    runtime.readiness_memo = (time.monotonic(), body)
+    return body
 
 
 def _check(problem: str | None) -> dict[str, object]:

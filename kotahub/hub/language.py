@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kotahub.adapters.records import Lang
+from kotahub.records import Lang
 
 SUPPORTED: tuple[Lang, ...] = ("id", "en")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
@@ -11,7 +12,7 @@ from redis.asyncio import Redis
 
 from kotahub.adapters.registry import adapter_factory, build_adapter
 from kotahub.hub.cache import FallbackStore, MemoryStore, RedisStore
-from kotahub.hub.embedded import embedded_mounts, embedded_sources
+from kotahub.hub.embedded import embedded_sources
 from kotahub.hub.errors import ConfigError
 from kotahub.hub.settings import Settings, SourceSettings
 from kotahub.hub.source_client import SourceClient
@@ -32,6 +33,7 @@ class HubRuntime:
     store: FallbackStore
     client: SourceClient
     catalog: Catalog
+    readiness_memo: tuple[float, dict[str, Any]] | None = None
 
     async def aclose(self) -> None:
         await self.http.aclose()
@@ -40,11 +42,11 @@ class HubRuntime:
 
 def active_sources(settings: Settings) -> tuple[SourceSettings, ...]:
     """The configured sources, or the embedded reference upstreams when none are."""
-    return settings.sources or embedded_sources()
+    return settings.sources or embedded_sources(settings)
 
 
-def check_adapter_kinds(settings: Settings) -> None:
-    """Fail before start-up when a source names an adapter kind the hub does not have."""
+def check_sources(settings: Settings) -> None:
+    """Fail before start-up when a source names an unknown kind or gives bad options."""
     for source in active_sources(settings):
         adapter_factory(source)
 
@@ -53,7 +55,6 @@ async def start_runtime(
     settings: Settings, mounts: dict[str, httpx.AsyncBaseTransport] | None = None
 ) -> HubRuntime:
     """Open the pool and Redis, pick the cache, build every adapter; logs which cache is used."""
-    mounts = {**(embedded_mounts() if settings.embedded else {}), **(mounts or {})}
     http = httpx.AsyncClient(
         mounts=mounts,
         headers={"User-Agent": USER_AGENT},
@@ -66,7 +67,7 @@ async def start_runtime(
         MemoryStore(settings.memory_cache_entries),
         retry_seconds=settings.redis_retry_seconds,
     )
-    problem = await store.check_redis()
+    problem = await store.check_redis(announce=False)
     shown = redact_url(settings.redis_url)
     if problem is None:
         log.info("cache: Redis at %s", shown)

@@ -16,7 +16,12 @@ from pydantic import (
     ValidationError,
     field_validator,
 )
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    SettingsError,
+)
 
 from kotahub.hub.errors import ConfigError
 
@@ -45,14 +50,14 @@ class Settings(BaseSettings):
     )
 
     host: str = Field(
-        default="127.0.0.1", validation_alias=AliasChoices("host", "KOTAHUB_HOST", "HOST")
+        default="127.0.0.1", validation_alias=AliasChoices("KOTAHUB_HOST", "HOST", "host")
     )
     port: int = Field(
-        default=8000, ge=1, le=65535, validation_alias=AliasChoices("port", "KOTAHUB_PORT", "PORT")
+        default=8000, ge=1, le=65535, validation_alias=AliasChoices("KOTAHUB_PORT", "PORT", "port")
     )
     redis_url: str = Field(
         default="redis://127.0.0.1:6379/0",
-        validation_alias=AliasChoices("redis_url", "KOTAHUB_REDIS_URL", "REDIS_URL"),
+        validation_alias=AliasChoices("KOTAHUB_REDIS_URL", "REDIS_URL", "redis_url"),
     )
     sources: tuple[SourceSettings, ...] = ()
     default_lang: Literal["id", "en"] = "id"
@@ -63,6 +68,7 @@ class Settings(BaseSettings):
     redis_timeout_seconds: float = Field(default=0.5, gt=0, le=30)
     default_page_size: int = Field(default=20, ge=1, le=1000)
     max_page_size: int = Field(default=100, ge=1, le=1000)
+    readiness_cache_seconds: float = Field(default=2.0, ge=0, le=300)
     graphiql: bool = True
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
@@ -76,6 +82,13 @@ class Settings(BaseSettings):
         if duplicates:
             raise ValueError(f"source names must be unique, but {duplicates} appear more than once")
         return sources
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, url: str) -> str:
+        if not url.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("expected a URL such as redis://host:6379/0, rediss://… or unix://…")
+        return url
 
     @field_validator("city_timezone")
     @classmethod
@@ -114,7 +127,16 @@ def load_settings(config_file: Path | None = None) -> Settings:
     try:
         return Settings(**values)
     except ValidationError as exc:
-        raise ConfigError(describe_validation_error(exc, config_file)) from exc
+        origin = f" in '{config_file}'" if config_file else ""
+        raise ConfigError(describe_validation_error(exc, origin=origin)) from exc
+    except SettingsError as exc:
+        # Raised when an environment variable holding JSON (KOTAHUB_SOURCES) does not parse.
+        cause = exc.__cause__ or exc
+        raise ConfigError(
+            f"invalid setting: {exc}; expected JSON, such as "
+            f'KOTAHUB_SOURCES=\'[{{"name": "tourism", "kind": "geojson", "base_url": "…"}}]\' '
+            f"({type(cause).__name__}: {cause})"
+        ) from exc
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -129,20 +151,41 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"config file '{path}' cannot be read: {exc.strerror}") from exc
 
 
-def describe_validation_error(exc: ValidationError, config_file: Path | None = None) -> str:
-    """One line naming the setting, the value given and what was expected."""
+def describe_validation_error(exc: ValidationError, origin: str = "", prefix: str = "") -> str:
+    """One line naming the setting, where it came from, the value given and what was expected."""
     first = exc.errors()[0]
-    key = ".".join(str(part) for part in first["loc"]) or "settings"
-    given = first.get("input")
-    shown = "***" if _is_secret(key) else repr(given)
-    origin = f" in '{config_file}'" if config_file else ""
+    loc = [str(part) for part in first["loc"] if not _is_type_tag(part)]
+    loc[:1] = [_FIELD_OF_ALIAS.get(loc[0], loc[0])] if loc else []
+    key = ".".join([prefix, *loc] if prefix else loc) or "settings"
+    shown = repr(redacted(first.get("input"), key))
     more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-    env_hint = f"KOTAHUB_{first['loc'][0]}".upper() if first["loc"] else "KOTAHUB_*"
-    return (
-        f"invalid setting '{key}'{origin} (environment {env_hint}): got {shown}; "
-        f"{first['msg']}{more}"
-    )
+    env = _ENVIRONMENT.get(loc[0], f"KOTAHUB_{loc[0].upper()}") if loc and not prefix else ""
+    where = f"{origin} (environment {env})" if env else origin
+    return f"invalid setting '{key}'{where}: got {shown}; {first['msg']}{more}"
 
 
-def _is_secret(key: str) -> bool:
-    return any(word in key.lower() for word in ("token", "secret", "password", "key"))
+_ENVIRONMENT = {
+    "host": "KOTAHUB_HOST or HOST",
+    "port": "KOTAHUB_PORT or PORT",
+    "redis_url": "KOTAHUB_REDIS_URL or REDIS_URL",
+}
+_FIELD_OF_ALIAS = {
+    alias: field for field, names in _ENVIRONMENT.items() for alias in names.split(" or ")
+}
+_SECRET_WORDS = ("token", "secret", "password", "api_key", "apikey", "credential")
+
+
+def redacted(value: Any, key: str = "") -> Any:
+    """The value with anything under a secret-looking key replaced by ``***``."""
+    if any(word in key.lower() for word in _SECRET_WORDS):
+        return "***"
+    if isinstance(value, dict):
+        return {k: redacted(v, str(k)) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [redacted(item) for item in value]
+    return value
+
+
+def _is_type_tag(part: object) -> bool:
+    """Pydantic adds the tried type ('str', 'int', …) to locations inside unions."""
+    return part in {"str", "int", "float", "bool"}

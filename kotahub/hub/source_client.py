@@ -10,7 +10,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urljoin, urlsplit
 
 import httpx
 
@@ -25,6 +24,7 @@ from kotahub.hub.errors import (
 )
 from kotahub.hub.freshness import cache_ttl
 from kotahub.hub.settings import SourceSettings
+from kotahub.hub.upstream_urls import resolve_link, shown
 
 log = logging.getLogger("kotahub.upstream")
 
@@ -65,114 +65,123 @@ class SourceSession:
         self.settings = settings
         self.name = settings.name
 
-    def resolve(self, target: str) -> str:
-        """An absolute URL for a path under the base URL, or a link the source gave us."""
-        base = str(self.settings.base_url)
-        if not target:
-            return base
-        url = urljoin(base if base.endswith("/") else base + "/", target)
-        if _origin(url) != _origin(base):
-            raise SourcePayloadError(
-                self.name, f"link {target!r} leaves the source's origin {_origin(base)}"
-            )
-        return url
+    def resolve(self, target: str, relative_to: str | None = None) -> str:
+        """An absolute URL for a path under the base URL, or a link found on a page."""
+        return resolve_link(self.name, str(self.settings.base_url), target, relative_to)
 
     async def get_json(
         self,
         target: str,
         params: Mapping[str, ParamValue] | None = None,
         *,
+        relative_to: str | None = None,
         accept: str = "application/json",
     ) -> Fetched:
         """The JSON at ``target``: from the cache when fresh, else from the upstream (once)."""
-        url = normalized_url(self.resolve(target), params)
-        key = upstream_key(self._client.key_prefix, self.name, "GET", url)
+        url = self.resolve(target, relative_to)
+        key = upstream_key(self._client.key_prefix, self.name, "GET", normalized_url(url, params))
         cached = await self._client.store.get(key)
         if cached is not None:
-            hit = self._from_cache(url, cached)
+            hit = self._from_cache(cached)
             if hit is not None:
                 return hit
         inflight = self._client.inflight
         task = inflight.get(key)
         if task is None:
-            task = asyncio.create_task(self._fetch_and_store(url, key, accept))
+            task = asyncio.create_task(self._fetch_and_store(url, params, key, accept))
             inflight[key] = task
-            task.add_done_callback(lambda _t: inflight.pop(key, None))
+            task.add_done_callback(lambda done: _settle(inflight, key, done))
         return await asyncio.shield(task)
 
-    async def probe(self, target: str = "") -> None:
+    async def probe(self, target: str = "", params: Mapping[str, ParamValue] | None = None) -> None:
         """Reach the source without the cache; raise a SourceError when it does not answer."""
-        await self._request(self.resolve(target), "application/json")
+        await self._request(self.resolve(target), params, "application/json")
 
-    async def _fetch_and_store(self, url: str, key: str, accept: str) -> Fetched:
-        response = await self._request(url, accept)
-        body = self._parse(url, response)
-        fetched = Fetched(self.name, url, body, datetime.now(UTC), from_cache=False)
+    async def _fetch_and_store(
+        self, url: str, params: Mapping[str, ParamValue] | None, key: str, accept: str
+    ) -> Fetched:
+        response = await self._request(url, params, accept)
+        body = self._parse(response)
+        page_url = str(response.url)
+        fetched = Fetched(self.name, page_url, body, datetime.now(UTC), from_cache=False)
         ttl = cache_ttl(response.headers.get("cache-control"), self.settings.ttl_seconds)
         if ttl > 0:
-            entry = {"body": response.text, "fetched_at": fetched.fetched_at.timestamp()}
+            entry = {
+                "url": page_url,
+                "body": response.text,
+                "fetched_at": fetched.fetched_at.timestamp(),
+            }
             await self._client.store.set(key, json.dumps(entry).encode(), ttl)
         return fetched
 
-    async def _request(self, url: str, accept: str) -> httpx.Response:
+    async def _request(
+        self, url: str, params: Mapping[str, ParamValue] | None, accept: str
+    ) -> httpx.Response:
         headers = {"Accept": accept}
         if self.settings.token is not None:
             headers["Authorization"] = f"Bearer {self.settings.token.get_secret_value()}"
         timeout = self.settings.timeout_seconds
-        path = _path(url)
+        # Merged by hand: httpx would replace the URL's own query with ``params``.
+        full_url = httpx.URL(url).copy_merge_params(dict(params)) if params else httpx.URL(url)
+        request = self._client.http.build_request("GET", full_url, headers=headers, timeout=timeout)
+        where = shown(str(request.url))
         started = time.perf_counter()
         try:
             async with asyncio.timeout(timeout):
-                response = await self._client.http.get(url, headers=headers, timeout=timeout)
+                response = await self._client.http.send(request)
         except (TimeoutError, httpx.TimeoutException) as exc:
-            raise SourceTimeout(self.name, f"GET {path} got no answer within {timeout:g}s") from exc
+            raise SourceTimeout(
+                self.name, f"GET {where} got no answer within {timeout:g}s"
+            ) from exc
         except httpx.HTTPError as exc:
             raise SourceUnavailable(
-                self.name, f"GET {path} failed: {type(exc).__name__} ({exc or 'no detail'})"
+                self.name, f"GET {where} failed: {type(exc).__name__} ({exc or 'no detail'})"
             ) from exc
-        log.debug(
-            "GET %s %s -> %s in %.1f ms",
-            self.name,
-            path,
-            response.status_code,
-            (time.perf_counter() - started) * 1000,
-        )
-        if response.status_code >= 400:
-            raise _http_error(self.name, path, response)
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        log.debug("GET %s %s -> %s in %.1f ms", self.name, where, response.status_code, elapsed_ms)
+        if response.status_code >= 300:
+            raise _status_error(self.name, where, response)
         return response
 
-    def _parse(self, url: str, response: httpx.Response) -> Any:
+    def _parse(self, response: httpx.Response) -> Any:
         try:
             return json.loads(response.content)
         except ValueError as exc:
             kind = response.headers.get("content-type", "no content type")
             raise SourcePayloadError(
-                self.name, f"GET {_path(url)} answered with content that is not valid JSON ({kind})"
+                self.name,
+                f"GET {shown(str(response.url))} answered with content that is not valid JSON "
+                f"({kind})",
             ) from exc
 
-    def _from_cache(self, url: str, raw: bytes) -> Fetched | None:
+    def _from_cache(self, raw: bytes) -> Fetched | None:
         try:
             entry = json.loads(raw)
             body = json.loads(entry["body"])
             fetched_at = datetime.fromtimestamp(float(entry["fetched_at"]), UTC)
+            url = str(entry["url"])
         except (ValueError, KeyError, TypeError):
             log.warning("ignoring an unreadable cache entry for source %s", self.name)
             return None
         return Fetched(self.name, url, body, fetched_at, from_cache=True)
 
 
-def _http_error(source: str, path: str, response: httpx.Response) -> SourceError:
+def _settle(
+    inflight: dict[str, asyncio.Task[Fetched]], key: str, done: asyncio.Task[Fetched]
+) -> None:
+    """Forget a finished fetch; reading its outcome keeps asyncio from warning when every
+    waiter was cancelled before it finished."""
+    inflight.pop(key, None)
+    if not done.cancelled():
+        done.exception()
+
+
+def _status_error(source: str, where: str, response: httpx.Response) -> SourceError:
     status = response.status_code
-    return SourceHTTPError(
-        source, status, f"GET {path} answered HTTP {status}", body=response.text[:ERROR_BODY_LIMIT]
-    )
-
-
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.hostname}:{parts.port or ''}"
-
-
-def _path(url: str) -> str:
-    parts = urlsplit(url)
-    return parts.path + (f"?{parts.query}" if parts.query else "")
+    if status < 400:
+        moved_to = shown(response.headers.get("location", "nowhere"))
+        message = f"GET {where} answered HTTP {status}, a redirect to {moved_to}; "
+        message += "configure the source's base_url with the final address"
+    else:
+        message = f"GET {where} answered HTTP {status}"
+    return SourceHTTPError(source, status, message, body=response.text[:ERROR_BODY_LIMIT])

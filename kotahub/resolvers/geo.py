@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from kotahub.adapters.records import GeoPoint
 from kotahub.hub.errors import ClientInputError
+from kotahub.records import GeoPoint
 
 EARTH_RADIUS_KM = 6371.0088
 MAX_RADIUS_KM = 500.0

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from strawberry.dataloader import DataLoader
 
-from kotahub.adapters.records import TouristSpotRecord
+from kotahub.records import TouristSpotRecord
 from kotahub.resolvers.catalog import Catalog
 
 SpotList = Sequence[TouristSpotRecord]

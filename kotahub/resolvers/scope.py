@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from kotahub.adapters.records import Lang
+from kotahub.records import Lang
 from kotahub.resolvers.catalog import Catalog
 from kotahub.resolvers.loaders import Loaders
 

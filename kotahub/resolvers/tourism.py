@@ -6,8 +6,8 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from kotahub.adapters.records import TouristSpotRecord
 from kotahub.hub.errors import SourceError
+from kotahub.records import TouristSpotRecord
 from kotahub.resolvers.geo import Near, distance_km
 from kotahub.resolvers.opening_hours import is_open
 from kotahub.resolvers.outcome import Partial

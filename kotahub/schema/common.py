@@ -7,9 +7,9 @@ from enum import Enum
 
 import strawberry
 
-from kotahub.adapters.records import GeoPoint as GeoPointRecord
-from kotahub.adapters.records import Lang as LangCode
-from kotahub.adapters.records import Provenance
+from kotahub.records import GeoPoint as GeoPointRecord
+from kotahub.records import Lang as LangCode
+from kotahub.records import Provenance
 
 
 @strawberry.enum(description="Language of text that people read; Indonesian comes first.")

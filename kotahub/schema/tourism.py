@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import strawberry
 
-from kotahub.adapters.records import TicketPrice as TicketPriceRecord
-from kotahub.adapters.records import TouristSpotRecord
+from kotahub.records import TicketPrice as TicketPriceRecord
+from kotahub.records import TouristSpotRecord
 from kotahub.resolvers import tourism
 from kotahub.resolvers.geo import near as checked_near
 from kotahub.resolvers.paging import Page, page_request

@@ -93,10 +93,32 @@ async def test_upstream_error_description_is_kept(
 
 
 def test_bad_page_size_option_is_a_config_error(make_adapter: Callable[..., Adapter]) -> None:
-    with pytest.raises(ConfigError, match="page_size=-1"):
+    with pytest.raises(
+        ConfigError,
+        match=r"'sources.t.options.page_size' .*: got -1; Input should be greater than or equal",
+    ):
         make_adapter(name="t", kind="geojson", base_url="http://x.test/", options={"page_size": -1})
 
 
 def test_unknown_kind_lists_the_known_ones(make_adapter: Callable[..., Adapter]) -> None:
     with pytest.raises(ConfigError, match="unknown adapter kind 'wfs'; known kinds: geojson"):
         make_adapter(name="t", kind="wfs", base_url="http://x.test/")
+
+
+async def test_relative_next_links_resolve_against_the_page(
+    misbehaving_server: ThreadedServer, make_adapter: Callable[..., Adapter]
+) -> None:
+    url = misbehaving_server.url + "/api/items?region=kaltim"
+    adapter = _tourism(make_adapter(name="rel", kind="geojson", base_url=url))
+    spots = await adapter.spots()
+    assert [spot.local_id for spot in spots] == ["p1", "p2"]
+
+
+async def test_a_redirect_is_named_as_one(
+    misbehaving_server: ThreadedServer, make_adapter: Callable[..., Adapter]
+) -> None:
+    url = misbehaving_server.url + "/moved"
+    adapter = _tourism(make_adapter(name="moved", kind="geojson", base_url=url))
+    with pytest.raises(SourceHTTPError, match="HTTP 302, a redirect to /items") as caught:
+        await adapter.spots()
+    assert caught.value.status == 302

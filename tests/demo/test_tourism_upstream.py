@@ -16,14 +16,9 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 
 from kotahub.demo.request_log import RequestLog
-from kotahub.demo.tourism import (
-    BALIKPAPAN_BBOX,
-    CATEGORIES,
-    DATA_FILE,
-    DISTRICTS,
-    MAX_LIMIT,
-    create_tourism_app,
-)
+from kotahub.demo.tourism import create_tourism_app
+from kotahub.demo.tourism_catalogue import BALIKPAPAN_BBOX, CATEGORIES, DATA_FILE, DISTRICTS
+from kotahub.demo.tourism_query import MAX_LIMIT
 
 BASE = "http://tourism.test"
 ITEMS = "/collections/attractions/items"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable
 
 from kotahub.hub.examples import PLAYGROUND_EXAMPLES
@@ -39,7 +40,7 @@ async def test_readyz_names_the_source_that_does_not_answer(
 
 
 async def test_embedded_default_serves_the_city_in_process(hub: HubFactory, redis_url: str) -> None:
-    settings = Settings(redis_url=redis_url, cache_prefix="test-embedded")
+    settings = Settings(redis_url=redis_url, cache_prefix=f"test-{uuid.uuid4().hex}")
     assert settings.embedded
     async with hub(settings) as client:
         body = await gql(
@@ -65,7 +66,7 @@ async def test_browser_gets_graphiql_and_root_redirects(
 async def test_every_playground_example_runs_cleanly_on_the_embedded_city(
     hub: HubFactory, redis_url: str
 ) -> None:
-    settings = Settings(redis_url=redis_url, cache_prefix="test-examples")
+    settings = Settings(redis_url=redis_url, cache_prefix=f"test-{uuid.uuid4().hex}")
     async with hub(settings) as client:
         for example in PLAYGROUND_EXAMPLES:
             variables = json.loads(example.variables) if example.variables else None

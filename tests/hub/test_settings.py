@@ -53,7 +53,11 @@ def test_environment_wins_over_the_file(tmp_path: Path, monkeypatch: pytest.Monk
 @pytest.mark.parametrize(
     ("env", "value", "expected"),
     [
-        ("PORT", "eighty", "invalid setting 'port' (environment KOTAHUB_PORT): got 'eighty'"),
+        (
+            "PORT",
+            "eighty",
+            "invalid setting 'port' (environment KOTAHUB_PORT or PORT): got 'eighty'",
+        ),
         ("KOTAHUB_DEFAULT_LANG", "fr", "got 'fr'; Input should be 'id' or 'en'"),
         ("KOTAHUB_CITY_TIMEZONE", "Mars/Olympus", "expected an IANA time zone"),
         (

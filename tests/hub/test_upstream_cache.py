@@ -9,9 +9,10 @@ from typing import Any
 from redis.asyncio import Redis
 
 from kotahub.hub.settings import Settings
-from tests.conftest import HubFactory
+from tests.conftest import HubFactory, tourism_source
 from tests.support.graphql import gql
 from tests.support.redis_server import RedisServer
+from tests.support.servers import ThreadedServer
 
 QUERY = "{ touristSpots(first: 3) { totalCount edges { node { name } } } }"
 NEAR = """{ touristSpots(near: {lat: -1.27, lon: 116.85, radiusKm: 20}) {
@@ -64,7 +65,9 @@ async def test_redis_stopped_mid_run_still_answers_and_recovers(
     private_redis: RedisServer,
     tourism_log: Any,
 ) -> None:
-    settings = hub_settings(redis_url=private_redis.url, redis_retry_seconds=0.2)
+    settings = hub_settings(
+        redis_url=private_redis.url, redis_retry_seconds=0.2, readiness_cache_seconds=0
+    )
     async with hub(settings) as client:
         warm = await gql(client, QUERY)
         private_redis.stop()
@@ -93,3 +96,30 @@ async def test_hub_starts_and_answers_with_no_redis_at_all(
             body = await gql(client, QUERY)
     assert body["data"]["touristSpots"]["totalCount"] > 0
     assert "cache: in memory (Redis at redis://127.0.0.1:9/0 does not answer" in caplog.text
+
+
+async def test_ttl_follows_max_age_else_the_source_default(
+    hub: HubFactory,
+    hub_settings: Callable[..., Settings],
+    redis_url: str,
+    misbehaving_server: ThreadedServer,
+    demo_server: ThreadedServer,
+) -> None:
+    with_max_age = tourism_source(demo_server.url, ttl_seconds=30)
+    without = {
+        "name": "plain",
+        "kind": "geojson",
+        "ttl_seconds": 42,
+        "base_url": misbehaving_server.url + "/api/items",
+    }
+    settings = hub_settings(sources=[with_max_age, without])
+    async with hub(settings) as client:
+        await gql(client, QUERY)
+    redis = Redis.from_url(redis_url)
+    ttls = {}
+    for source in ("tourism", "plain"):
+        pattern = f"{settings.cache_prefix}:up:{source}:GET:*"
+        ttls[source] = [await redis.pttl(key) async for key in redis.scan_iter(match=pattern)]
+    await redis.aclose()
+    assert ttls["tourism"] and all(30_000 < ttl <= 300_000 for ttl in ttls["tourism"])
+    assert len(ttls["plain"]) == 2 and all(0 < ttl <= 42_000 for ttl in ttls["plain"])

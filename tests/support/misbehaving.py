@@ -59,6 +59,23 @@ async def odd_features(request: Request) -> Response:
     )
 
 
+async def relative_pages(request: Request) -> Response:
+    """Two pages whose next link is relative to the page, with no Cache-Control header."""
+    page = int(request.query_params.get("page", "1"))
+    feature = {
+        "type": "Feature",
+        "id": f"p{page}",
+        "geometry": {"type": "Point", "coordinates": [116.9, -1.2]},
+        "properties": {"name": f"Page {page} place"},
+    }
+    links = [{"rel": "next", "href": "items?page=2&secret_key=x"}] if page == 1 else []
+    return JSONResponse({"type": "FeatureCollection", "features": [feature], "links": links})
+
+
+async def moved(request: Request) -> Response:
+    return Response(status_code=302, headers={"location": "https://elsewhere.example/items"})
+
+
 def create_misbehaving_app() -> Starlette:
     return Starlette(
         routes=[
@@ -67,5 +84,7 @@ def create_misbehaving_app() -> Starlette:
             Route("/server-error", server_error),
             Route("/slow", slow),
             Route("/odd-features", odd_features),
+            Route("/api/items", relative_pages),
+            Route("/moved", moved),
         ]
     )

@@ -1,4 +1,4 @@
-"""Neutral records that adapters produce and resolvers consume, free of any protocol or GraphQL."""
+"""Neutral records shared by the layers: adapters produce them, resolvers and schema read them."""
 
 from __future__ import annotations
 

@@ -1,0 +1,42 @@
+"""Upstream URLs: resolving links inside a source, and showing them without secrets."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qsl, urljoin, urlsplit
+
+from kotahub.hub.errors import SourcePayloadError
+
+_SECRET_NAME = re.compile(r"key|token|secret|password|passwd|signature|auth|credential", re.I)
+
+
+def resolve_link(source: str, base: str, target: str, relative_to: str | None = None) -> str:
+    """``target`` as an absolute URL, resolved against the page it came from (else the base).
+
+    A link that leaves the source's origin is refused, so credentials never follow it.
+    """
+    if not target:
+        return relative_to or base
+    anchor = relative_to or (base if base.endswith("/") else base + "/")
+    url = urljoin(anchor, target)
+    if origin(url) != origin(base):
+        raise SourcePayloadError(
+            source, f"link {shown(target)!r} leaves the source's origin {origin(base)}"
+        )
+    return url
+
+
+def origin(url: str) -> str:
+    parts = urlsplit(url)
+    port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
+    return f"{parts.scheme}://{(parts.hostname or '').lower()}:{port}"
+
+
+def shown(url: str) -> str:
+    """Path and query of a URL for errors and logs, with secret-looking values masked."""
+    parts = urlsplit(url)
+    if not parts.query:
+        return parts.path or "/"
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    query = "&".join(f"{k}={'***' if _SECRET_NAME.search(k) else v}" for k, v in pairs)
+    return f"{parts.path or '/'}?{query}"

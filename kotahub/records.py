@@ -18,6 +18,14 @@ class GeoPoint:
 
 
 @dataclass(frozen=True, slots=True)
+class Near:
+    """A point and a radius around it, in kilometres."""
+
+    point: GeoPoint
+    radius_km: float
+
+
+@dataclass(frozen=True, slots=True)
 class LocalizedText:
     """Text people read, in Indonesian and, where the source gives it, English."""
 
@@ -65,3 +73,49 @@ class TouristSpotRecord:
     ticket_price: TicketPrice | None = None
     e_ticket_url: str | None = None
     photos: tuple[str, ...] = field(default_factory=tuple)
+
+
+FacilityType = Literal["hospital", "puskesmas", "clinic", "pharmacy", "laboratory", "other"]
+
+
+@dataclass(frozen=True, slots=True)
+class HealthServiceRecord:
+    """One service a facility offers, such as its emergency department or outpatient clinic."""
+
+    name: str
+    categories: tuple[str, ...] = ()
+    types: tuple[str, ...] = ()
+    emergency: bool = False
+    opening_hours: str | None = None
+    phone: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HealthFacilityRecord:
+    """A place where people get care, as any health source describes it."""
+
+    source: str
+    local_id: str
+    name: str
+    provenance: Provenance
+    facility_type: FacilityType = "other"
+    district: str | None = None
+    address: str | None = None
+    location: GeoPoint | None = None
+    location_estimated: bool = False
+    phone: str | None = None
+    opening_hours: str | None = None
+    emergency: bool = False
+    services: tuple[HealthServiceRecord, ...] = ()
+    organization: str | None = None
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class EmergencyContact:
+    """A number to call in an emergency."""
+
+    service: str
+    number: str
+    name: LocalizedText
+    description: LocalizedText | None = None

@@ -10,10 +10,15 @@ from typing import Any
 
 import httpx
 import pytest
+from redis.asyncio import Redis
 
-from kotahub.demo.app import TOURISM_ITEMS, create_demo_app
+from kotahub.adapters.contract import Adapter
+from kotahub.adapters.registry import build_adapter
+from kotahub.demo.app import HEALTH_FHIR, TOURISM_ITEMS, create_demo_app
 from kotahub.hub.app import create_app
-from kotahub.hub.settings import Settings
+from kotahub.hub.cache import FallbackStore, MemoryStore, RedisStore
+from kotahub.hub.settings import Settings, SourceSettings
+from kotahub.hub.source_client import SourceClient
 from tests.support.redis_server import RedisServer
 from tests.support.servers import ThreadedServer
 
@@ -69,8 +74,20 @@ def tourism_log(demo_server: ThreadedServer) -> Any:
     return log
 
 
+@pytest.fixture
+def health_log(demo_server: ThreadedServer) -> Any:
+    """The FHIR upstream's request log, cleared for this test."""
+    log = demo_server.app.state.health.state.request_log
+    log.clear()
+    return log
+
+
 def tourism_source(base: str, **extra: Any) -> dict[str, Any]:
     return {"name": "tourism", "kind": "geojson", "base_url": f"{base}{TOURISM_ITEMS}", **extra}
+
+
+def health_source(base: str, **extra: Any) -> dict[str, Any]:
+    return {"name": "health", "kind": "fhir-r4", "base_url": f"{base}{HEALTH_FHIR}", **extra}
 
 
 @pytest.fixture
@@ -81,7 +98,7 @@ def hub_settings(redis_url: str, demo_server: ThreadedServer) -> Callable[..., S
         values: dict[str, Any] = {
             "redis_url": redis_url,
             "cache_prefix": f"test-{uuid.uuid4().hex[:12]}",
-            "sources": [tourism_source(demo_server.url)],
+            "sources": [tourism_source(demo_server.url), health_source(demo_server.url)],
         }
         values.update(overrides)
         return Settings(**values)
@@ -113,3 +130,20 @@ def misbehaving_server() -> Iterator[ThreadedServer]:
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+async def source_client(redis_url: str) -> AsyncIterator[SourceClient]:
+    redis = Redis.from_url(redis_url)
+    store = FallbackStore(RedisStore(redis), MemoryStore(64), retry_seconds=1)
+    async with httpx.AsyncClient() as http:
+        yield SourceClient(http, store, key_prefix=f"test-{uuid.uuid4().hex[:12]}")
+    await redis.aclose()
+
+
+@pytest.fixture
+def make_adapter(source_client: SourceClient) -> Callable[..., Adapter]:
+    def make(**values: Any) -> Adapter:
+        return build_adapter(SourceSettings.model_validate(values), source_client)
+
+    return make

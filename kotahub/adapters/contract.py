@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from kotahub.hub.settings import SourceSettings
 from kotahub.hub.source_client import SourceSession
-from kotahub.records import TouristSpotRecord
+from kotahub.records import HealthFacilityRecord, Near, TouristSpotRecord
 
 Domain = Literal["tourism", "health", "complaints", "dimensions"]
 
@@ -40,6 +40,14 @@ class TourismAdapter(Adapter, Protocol):
 
     async def spots(self) -> Sequence[TouristSpotRecord]:
         """Every attraction the source offers, following its paging."""
+        ...
+
+
+class HealthAdapter(Adapter, Protocol):
+    """A source of health facilities."""
+
+    async def facilities(self, near: Near | None = None) -> Sequence[HealthFacilityRecord]:
+        """Every operating facility; with ``near``, at least those within its radius."""
         ...
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
@@ -10,6 +9,7 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, Field
 
 from kotahub.adapters.contract import Domain
+from kotahub.adapters.error_bodies import explained
 from kotahub.adapters.geojson_features import FeatureError, spot_from_feature
 from kotahub.hub.cache_keys import normalized_url
 from kotahub.hub.errors import SourceHTTPError, SourcePayloadError
@@ -71,7 +71,7 @@ class GeoJSONTourismAdapter:
         try:
             page = await self._session.get_json(target, params, accept=ACCEPT)
         except SourceHTTPError as exc:
-            raise self._explained(exc) from exc
+            raise explained(exc, _ogc_description, self._log) from exc
         body = page.body
         if not isinstance(body, Mapping) or body.get("type") != "FeatureCollection":
             found = body.get("type") if isinstance(body, Mapping) else type(body).__name__
@@ -81,14 +81,6 @@ class GeoJSONTourismAdapter:
         if not isinstance(body.get("features"), list):
             raise SourcePayloadError(self.source, "FeatureCollection has no 'features' array")
         return page
-
-    def _explained(self, exc: SourceHTTPError) -> SourceHTTPError:
-        """The error with the upstream's own OGC ``description``, if it gave one."""
-        self._log.info("source %s answered HTTP %s: %.2000s", self.source, exc.status, exc.body)
-        description = _ogc_description(exc.body)
-        if description is None:
-            return exc
-        return SourceHTTPError(exc.source, exc.status, f"{exc.detail}: {description}", exc.body)
 
     def _records(self, page: Fetched) -> list[TouristSpotRecord]:
         provenance = Provenance(page.source, page.fetched_at, page.stale)
@@ -112,13 +104,9 @@ def _next_link(body: Mapping[str, Any]) -> str | None:
     return None
 
 
-def _ogc_description(body: str) -> str | None:
+def _ogc_description(body: Any) -> str | None:
     """The ``description`` of an OGC exception body, shortened; None for anything else."""
-    try:
-        parsed = json.loads(body)
-    except ValueError:
-        return None
-    description = parsed.get("description") if isinstance(parsed, Mapping) else None
+    description = body.get("description") if isinstance(body, Mapping) else None
     if not isinstance(description, str) or not description.strip():
         return None
     text = " ".join(description.split())

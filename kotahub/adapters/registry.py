@@ -7,6 +7,7 @@ import logging
 from pydantic import ValidationError
 
 from kotahub.adapters.contract import Adapter, AdapterFactory
+from kotahub.adapters.fhir import FHIRHealthAdapter
 from kotahub.adapters.geojson import GeoJSONTourismAdapter
 from kotahub.hub.errors import ConfigError
 from kotahub.hub.settings import SourceSettings, describe_validation_error
@@ -14,6 +15,7 @@ from kotahub.hub.source_client import SourceClient
 
 BUILTIN_ADAPTERS: dict[str, AdapterFactory] = {
     GeoJSONTourismAdapter.kind: GeoJSONTourismAdapter,
+    FHIRHealthAdapter.kind: FHIRHealthAdapter,
 }
 
 

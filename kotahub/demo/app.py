@@ -7,11 +7,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
 
+from kotahub.demo.fhir import create_fhir_app
 from kotahub.demo.responses import app_base
 from kotahub.demo.tourism import create_tourism_app
 
 TOURISM_PREFIX = "/tourism"
 TOURISM_ITEMS = f"{TOURISM_PREFIX}/collections/attractions/items"
+HEALTH_FHIR = "/health/fhir"
 
 
 def create_demo_app(latency_ms: float = 0.0, public_url: str | None = None) -> Starlette:
@@ -22,8 +24,15 @@ def create_demo_app(latency_ms: float = 0.0, public_url: str | None = None) -> S
     """
     photos = f"{public_url.rstrip('/')}{TOURISM_PREFIX}/" if public_url else None
     tourism = create_tourism_app(latency_ms=latency_ms, photo_base_url=photos)
-    app = Starlette(routes=[Route("/", _index), Mount(TOURISM_PREFIX, app=tourism)])
+    health = create_fhir_app(latency_ms=latency_ms)
+    routes = [
+        Route("/", _index),
+        Mount(TOURISM_PREFIX, app=tourism),
+        Mount(HEALTH_FHIR, app=health),
+    ]
+    app = Starlette(routes=routes)
     app.state.tourism = tourism
+    app.state.health = health
     return app
 
 
@@ -36,7 +45,8 @@ async def _index(request: Request) -> JSONResponse:
                 "tourism": {
                     "protocol": "GeoJSON, paged as OGC API - Features",
                     "items": f"{base}{TOURISM_ITEMS}",
-                }
+                },
+                "health": {"protocol": "HL7 FHIR R4", "base": f"{base}{HEALTH_FHIR}"},
             },
         }
     )

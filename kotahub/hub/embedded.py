@@ -6,7 +6,7 @@ import httpx
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
-from kotahub.demo.app import TOURISM_ITEMS
+from kotahub.demo.app import HEALTH_FHIR, TOURISM_ITEMS
 from kotahub.hub.settings import Settings, SourceSettings
 
 # The hub also serves the reference upstreams under this path, so that browsers can open
@@ -25,7 +25,8 @@ def embedded_sources(settings: Settings) -> tuple[SourceSettings, ...]:
     """The sources the hub uses when none are configured."""
     base = f"{embedded_origin(settings)}{EMBEDDED_PREFIX}"
     tourism = {"name": "tourism", "kind": "geojson", "base_url": f"{base}{TOURISM_ITEMS}"}
-    return (SourceSettings.model_validate(tourism),)
+    health = {"name": "health", "kind": "fhir-r4", "base_url": f"{base}{HEALTH_FHIR}"}
+    return (SourceSettings.model_validate(tourism), SourceSettings.model_validate(health))
 
 
 def embedded_mounts(settings: Settings, demo: Starlette) -> dict[str, httpx.AsyncBaseTransport]:

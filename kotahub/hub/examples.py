@@ -41,6 +41,50 @@ query NearCityCentre {
 }
 """
 
+_NEAREST_CARE = """\
+# The nearest care: puskesmas and hospitals within 5 km, nearest first,
+# whether they are open now (WITA), and the emergency numbers.
+query NearestCare {
+  healthFacilities(near: {lat: -1.2654, lon: 116.8312, radiusKm: 5}, first: 5) {
+    edges {
+      node {
+        name type district distanceKm
+        emergency isOpenNow openingHours phone
+        services { name emergency openingHours }
+      }
+    }
+  }
+  emergencyContacts { number name description }
+}
+"""
+
+_EMERGENCY = """\
+# Hospitals with an emergency department (IGD), in English.
+query EmergencyDepartments {
+  healthFacilities(filter: {type: HOSPITAL, emergency: true}) {
+    totalCount
+    edges { node { name district phone location { lat lon } } }
+  }
+  emergencyContacts { number name(lang: EN) }
+}
+"""
+
+_BEACH_AND_CARE = """\
+# Each beach with its nearest puskesmas: one upstream search serves the whole list.
+query BeachesWithNearestPuskesmas {
+  touristSpots(filter: {category: "beach"}) {
+    edges {
+      node {
+        name district isOpenNow
+        nearbyHealthFacilities(type: PUSKESMAS, radiusKm: 10, first: 1) {
+          name distanceKm isOpenNow
+        }
+      }
+    }
+  }
+}
+"""
+
 _ONE_SPOT = """\
 # Look up any object by its global id (copy one from another query's id field).
 query ByGlobalId($id: ID!) {
@@ -54,6 +98,9 @@ query ByGlobalId($id: ID!) {
 PLAYGROUND_EXAMPLES = (
     PlaygroundExample(title="Beaches of Balikpapan", query=_BEACHES),
     PlaygroundExample(title="Around the city centre", query=_NEAR_ME),
+    PlaygroundExample(title="Nearest care", query=_NEAREST_CARE),
+    PlaygroundExample(title="Emergency departments", query=_EMERGENCY),
+    PlaygroundExample(title="Beaches and their puskesmas", query=_BEACH_AND_CARE),
     PlaygroundExample(
         title="Any object by id",
         query=_ONE_SPOT,

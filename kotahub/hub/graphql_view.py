@@ -34,6 +34,7 @@ class HubGraphQL(GraphQL[GraphQLContext, None]):
             zone=ZoneInfo(settings.city_timezone),
             now=datetime.now(UTC),
             page_limits=PageLimits(settings.default_page_size, settings.max_page_size),
+            emergency_contacts=runtime.emergency_contacts,
         )
         return GraphQLContext(scope=scope)
 

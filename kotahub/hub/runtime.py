@@ -13,9 +13,11 @@ from redis.asyncio import Redis
 from kotahub.adapters.registry import adapter_factory, build_adapter
 from kotahub.hub.cache import FallbackStore, MemoryStore, RedisStore
 from kotahub.hub.embedded import embedded_sources
+from kotahub.hub.emergency_numbers import EmergencyContactSettings
 from kotahub.hub.errors import ConfigError
 from kotahub.hub.settings import Settings, SourceSettings
 from kotahub.hub.source_client import SourceClient
+from kotahub.records import EmergencyContact, LocalizedText
 from kotahub.resolvers.catalog import Catalog
 
 log = logging.getLogger("kotahub")
@@ -33,6 +35,7 @@ class HubRuntime:
     store: FallbackStore
     client: SourceClient
     catalog: Catalog
+    emergency_contacts: tuple[EmergencyContact, ...] = ()
     readiness_memo: tuple[float, dict[str, Any]] | None = None
 
     async def aclose(self) -> None:
@@ -75,7 +78,16 @@ async def start_runtime(
         log.warning("cache: in memory (Redis at %s does not answer: %s)", shown, problem)
     client = SourceClient(http, store, key_prefix=settings.cache_prefix)
     catalog = Catalog(tuple(build_adapter(source, client) for source in active_sources(settings)))
-    return HubRuntime(settings, http, redis, store, client, catalog)
+    contacts = tuple(emergency_contact(c) for c in settings.emergency_contacts)
+    return HubRuntime(settings, http, redis, store, client, catalog, contacts)
+
+
+def emergency_contact(setting: EmergencyContactSettings) -> EmergencyContact:
+    description = None
+    if setting.description_id:
+        description = LocalizedText(setting.description_id, setting.description_en)
+    name = LocalizedText(setting.name_id, setting.name_en)
+    return EmergencyContact(setting.service, setting.number, name, description)
 
 
 def _connect_redis(settings: Settings) -> Redis:

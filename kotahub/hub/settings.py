@@ -15,6 +15,7 @@ from pydantic import (
     SecretStr,
     ValidationError,
     field_validator,
+    model_validator,
 )
 from pydantic_settings import (
     BaseSettings,
@@ -23,7 +24,9 @@ from pydantic_settings import (
     SettingsError,
 )
 
+from kotahub.hub.emergency_numbers import DEFAULT_EMERGENCY_CONTACTS, EmergencyContactSettings
 from kotahub.hub.errors import ConfigError
+from kotahub.hub.oauth import OAuthSettings
 
 SourceName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,62}$")]
 
@@ -37,9 +40,16 @@ class SourceSettings(BaseModel):
     kind: str = Field(min_length=1)
     base_url: HttpUrl
     token: SecretStr | None = None
+    oauth: OAuthSettings | None = None
     ttl_seconds: float = Field(default=300.0, gt=0, le=86_400)
     timeout_seconds: float = Field(default=10.0, gt=0, le=120)
     options: dict[str, str | int | float | bool] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _one_credential(self) -> SourceSettings:
+        if self.token is not None and self.oauth is not None:
+            raise ValueError("give either token or oauth, not both")
+        return self
 
 
 class Settings(BaseSettings):
@@ -68,6 +78,7 @@ class Settings(BaseSettings):
     redis_timeout_seconds: float = Field(default=0.5, gt=0, le=30)
     default_page_size: int = Field(default=20, ge=1, le=1000)
     max_page_size: int = Field(default=100, ge=1, le=1000)
+    emergency_contacts: tuple[EmergencyContactSettings, ...] = DEFAULT_EMERGENCY_CONTACTS
     readiness_cache_seconds: float = Field(default=2.0, ge=0, le=300)
     graphiql: bool = True
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

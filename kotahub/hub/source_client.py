@@ -23,6 +23,7 @@ from kotahub.hub.errors import (
     SourceUnavailable,
 )
 from kotahub.hub.freshness import cache_ttl
+from kotahub.hub.oauth import TokenProvider
 from kotahub.hub.settings import SourceSettings
 from kotahub.hub.upstream_urls import resolve_link, shown
 
@@ -54,16 +55,24 @@ class SourceClient:
         self.inflight: dict[str, asyncio.Task[Fetched]] = {}
 
     def session(self, settings: SourceSettings) -> SourceSession:
-        return SourceSession(self, settings)
+        tokens = None
+        if settings.oauth is not None:
+            tokens = TokenProvider(
+                settings.name, settings.oauth, self.http, settings.timeout_seconds
+            )
+        return SourceSession(self, settings, tokens)
 
 
 class SourceSession:
     """GETs JSON from one source, cached under the source's TTL rules."""
 
-    def __init__(self, client: SourceClient, settings: SourceSettings) -> None:
+    def __init__(
+        self, client: SourceClient, settings: SourceSettings, tokens: TokenProvider | None = None
+    ) -> None:
         self._client = client
         self.settings = settings
         self.name = settings.name
+        self._tokens = tokens
 
     def resolve(self, target: str, relative_to: str | None = None) -> str:
         """An absolute URL for a path under the base URL, or a link found on a page."""
@@ -117,9 +126,27 @@ class SourceSession:
     async def _request(
         self, url: str, params: Mapping[str, ParamValue] | None, accept: str
     ) -> httpx.Response:
+        """One GET; with OAuth, a refused token is replaced and the request tried once more."""
+        token = await self._bearer()
+        response = await self._send(url, params, accept, token)
+        if response.status_code == 401 and self._tokens is not None and token is not None:
+            self._tokens.forget(token)
+            response = await self._send(url, params, accept, await self._bearer())
+        if response.status_code >= 300:
+            raise _status_error(self.name, shown(str(response.url)), response)
+        return response
+
+    async def _bearer(self) -> str | None:
+        if self._tokens is not None:
+            return await self._tokens.token()
+        return self.settings.token.get_secret_value() if self.settings.token else None
+
+    async def _send(
+        self, url: str, params: Mapping[str, ParamValue] | None, accept: str, token: str | None
+    ) -> httpx.Response:
         headers = {"Accept": accept}
-        if self.settings.token is not None:
-            headers["Authorization"] = f"Bearer {self.settings.token.get_secret_value()}"
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
         timeout = self.settings.timeout_seconds
         # Merged by hand: httpx would replace the URL's own query with ``params``.
         full_url = httpx.URL(url).copy_merge_params(dict(params)) if params else httpx.URL(url)
@@ -139,8 +166,6 @@ class SourceSession:
             ) from exc
         elapsed_ms = (time.perf_counter() - started) * 1000
         log.debug("GET %s %s -> %s in %.1f ms", self.name, where, response.status_code, elapsed_ms)
-        if response.status_code >= 300:
-            raise _status_error(self.name, where, response)
         return response
 
     def _parse(self, response: httpx.Response) -> Any:

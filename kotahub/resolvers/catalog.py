@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TypeGuard
 
-from kotahub.adapters.contract import Adapter, TourismAdapter
+from kotahub.adapters.contract import Adapter, HealthAdapter, TourismAdapter
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,9 +19,17 @@ class Catalog:
     def tourism(self) -> Sequence[TourismAdapter]:
         return [a for a in self.adapters if _is_tourism(a)]
 
+    @property
+    def health(self) -> Sequence[HealthAdapter]:
+        return [a for a in self.adapters if _is_health(a)]
+
     def named(self, source: str) -> Adapter | None:
         return next((a for a in self.adapters if a.source == source), None)
 
 
 def _is_tourism(adapter: Adapter) -> TypeGuard[TourismAdapter]:
     return adapter.domain == "tourism" and callable(getattr(adapter, "spots", None))
+
+
+def _is_health(adapter: Adapter) -> TypeGuard[HealthAdapter]:
+    return adapter.domain == "health" and callable(getattr(adapter, "facilities", None))

@@ -3,21 +3,15 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 from kotahub.hub.errors import ClientInputError
-from kotahub.records import GeoPoint
+from kotahub.records import GeoPoint, Near
 
 EARTH_RADIUS_KM = 6371.0088
 MAX_RADIUS_KM = 500.0
-
-
-@dataclass(frozen=True, slots=True)
-class Near:
-    """A point and a radius around it."""
-
-    point: GeoPoint
-    radius_km: float
+T = TypeVar("T")
 
 
 def near(lat: float, lon: float, radius_km: float) -> Near:
@@ -40,3 +34,17 @@ def distance_km(a: GeoPoint, b: GeoPoint) -> float:
     dlon = math.radians(b.lon - a.lon)
     h = math.sin(dlat / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin(dlon / 2) ** 2
     return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(h))
+
+
+def within(
+    items: Iterable[T], near: Near, place: Callable[[T], GeoPoint | None]
+) -> list[tuple[T, float]]:
+    """The items inside the circle with their distances, nearest first."""
+    measured = []
+    for item in items:
+        point = place(item)
+        if point is not None:
+            distance = distance_km(near.point, point)
+            if distance <= near.radius_km:
+                measured.append((item, distance))
+    return sorted(measured, key=lambda pair: pair[1])

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from strawberry.dataloader import DataLoader
 
-from kotahub.records import TouristSpotRecord
+from kotahub.records import HealthFacilityRecord, Near, TouristSpotRecord
 from kotahub.resolvers.catalog import Catalog
 
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
 SpotList = Sequence[TouristSpotRecord]
+FacilityList = Sequence[HealthFacilityRecord]
+FacilityQuery = tuple[str, Near | None]  # a source, and the area asked for (None: all)
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,13 +24,22 @@ class Loaders:
     """The loaders of one request; a new set is made for every request."""
 
     spots: DataLoader[str, SpotList]
+    facilities: DataLoader[FacilityQuery, FacilityList]
 
 
 def make_loaders(catalog: Catalog) -> Loaders:
     tourism = {adapter.source: adapter for adapter in catalog.tourism}
+    health = {adapter.source: adapter for adapter in catalog.health}
+    return Loaders(
+        spots=_loader(lambda source: tourism[source].spots()),
+        facilities=_loader(lambda key: health[key[0]].facilities(key[1])),
+    )
 
-    async def load_spots(sources: list[str]) -> list[SpotList | BaseException]:
-        calls = (tourism[source].spots() for source in sources)
-        return list(await asyncio.gather(*calls, return_exceptions=True))
 
-    return Loaders(spots=DataLoader(load_fn=load_spots))
+def _loader(load_one: Callable[[K], Awaitable[V]]) -> DataLoader[K, V]:
+    """A loader whose keys are fetched concurrently, each failure kept with its own key."""
+
+    async def load_many(keys: list[K]) -> list[V | BaseException]:
+        return list(await asyncio.gather(*(load_one(key) for key in keys), return_exceptions=True))
+
+    return DataLoader(load_fn=load_many)

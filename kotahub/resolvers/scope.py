@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from kotahub.records import Lang
+from kotahub.records import EmergencyContact, Lang
 from kotahub.resolvers.catalog import Catalog
 from kotahub.resolvers.loaders import Loaders
 
@@ -27,3 +27,4 @@ class RequestScope:
     zone: ZoneInfo
     now: datetime
     page_limits: PageLimits
+    emergency_contacts: tuple[EmergencyContact, ...] = ()

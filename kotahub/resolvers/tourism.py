@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Sequence
 from dataclasses import dataclass
 
-from kotahub.hub.errors import SourceError
-from kotahub.records import TouristSpotRecord
-from kotahub.resolvers.geo import Near, distance_km
+from kotahub.records import Near, TouristSpotRecord
+from kotahub.resolvers.fan_out import from_every_source
+from kotahub.resolvers.geo import within
 from kotahub.resolvers.opening_hours import is_open
 from kotahub.resolvers.outcome import Partial
 from kotahub.resolvers.paging import Page, PageRequest, paginate
@@ -34,18 +32,7 @@ class SpotHit:
 async def all_spots(scope: RequestScope) -> Partial[list[TouristSpotRecord]]:
     """Every spot of every tourism source; a failing source is reported, not fatal."""
     sources = [adapter.source for adapter in scope.catalog.tourism]
-    loads = (scope.loaders.spots.load(source) for source in sources)
-    results = await asyncio.gather(*loads, return_exceptions=True)
-    spots: list[TouristSpotRecord] = []
-    failures: list[SourceError] = []
-    for result in results:
-        if isinstance(result, SourceError):
-            failures.append(result)
-        elif isinstance(result, BaseException):
-            raise result
-        else:
-            spots.extend(result)
-    return Partial(spots, tuple(failures))
+    return await from_every_source(scope.loaders.spots, sources)
 
 
 async def find_spots(
@@ -55,7 +42,8 @@ async def find_spots(
     found = await all_spots(scope)
     hits = [SpotHit(record) for record in found.value if _matches(record, spot_filter)]
     if near is not None:
-        hits = _within(hits, near)
+        nearby = within((hit.record for hit in hits), near, lambda record: record.location)
+        hits = [SpotHit(record, distance) for record, distance in nearby]
     else:
         hits.sort(key=lambda hit: (fold(hit.record.name), hit.record.source, hit.record.local_id))
     return Partial(paginate(hits, page), found.failures)
@@ -84,15 +72,3 @@ def _matches(record: TouristSpotRecord, spot_filter: SpotFilter) -> bool:
         texts += [description.id, description.en] if description else []
         return contains_all_words(spot_filter.text, texts)
     return True
-
-
-def _within(hits: Sequence[SpotHit], near: Near) -> list[SpotHit]:
-    measured = [
-        SpotHit(hit.record, distance_km(near.point, hit.record.location))
-        for hit in hits
-        if hit.record.location is not None
-    ]
-    inside = [
-        hit for hit in measured if hit.distance_km is not None and hit.distance_km <= near.radius_km
-    ]
-    return sorted(inside, key=lambda hit: hit.distance_km or 0.0)

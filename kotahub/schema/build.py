@@ -9,6 +9,7 @@ from graphql import GraphQLError
 from strawberry.types import ExecutionContext
 
 from kotahub.schema.errors import ErrorPolicy
+from kotahub.schema.health import HealthFacility
 from kotahub.schema.query import Query
 from kotahub.schema.tourism import TouristSpot
 
@@ -26,4 +27,4 @@ class HubSchema(strawberry.Schema):
 
 
 def build_schema() -> strawberry.Schema:
-    return HubSchema(query=Query, types=[TouristSpot], extensions=[ErrorPolicy])
+    return HubSchema(query=Query, types=[TouristSpot, HealthFacility], extensions=[ErrorPolicy])

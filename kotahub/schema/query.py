@@ -2,26 +2,46 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 import strawberry
 
-from kotahub.schema import tourism
+from kotahub.schema import emergency, health, tourism
 from kotahub.schema.context import Info
 from kotahub.schema.node import GlobalId, Node
+from kotahub.schema.paging import Connection
+
+NODE_RESOLVERS: dict[str, Callable[[Info, GlobalId], Awaitable[Node | None]]] = {
+    tourism.TYPE_NAME: tourism.spot_by_global_id,
+    health.TYPE_NAME: health.facility_by_global_id,
+}
 
 
 async def resolve_node(info: Info, id: strawberry.ID) -> Node | None:
     gid = GlobalId.decode(id)
-    return await tourism.spot_by_global_id(info, gid)
+    resolver = NODE_RESOLVERS.get(gid.type_name)
+    return await resolver(info, gid) if resolver else None
 
 
-@strawberry.type(description="Balikpapan's city data: tourism first, more domains to come.")
+@strawberry.type(description="Balikpapan's city data: tourism and health care, more to come.")
 class Query:
-    tourist_spots: tourism.TouristSpotConnection = strawberry.field(
+    tourist_spots: Connection[tourism.TouristSpot] = strawberry.field(
         resolver=tourism.resolve_tourist_spots,
         description="Tourist spots from every tourism source, filtered, near a point, paged.",
     )
     tourist_spot: tourism.TouristSpot | None = strawberry.field(
         resolver=tourism.resolve_tourist_spot, description="One tourist spot by its global id."
+    )
+    health_facilities: Connection[health.HealthFacility] = strawberry.field(
+        resolver=health.resolve_health_facilities,
+        description="Hospitals, puskesmas, clinics, pharmacies and labs: filtered, near, paged.",
+    )
+    health_facility: health.HealthFacility | None = strawberry.field(
+        resolver=health.resolve_health_facility, description="One facility by its global id."
+    )
+    emergency_contacts: list[emergency.EmergencyContact] = strawberry.field(
+        resolver=emergency.resolve_emergency_contacts,
+        description="The numbers to call in an emergency, 112 first.",
     )
     node: Node | None = strawberry.field(
         resolver=resolve_node, description="Any object by its global id."

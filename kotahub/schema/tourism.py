@@ -8,10 +8,13 @@ from kotahub.records import TicketPrice as TicketPriceRecord
 from kotahub.records import TouristSpotRecord
 from kotahub.resolvers import tourism
 from kotahub.resolvers.geo import near as checked_near
-from kotahub.resolvers.paging import Page, page_request
-from kotahub.schema.common import GeoPoint, Lang, NearInput, PageInfo, SourceMeta, lang_code
+from kotahub.resolvers.health import nearby_facilities
+from kotahub.resolvers.paging import page_request
+from kotahub.schema.common import GeoPoint, Lang, NearInput, SourceMeta, lang_code
 from kotahub.schema.context import Info
+from kotahub.schema.health import FacilityType, HealthFacility, facility_kind
 from kotahub.schema.node import GlobalId, Node
+from kotahub.schema.paging import Connection, connection
 
 TYPE_NAME = "TouristSpot"
 
@@ -100,6 +103,27 @@ class TouristSpot(Node):
     def meta(self) -> SourceMeta:
         return SourceMeta.of(self.record.provenance)
 
+    @strawberry.field(
+        description="The nearest health facilities, nearest first; one search serves a whole list."
+    )
+    async def nearby_health_facilities(
+        self,
+        info: Info,
+        radius_km: float = 5.0,
+        type: FacilityType | None = None,
+        first: int = 5,
+    ) -> list[HealthFacility]:
+        location = self.record.location
+        scope = info.context.scope
+        request = page_request(first, None, scope.page_limits.default, scope.page_limits.maximum)
+        if location is None:
+            return []
+        where = checked_near(location.lat, location.lon, radius_km)
+        kind = facility_kind(type)
+        found = await nearby_facilities(scope, where.point, where.radius_km, kind, request.first)
+        info.context.report(found.failures, info)
+        return [HealthFacility.of(hit.record, hit.distance_km) for hit in found.value]
+
 
 @strawberry.input(description="Narrow tourist spots; every field given must match.")
 class TouristSpotFilter:
@@ -110,26 +134,13 @@ class TouristSpotFilter:
     )
 
 
-@strawberry.type
-class TouristSpotEdge:
-    node: TouristSpot
-    cursor: str
-
-
-@strawberry.type(description="A page of tourist spots.")
-class TouristSpotConnection:
-    edges: list[TouristSpotEdge]
-    page_info: PageInfo
-    total_count: int = strawberry.field(description="How many spots match, over all pages.")
-
-
 async def resolve_tourist_spots(
     info: Info,
     filter: TouristSpotFilter | None = None,
     near: NearInput | None = None,
     first: int | None = None,
     after: str | None = None,
-) -> TouristSpotConnection:
+) -> Connection[TouristSpot]:
     scope = info.context.scope
     request = page_request(first, after, scope.page_limits.default, scope.page_limits.maximum)
     where = checked_near(near.lat, near.lon, near.radius_km) if near else None
@@ -137,7 +148,7 @@ async def resolve_tourist_spots(
     spot_filter = tourism.SpotFilter(given.category, given.district, given.text)
     found = await tourism.find_spots(scope, spot_filter, where, request)
     info.context.report(found.failures, info)
-    return _connection(found.value)
+    return connection(found.value, lambda hit: TouristSpot.of(hit.record, hit.distance_km))
 
 
 async def resolve_tourist_spot(info: Info, id: strawberry.ID) -> TouristSpot | None:
@@ -149,20 +160,3 @@ async def spot_by_global_id(info: Info, gid: GlobalId) -> TouristSpot | None:
         return None
     record = await tourism.spot(info.context.scope, gid.source, gid.local_id)
     return TouristSpot.of(record) if record else None
-
-
-def _connection(page: Page[tourism.SpotHit]) -> TouristSpotConnection:
-    edges = [
-        TouristSpotEdge(node=TouristSpot.of(hit.record, hit.distance_km), cursor=cursor)
-        for cursor, hit in page.items
-    ]
-    return TouristSpotConnection(
-        edges=edges,
-        page_info=PageInfo(
-            has_next_page=page.has_next,
-            has_previous_page=page.has_previous,
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=edges[-1].cursor if edges else None,
-        ),
-        total_count=page.total,
-    )

@@ -10,7 +10,7 @@ import pytest
 
 from kotahub.adapters.contract import Adapter
 from kotahub.adapters.registry import BUILTIN_ADAPTERS
-from kotahub.demo.app import TOURISM_ITEMS
+from kotahub.demo.app import HEALTH_FHIR, TOURISM_ITEMS
 from kotahub.hub.errors import SourceHTTPError, SourcePayloadError, SourceUnavailable
 from tests.support.servers import ThreadedServer
 
@@ -21,7 +21,7 @@ class Case:
     path: str  # where the reference upstream serves this protocol
 
 
-CASES = [Case("geojson", TOURISM_ITEMS)]
+CASES = [Case("geojson", TOURISM_ITEMS), Case("fhir-r4", HEALTH_FHIR)]
 
 
 def test_every_builtin_adapter_has_a_contract_case() -> None:
@@ -29,7 +29,7 @@ def test_every_builtin_adapter_has_a_contract_case() -> None:
 
 
 async def _records(adapter: Adapter) -> list[Any]:
-    domain_calls = {"tourism": "spots"}
+    domain_calls = {"tourism": "spots", "health": "facilities"}
     return list(await getattr(adapter, domain_calls[adapter.domain])())
 
 

@@ -100,11 +100,6 @@ def test_bad_page_size_option_is_a_config_error(make_adapter: Callable[..., Adap
         make_adapter(name="t", kind="geojson", base_url="http://x.test/", options={"page_size": -1})
 
 
-def test_unknown_kind_lists_the_known_ones(make_adapter: Callable[..., Adapter]) -> None:
-    with pytest.raises(ConfigError, match="unknown adapter kind 'wfs'; known kinds: geojson"):
-        make_adapter(name="t", kind="wfs", base_url="http://x.test/")
-
-
 async def test_relative_next_links_resolve_against_the_page(
     misbehaving_server: ThreadedServer, make_adapter: Callable[..., Adapter]
 ) -> None:

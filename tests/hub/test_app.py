@@ -23,7 +23,7 @@ async def test_healthz_and_readyz_when_all_answer(
     assert ready.json() == {
         "status": "ready",
         "redis": {"ok": True},
-        "sources": {"tourism": {"ok": True}},
+        "sources": {"tourism": {"ok": True}, "health": {"ok": True}},
     }
 
 
@@ -49,7 +49,7 @@ async def test_embedded_default_serves_the_city_in_process(hub: HubFactory, redi
         ready = await client.get("/readyz")
     names = [edge["node"]["name"] for edge in body["data"]["touristSpots"]["edges"]]
     assert "Kebun Raya Balikpapan" in names
-    assert ready.json()["sources"] == {"tourism": {"ok": True}}
+    assert ready.json()["sources"] == {"tourism": {"ok": True}, "health": {"ok": True}}
 
 
 async def test_browser_gets_graphiql_and_root_redirects(

@@ -72,6 +72,32 @@ async def relative_pages(request: Request) -> Response:
     return JSONResponse({"type": "FeatureCollection", "features": [feature], "links": links})
 
 
+async def fhir_outcome(request: Request) -> Response:
+    """A FHIR server refusing a search, as strict servers do, with an OperationOutcome."""
+    outcome = {
+        "resourceType": "OperationOutcome",
+        "issue": [
+            {
+                "severity": "error",
+                "code": "not-supported",
+                "diagnostics": "Search parameter '_revinclude' is not supported",
+            }
+        ],
+    }
+    return JSONResponse(outcome, status_code=400, media_type="application/fhir+json")
+
+
+async def fhir_outcome_ok(request: Request) -> Response:
+    """An OperationOutcome where a Bundle belongs, with HTTP 200."""
+    outcome = {
+        "resourceType": "OperationOutcome",
+        "issue": [
+            {"severity": "fatal", "code": "exception", "details": {"text": "index is rebuilding"}}
+        ],
+    }
+    return JSONResponse(outcome, media_type="application/fhir+json")
+
+
 async def moved(request: Request) -> Response:
     return Response(status_code=302, headers={"location": "https://elsewhere.example/items"})
 
@@ -79,12 +105,14 @@ async def moved(request: Request) -> Response:
 def create_misbehaving_app() -> Starlette:
     return Starlette(
         routes=[
-            Route("/not-json", not_json),
+            Route("/not-json{rest:path}", not_json),
             Route("/not-a-collection", not_a_collection),
-            Route("/server-error", server_error),
+            Route("/server-error{rest:path}", server_error),
             Route("/slow", slow),
             Route("/odd-features", odd_features),
             Route("/api/items", relative_pages),
             Route("/moved", moved),
+            Route("/fhir-refusing/{rest:path}", fhir_outcome),
+            Route("/fhir-confused/{rest:path}", fhir_outcome_ok),
         ]
     )

@@ -1,0 +1,110 @@
+"""Health facilities across every health source: filters, the nearest care, and paging."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kotahub.records import (
+    FacilityType,
+    GeoPoint,
+    HealthFacilityRecord,
+    HealthServiceRecord,
+    Near,
+)
+from kotahub.resolvers.fan_out import from_every_source
+from kotahub.resolvers.geo import within
+from kotahub.resolvers.opening_hours import is_open
+from kotahub.resolvers.outcome import Partial
+from kotahub.resolvers.paging import Page, PageRequest, paginate
+from kotahub.resolvers.scope import RequestScope
+from kotahub.resolvers.text_match import contains_all_words, fold
+
+
+@dataclass(frozen=True, slots=True)
+class FacilityFilter:
+    facility_type: FacilityType | None = None
+    district: str | None = None
+    service: str | None = None
+    open_now: bool | None = None
+    emergency: bool | None = None
+    text: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FacilityHit:
+    """A facility as found by a search, with its distance when the search was near a point."""
+
+    record: HealthFacilityRecord
+    distance_km: float | None = None
+
+
+async def all_facilities(
+    scope: RequestScope, near: Near | None = None
+) -> Partial[list[HealthFacilityRecord]]:
+    """Every facility of every health source (each source searching near the point if it can)."""
+    keys = [(adapter.source, near) for adapter in scope.catalog.health]
+    return await from_every_source(scope.loaders.facilities, keys)
+
+
+async def find_facilities(
+    scope: RequestScope, facility_filter: FacilityFilter, near: Near | None, page: PageRequest
+) -> Partial[Page[FacilityHit]]:
+    """Facilities matching the filter, nearest first under ``near``, else by name."""
+    found = await all_facilities(scope, near)
+    matching = [r for r in found.value if _matches(scope, r, facility_filter)]
+    if near is not None:
+        pairs = within(matching, near, lambda record: record.location)
+        hits = [FacilityHit(record, distance) for record, distance in pairs]
+    else:
+        matching.sort(key=lambda r: (fold(r.name), r.source, r.local_id))
+        hits = [FacilityHit(record) for record in matching]
+    return Partial(paginate(hits, page), found.failures)
+
+
+async def nearby_facilities(
+    scope: RequestScope,
+    point: GeoPoint,
+    radius_km: float,
+    facility_type: FacilityType | None,
+    first: int,
+) -> Partial[list[FacilityHit]]:
+    """The nearest facilities to a place; many places in one request share one search."""
+    found = await all_facilities(scope)
+    kinds = [r for r in found.value if facility_type is None or r.facility_type == facility_type]
+    pairs = within(kinds, Near(point, radius_km), lambda record: record.location)
+    return Partial([FacilityHit(r, d) for r, d in pairs[:first]], found.failures)
+
+
+async def facility(scope: RequestScope, source: str, local_id: str) -> HealthFacilityRecord | None:
+    """One facility by its source and the source's own id; None when it does not exist."""
+    if source not in {adapter.source for adapter in scope.catalog.health}:
+        return None
+    records = await scope.loaders.facilities.load((source, None))
+    return next((record for record in records if record.local_id == local_id), None)
+
+
+def is_open_now(
+    scope: RequestScope, record: HealthFacilityRecord | HealthServiceRecord
+) -> bool | None:
+    return is_open(record.opening_hours, scope.now, scope.zone)
+
+
+def _matches(scope: RequestScope, record: HealthFacilityRecord, wanted: FacilityFilter) -> bool:
+    checks = (
+        wanted.facility_type is None or record.facility_type == wanted.facility_type,
+        wanted.district is None or fold(wanted.district) == fold(record.district or ""),
+        wanted.emergency is None or record.emergency == wanted.emergency,
+        wanted.open_now is None or (is_open_now(scope, record) is True) == wanted.open_now,
+        wanted.service is None or contains_all_words(wanted.service, _service_texts(record)),
+        wanted.text is None or contains_all_words(wanted.text, _texts(record)),
+    )
+    return all(checks)
+
+
+def _service_texts(record: HealthFacilityRecord) -> list[str]:
+    return [text for s in record.services for text in (s.name, *s.categories, *s.types)]
+
+
+def _texts(record: HealthFacilityRecord) -> list[str | None]:
+    fixed = [record.name, record.address, record.district, record.organization]
+    return [*fixed, *record.aliases, *_service_texts(record)]

@@ -1,0 +1,193 @@
+"""Health care in GraphQL: facilities, their services, filters and the nearest care."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+import strawberry
+
+from kotahub import records
+from kotahub.records import HealthFacilityRecord, HealthServiceRecord
+from kotahub.resolvers import health
+from kotahub.resolvers.geo import near as checked_near
+from kotahub.resolvers.paging import page_request
+from kotahub.schema.common import GeoPoint, NearInput, SourceMeta
+from kotahub.schema.context import Info
+from kotahub.schema.node import GlobalId, Node
+from kotahub.schema.paging import Connection, connection
+
+TYPE_NAME = "HealthFacility"
+
+
+@strawberry.enum(description="What kind of place gives the care.")
+class FacilityType(Enum):
+    HOSPITAL = "hospital"
+    PUSKESMAS = "puskesmas"
+    CLINIC = "clinic"
+    PHARMACY = "pharmacy"
+    LABORATORY = "laboratory"
+    OTHER = "other"
+
+
+def facility_kind(given: FacilityType | None) -> records.FacilityType | None:
+    """The resolvers' name for a facility type asked for in GraphQL."""
+    kinds: dict[FacilityType, records.FacilityType] = {
+        FacilityType.HOSPITAL: "hospital",
+        FacilityType.PUSKESMAS: "puskesmas",
+        FacilityType.CLINIC: "clinic",
+        FacilityType.PHARMACY: "pharmacy",
+        FacilityType.LABORATORY: "laboratory",
+        FacilityType.OTHER: "other",
+    }
+    return kinds[given] if given else None
+
+
+@strawberry.type(description="A service a facility offers, such as its emergency department.")
+class HealthService:
+    record: strawberry.Private[HealthServiceRecord]
+
+    @strawberry.field
+    def name(self) -> str:
+        return self.record.name
+
+    @strawberry.field(description="Service categories, as the source names them.")
+    def categories(self) -> list[str]:
+        return list(self.record.categories)
+
+    @strawberry.field(description="Service types, as the source names them.")
+    def types(self) -> list[str]:
+        return list(self.record.types)
+
+    @strawberry.field(description="True for emergency care (IGD / UGD).")
+    def emergency(self) -> bool:
+        return self.record.emergency
+
+    @strawberry.field(description="When the service is available, in opening_hours syntax.")
+    def opening_hours(self) -> str | None:
+        return self.record.opening_hours
+
+    @strawberry.field(description="Available at this moment in the city's time; null if unknown.")
+    def is_open_now(self, info: Info) -> bool | None:
+        return health.is_open_now(info.context.scope, self.record)
+
+    @strawberry.field
+    def phone(self) -> str | None:
+        return self.record.phone
+
+
+@strawberry.type(description="A hospital, puskesmas, clinic, pharmacy or laboratory.")
+class HealthFacility(Node):
+    record: strawberry.Private[HealthFacilityRecord]
+    distance_km: float | None = strawberry.field(
+        default=None, description="Distance from the point asked for, in kilometres."
+    )
+
+    @classmethod
+    def of(cls, record: HealthFacilityRecord, distance_km: float | None = None) -> HealthFacility:
+        gid = GlobalId(TYPE_NAME, record.source, record.local_id)
+        return cls(id=gid.encode(), record=record, distance_km=distance_km)
+
+    @strawberry.field
+    def name(self) -> str:
+        return self.record.name
+
+    @strawberry.field(name="type")
+    def facility_type(self) -> FacilityType:
+        return FacilityType(self.record.facility_type)
+
+    @strawberry.field(description="The kecamatan (district) the facility lies in.")
+    def district(self) -> str | None:
+        return self.record.district
+
+    @strawberry.field
+    def address(self) -> str | None:
+        return self.record.address
+
+    @strawberry.field
+    def location(self) -> GeoPoint | None:
+        return GeoPoint.of(self.record.location)
+
+    @strawberry.field(description="True when the source marks the coordinates as an estimate.")
+    def location_estimated(self) -> bool:
+        return self.record.location_estimated
+
+    @strawberry.field
+    def phone(self) -> str | None:
+        return self.record.phone
+
+    @strawberry.field(description="Opening hours in OpenStreetMap opening_hours syntax.")
+    def opening_hours(self) -> str | None:
+        return self.record.opening_hours
+
+    @strawberry.field(description="Open at this moment in the city's time (WITA); null if unknown.")
+    def is_open_now(self, info: Info) -> bool | None:
+        return health.is_open_now(info.context.scope, self.record)
+
+    @strawberry.field(description="True when it gives emergency care (IGD / UGD).")
+    def emergency(self) -> bool:
+        return self.record.emergency
+
+    @strawberry.field
+    def services(self) -> list[HealthService]:
+        return [HealthService(record=service) for service in self.record.services]
+
+    @strawberry.field(description="The organization that runs it.")
+    def organization(self) -> str | None:
+        return self.record.organization
+
+    @strawberry.field
+    def meta(self) -> SourceMeta:
+        return SourceMeta.of(self.record.provenance)
+
+
+@strawberry.input(description="Narrow health facilities; every field given must match.")
+class HealthFacilityFilter:
+    type: FacilityType | None = None
+    district: str | None = strawberry.field(default=None, description="Kecamatan name.")
+    service: str | None = strawberry.field(
+        default=None, description="Words in a service's name or type, e.g. 'gigi' or 'lab'."
+    )
+    open_now: bool | None = strawberry.field(default=None, description="Open at this moment.")
+    emergency: bool | None = strawberry.field(default=None, description="Gives emergency care.")
+    text: str | None = strawberry.field(
+        default=None, description="Words in the name, address, organization or services."
+    )
+
+
+async def resolve_health_facilities(
+    info: Info,
+    filter: HealthFacilityFilter | None = None,
+    near: NearInput | None = None,
+    first: int | None = None,
+    after: str | None = None,
+) -> Connection[HealthFacility]:
+    scope = info.context.scope
+    request = page_request(first, after, scope.page_limits.default, scope.page_limits.maximum)
+    where = checked_near(near.lat, near.lon, near.radius_km) if near else None
+    found = await health.find_facilities(scope, _facility_filter(filter), where, request)
+    info.context.report(found.failures, info)
+    return connection(found.value, lambda hit: HealthFacility.of(hit.record, hit.distance_km))
+
+
+async def resolve_health_facility(info: Info, id: strawberry.ID) -> HealthFacility | None:
+    return await facility_by_global_id(info, GlobalId.decode(id))
+
+
+async def facility_by_global_id(info: Info, gid: GlobalId) -> HealthFacility | None:
+    if gid.type_name != TYPE_NAME:
+        return None
+    record = await health.facility(info.context.scope, gid.source, gid.local_id)
+    return HealthFacility.of(record) if record else None
+
+
+def _facility_filter(given: HealthFacilityFilter | None) -> health.FacilityFilter:
+    if given is None:
+        return health.FacilityFilter()
+    return health.FacilityFilter(
+        facility_type=facility_kind(given.type),
+        district=given.district,
+        service=given.service,
+        open_now=given.open_now,
+        emergency=given.emergency,
+        text=given.text,
+    )

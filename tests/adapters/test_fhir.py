@@ -1,0 +1,140 @@
+"""The FHIR R4 adapter against the reference FHIR server over real HTTP."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import pytest
+
+from kotahub.adapters.contract import Adapter, HealthAdapter
+from kotahub.demo.app import HEALTH_FHIR
+from kotahub.demo.fhir_store import DATA_FILE
+from kotahub.hub.errors import SourceHTTPError, SourcePayloadError
+from kotahub.records import GeoPoint, HealthFacilityRecord, Near
+from kotahub.resolvers.geo import distance_km
+from tests.support.servers import ThreadedServer
+
+DATA = json.loads(DATA_FILE.read_text())
+
+
+def _health(adapter: Adapter) -> HealthAdapter:
+    assert adapter.domain == "health"
+    return adapter  # type: ignore[return-value]
+
+
+def _operating_top_level_locations() -> set[str]:
+    return {
+        loc["id"]
+        for loc in DATA["Location"]
+        if "partOf" not in loc and loc.get("status") not in ("inactive", "suspended")
+    }
+
+
+def _by_id(records: Sequence[HealthFacilityRecord]) -> dict[str, HealthFacilityRecord]:
+    return {record.local_id: record for record in records}
+
+
+@pytest.fixture
+def fhir(
+    demo_server: ThreadedServer, make_adapter: Callable[..., Adapter]
+) -> Callable[..., HealthAdapter]:
+    def make(**options: Any) -> HealthAdapter:
+        base = demo_server.url + HEALTH_FHIR
+        return _health(make_adapter(name="health", kind="fhir-r4", base_url=base, options=options))
+
+    return make
+
+
+async def test_pages_through_a_three_page_bundle(
+    fhir: Callable[..., HealthAdapter], health_log: Any
+) -> None:
+    facilities = await fhir(page_size=15).facilities()
+    locations = len(DATA["Location"])
+    assert health_log.count("/Location") == -(-locations // 15) == 3
+    assert set(_by_id(facilities)) == _operating_top_level_locations()
+
+
+async def test_maps_types_hours_phone_and_emergency(fhir: Callable[..., HealthAdapter]) -> None:
+    facilities = _by_id(await fhir().facilities())
+    hospital = facilities["rs-kanujoso"]
+    assert (hospital.facility_type, hospital.emergency, hospital.opening_hours) == (
+        "hospital",
+        True,
+        "24/7",
+    )
+    assert hospital.district == "Balikpapan Utara" and hospital.location_estimated
+    assert hospital.phone == "+62 542 000 1001"
+    assert any(service.emergency for service in hospital.services)
+    puskesmas = facilities["pkm-manggar"]
+    assert puskesmas.facility_type == "puskesmas" and puskesmas.organization
+    assert puskesmas.opening_hours == "Mo-Th 07:30-14:00; Fr 07:30-11:00; Sa 07:30-12:30"
+    kinds = {record.facility_type for record in facilities.values()}
+    assert kinds == {"hospital", "puskesmas", "clinic", "pharmacy", "laboratory"}
+
+
+async def test_folds_emergency_wings_into_their_hospital(
+    fhir: Callable[..., HealthAdapter],
+) -> None:
+    facilities = _by_id(await fhir().facilities())
+    assert "rs-siloam-igd" not in facilities
+    siloam = facilities["rs-siloam"]
+    assert siloam.emergency
+    assert any("IGD" in service.name or service.emergency for service in siloam.services)
+
+
+async def test_accepts_real_world_resources(fhir: Callable[..., HealthAdapter]) -> None:
+    facilities = _by_id(await fhir().facilities())
+    # unknown extensions (bed-count) are ignored; missing hours are simply unknown
+    assert facilities["rs-siloam"].name == "Siloam Hospitals Balikpapan"
+    assert facilities["pkm-gunung-samarinda"].opening_hours is None
+    # a contained Organization, and references given as absolute URLs
+    assert facilities["apotek-kf-balikpapan-baru"].organization
+    assert facilities["rs-hardjanto"].organization
+    # closed or not yet open places are not offered
+    assert "pkm-sepinggan-baru" not in facilities
+
+
+async def test_near_is_searched_by_the_server_or_computed_alike(
+    fhir: Callable[..., HealthAdapter], health_log: Any
+) -> None:
+    centre = Near(GeoPoint(lat=-1.2654, lon=116.8312), 4.0)
+    by_server = await fhir(near_search="auto").facilities(centre)
+    near_queries = [query for _, path, query in health_log.requests if "near=" in query]
+    by_hub = await fhir(near_search="hub").facilities(centre)
+    inside = {
+        r.local_id for r in by_hub if r.location and distance_km(centre.point, r.location) <= 4.0
+    }
+    assert health_log.count("/metadata") == 1 and len(near_queries) == 1
+    assert {r.local_id for r in by_server} == inside
+    assert len(inside) < len(_operating_top_level_locations())
+
+
+async def test_separate_service_search_when_includes_are_off(
+    fhir: Callable[..., HealthAdapter], health_log: Any
+) -> None:
+    facilities = _by_id(await fhir(includes=False).facilities())
+    assert health_log.count("/HealthcareService") == 1
+    assert facilities["rs-kanujoso"].emergency and facilities["rs-kanujoso"].services
+
+
+async def test_operation_outcome_text_becomes_the_error(
+    misbehaving_server: ThreadedServer, make_adapter: Callable[..., Adapter]
+) -> None:
+    base = misbehaving_server.url + "/fhir-refusing/fhir"
+    adapter = _health(make_adapter(name="strict", kind="fhir-r4", base_url=base))
+    with pytest.raises(SourceHTTPError) as caught:
+        await adapter.facilities()
+    message = str(caught.value)
+    assert message.startswith("source 'strict': GET /fhir-refusing/fhir/Location?")
+    assert message.endswith("HTTP 400: error: Search parameter '_revinclude' is not supported")
+
+
+async def test_operation_outcome_instead_of_a_bundle(
+    misbehaving_server: ThreadedServer, make_adapter: Callable[..., Adapter]
+) -> None:
+    base = misbehaving_server.url + "/fhir-confused/fhir"
+    adapter = _health(make_adapter(name="odd", kind="fhir-r4", base_url=base))
+    with pytest.raises(SourcePayloadError, match="OperationOutcome: fatal: index is rebuilding"):
+        await adapter.facilities()

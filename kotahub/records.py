@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Literal, Protocol
 
 Lang = Literal["id", "en"]
 
@@ -119,3 +119,26 @@ class EmergencyContact:
     number: str
     name: LocalizedText
     description: LocalizedText | None = None
+
+
+class PlaceRecord(Protocol):
+    """What every record of a place has, whatever its domain."""
+
+    @property
+    def source(self) -> str: ...
+    @property
+    def local_id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def district(self) -> str | None: ...
+    @property
+    def address(self) -> str | None: ...
+    @property
+    def location(self) -> GeoPoint | None: ...
+    @property
+    def location_estimated(self) -> bool: ...
+    @property
+    def opening_hours(self) -> str | None: ...
+    @property
+    def provenance(self) -> Provenance: ...

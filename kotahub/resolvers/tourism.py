@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from kotahub.records import Near, TouristSpotRecord
 from kotahub.resolvers.fan_out import from_every_source
 from kotahub.resolvers.geo import within
-from kotahub.resolvers.opening_hours import is_open
 from kotahub.resolvers.outcome import Partial
 from kotahub.resolvers.paging import Page, PageRequest, paginate
 from kotahub.resolvers.scope import RequestScope
@@ -55,10 +54,6 @@ async def spot(scope: RequestScope, source: str, local_id: str) -> TouristSpotRe
         return None
     spots = await scope.loaders.spots.load(source)
     return next((record for record in spots if record.local_id == local_id), None)
-
-
-def is_open_now(scope: RequestScope, record: TouristSpotRecord) -> bool | None:
-    return is_open(record.opening_hours, scope.now, scope.zone)
 
 
 def _matches(record: TouristSpotRecord, spot_filter: SpotFilter) -> bool:

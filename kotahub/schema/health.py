@@ -11,10 +11,11 @@ from kotahub.records import HealthFacilityRecord, HealthServiceRecord
 from kotahub.resolvers import health
 from kotahub.resolvers.geo import near as checked_near
 from kotahub.resolvers.paging import page_request
-from kotahub.schema.common import GeoPoint, NearInput, SourceMeta
+from kotahub.schema.common import NearInput
 from kotahub.schema.context import Info
-from kotahub.schema.node import GlobalId, Node
+from kotahub.schema.node import GlobalId
 from kotahub.schema.paging import Connection, connection
+from kotahub.schema.place import Place
 
 TYPE_NAME = "HealthFacility"
 
@@ -76,52 +77,21 @@ class HealthService:
 
 
 @strawberry.type(description="A hospital, puskesmas, clinic, pharmacy or laboratory.")
-class HealthFacility(Node):
+class HealthFacility(Place):
     record: strawberry.Private[HealthFacilityRecord]
-    distance_km: float | None = strawberry.field(
-        default=None, description="Distance from the point asked for, in kilometres."
-    )
 
     @classmethod
     def of(cls, record: HealthFacilityRecord, distance_km: float | None = None) -> HealthFacility:
         gid = GlobalId(TYPE_NAME, record.source, record.local_id)
         return cls(id=gid.encode(), record=record, distance_km=distance_km)
 
-    @strawberry.field
-    def name(self) -> str:
-        return self.record.name
-
     @strawberry.field(name="type")
     def facility_type(self) -> FacilityType:
         return FacilityType(self.record.facility_type)
 
-    @strawberry.field(description="The kecamatan (district) the facility lies in.")
-    def district(self) -> str | None:
-        return self.record.district
-
-    @strawberry.field
-    def address(self) -> str | None:
-        return self.record.address
-
-    @strawberry.field
-    def location(self) -> GeoPoint | None:
-        return GeoPoint.of(self.record.location)
-
-    @strawberry.field(description="True when the source marks the coordinates as an estimate.")
-    def location_estimated(self) -> bool:
-        return self.record.location_estimated
-
     @strawberry.field
     def phone(self) -> str | None:
         return self.record.phone
-
-    @strawberry.field(description="Opening hours in OpenStreetMap opening_hours syntax.")
-    def opening_hours(self) -> str | None:
-        return self.record.opening_hours
-
-    @strawberry.field(description="Open at this moment in the city's time (WITA); null if unknown.")
-    def is_open_now(self, info: Info) -> bool | None:
-        return health.is_open_now(info.context.scope, self.record)
 
     @strawberry.field(description="True when it gives emergency care (IGD / UGD).")
     def emergency(self) -> bool:
@@ -134,10 +104,6 @@ class HealthFacility(Node):
     @strawberry.field(description="The organization that runs it.")
     def organization(self) -> str | None:
         return self.record.organization
-
-    @strawberry.field
-    def meta(self) -> SourceMeta:
-        return SourceMeta.of(self.record.provenance)
 
 
 @strawberry.input(description="Narrow health facilities; every field given must match.")

@@ -10,11 +10,12 @@ from kotahub.resolvers import tourism
 from kotahub.resolvers.geo import near as checked_near
 from kotahub.resolvers.health import nearby_facilities
 from kotahub.resolvers.paging import page_request
-from kotahub.schema.common import GeoPoint, Lang, NearInput, SourceMeta, lang_code
+from kotahub.schema.common import Lang, NearInput, lang_code
 from kotahub.schema.context import Info
 from kotahub.schema.health import FacilityType, HealthFacility, facility_kind
-from kotahub.schema.node import GlobalId, Node
+from kotahub.schema.node import GlobalId
 from kotahub.schema.paging import Connection, connection
+from kotahub.schema.place import Place
 
 TYPE_NAME = "TouristSpot"
 
@@ -33,20 +34,13 @@ class TicketPrice:
 
 
 @strawberry.type(description="A place to visit: beach, park, wildlife centre, landmark and more.")
-class TouristSpot(Node):
+class TouristSpot(Place):
     record: strawberry.Private[TouristSpotRecord]
-    distance_km: float | None = strawberry.field(
-        default=None, description="Distance from the point asked for with near, in kilometres."
-    )
 
     @classmethod
     def of(cls, record: TouristSpotRecord, distance_km: float | None = None) -> TouristSpot:
         gid = GlobalId(TYPE_NAME, record.source, record.local_id)
         return cls(id=gid.encode(), record=record, distance_km=distance_km)
-
-    @strawberry.field
-    def name(self) -> str:
-        return self.record.name
 
     @strawberry.field(description="Main category, such as beach, nature or wildlife.")
     def category(self) -> str | None:
@@ -56,36 +50,10 @@ class TouristSpot(Node):
     def categories(self) -> list[str]:
         return list(self.record.categories)
 
-    @strawberry.field(description="The kecamatan (district) the spot lies in.")
-    def district(self) -> str | None:
-        return self.record.district
-
-    @strawberry.field
-    def address(self) -> str | None:
-        return self.record.address
-
     @strawberry.field(description="In Indonesian unless lang or Accept-Language asks for English.")
     def description(self, info: Info, lang: Lang | None = None) -> str | None:
         text = self.record.description
         return text.pick(lang_code(lang, info.context.scope.lang)) if text else None
-
-    @strawberry.field
-    def location(self) -> GeoPoint | None:
-        return GeoPoint.of(self.record.location)
-
-    @strawberry.field(description="True when the source marks the coordinates as an estimate.")
-    def location_estimated(self) -> bool:
-        return self.record.location_estimated
-
-    @strawberry.field(
-        description="Opening hours as written, in OpenStreetMap opening_hours syntax."
-    )
-    def opening_hours(self) -> str | None:
-        return self.record.opening_hours
-
-    @strawberry.field(description="Open at this moment in the city's time (WITA); null if unknown.")
-    def is_open_now(self, info: Info) -> bool | None:
-        return tourism.is_open_now(info.context.scope, self.record)
 
     @strawberry.field
     def ticket_price(self) -> TicketPrice | None:
@@ -98,10 +66,6 @@ class TouristSpot(Node):
     @strawberry.field(description="Photo URLs.")
     def photos(self) -> list[str]:
         return list(self.record.photos)
-
-    @strawberry.field
-    def meta(self) -> SourceMeta:
-        return SourceMeta.of(self.record.provenance)
 
     @strawberry.field(
         description="The nearest health facilities, nearest first; one search serves a whole list."

@@ -1,0 +1,54 @@
+"""The ``Place`` interface: anything in the city with a position, a district and opening hours."""
+
+from __future__ import annotations
+
+import strawberry
+
+from kotahub.records import PlaceRecord
+from kotahub.resolvers.opening_hours import is_open
+from kotahub.schema.common import GeoPoint, SourceMeta
+from kotahub.schema.context import Info
+from kotahub.schema.node import Node
+
+
+@strawberry.interface(description="Somewhere in the city: a tourist spot, a health facility, …")
+class Place(Node):
+    record: strawberry.Private[PlaceRecord]
+    distance_km: float | None = strawberry.field(
+        default=None, description="Distance from the point asked for, in kilometres."
+    )
+
+    @strawberry.field
+    def name(self) -> str:
+        return self.record.name
+
+    @strawberry.field(description="The kecamatan (district) it lies in.")
+    def district(self) -> str | None:
+        return self.record.district
+
+    @strawberry.field
+    def address(self) -> str | None:
+        return self.record.address
+
+    @strawberry.field
+    def location(self) -> GeoPoint | None:
+        return GeoPoint.of(self.record.location)
+
+    @strawberry.field(description="True when the source marks the coordinates as an estimate.")
+    def location_estimated(self) -> bool:
+        return self.record.location_estimated
+
+    @strawberry.field(
+        description="Opening hours as written, in OpenStreetMap opening_hours syntax."
+    )
+    def opening_hours(self) -> str | None:
+        return self.record.opening_hours
+
+    @strawberry.field(description="Open at this moment in the city's time (WITA); null if unknown.")
+    def is_open_now(self, info: Info) -> bool | None:
+        scope = info.context.scope
+        return is_open(self.record.opening_hours, scope.now, scope.zone)
+
+    @strawberry.field(description="Where the data came from and how fresh it is.")
+    def meta(self) -> SourceMeta:
+        return SourceMeta.of(self.record.provenance)

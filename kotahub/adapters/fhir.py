@@ -11,20 +11,23 @@ from pydantic import BaseModel, Field
 from kotahub.adapters.contract import Domain
 from kotahub.adapters.error_bodies import explained
 from kotahub.adapters.fhir_bundle import ResourceIndex, next_link, outcome_text
+from kotahub.adapters.fhir_capabilities import LocationSearch, location_search
 from kotahub.adapters.fhir_facilities import facilities_from
-from kotahub.hub.cache_keys import ParamValue, normalized_url
-from kotahub.hub.errors import SourceHTTPError, SourcePayloadError
+from kotahub.hub.errors import SourceError, SourceHTTPError, SourcePayloadError
 from kotahub.hub.settings import SourceSettings
 from kotahub.hub.source_client import Fetched, SourceSession
+from kotahub.hub.upstream_urls import ParamValue, normalized_url
 from kotahub.records import HealthFacilityRecord, Near, Provenance
 
 FHIR_JSON = "application/fhir+json, application/json;q=0.9"
 MAX_PAGES = 100
+ORGANIZATION = "Location:organization"
+SERVICES = "HealthcareService:location"
+PART_OF = "Location:partof"
 
 
 class FHIROptions(BaseModel, extra="forbid"):
-    """How to search: page size, and who computes ``near`` (``auto`` asks the server's
-    CapabilityStatement)."""
+    """Page size; who computes ``near`` (``auto`` asks the CapabilityStatement); includes."""
 
     page_size: int = Field(default=200, ge=1, le=1000)
     near_search: Literal["auto", "server", "hub"] = "auto"
@@ -53,50 +56,77 @@ class FHIRHealthAdapter:
         await self._session.probe("metadata")
 
     async def facilities(self, near: Near | None = None) -> Sequence[HealthFacilityRecord]:
-        """Every operating facility, or those near a point when the server can search so."""
+        """Every operating facility, or at least those near a point when the server can say."""
+        caps = await self._capabilities()
+        includes, revincludes = self._includes(caps)
         params: dict[str, ParamValue] = {"_count": self._options.page_size}
-        if self._options.includes:
-            params |= {
-                "_include": "Location:organization",
-                "_revinclude": "HealthcareService:location",
-            }
-        if near is not None and await self.server_searches_near():
+        if caps is not None and "status" in caps.params:
+            params["status"] = "active"
+        if near is not None and self._server_near(caps):
             params["near"] = f"{near.point.lat:.6f}|{near.point.lon:.6f}|{near.radius_km:g}|km"
-        index, oldest = await self._search("Location", params)
-        if not self._options.includes:
-            services, _ = await self._search(
-                "HealthcareService", {"_count": self._options.page_size}
-            )
-            index.by_key.update(services.by_key)
-        return facilities_from(index, oldest)
+            # The wings come as includes, and _revinclude reaches only matched Locations:
+            # services are then read from the (cached) service list instead.
+            includes, revincludes = [*includes, PART_OF], [PART_OF]
+        params |= {"_include": includes, "_revinclude": revincludes}
+        index, provenance = await self._search("Location", params)
+        if SERVICES not in revincludes:
+            await self._search_into(index, "HealthcareService", provenance)
+        if ORGANIZATION not in includes:
+            await self._search_into(index, "Organization", provenance)
+        return facilities_from(index, provenance.combined())
 
-    async def server_searches_near(self) -> bool:
-        """Whether the server supports ``near`` on Location, per its CapabilityStatement."""
+    async def _capabilities(self) -> LocationSearch | None:
+        """The server's Location search support; None when its CapabilityStatement fails."""
+        try:
+            statement = (await self._get("metadata", None)).body
+        except SourceError as exc:
+            self._log.warning("source %s: no CapabilityStatement (%s)", self.source, exc.detail)
+            return None
+        return location_search(statement)
+
+    def _includes(self, caps: LocationSearch | None) -> tuple[list[str], list[str]]:
+        """The includes to ask for: those the server lists, or both when it could not say."""
+        if not self._options.includes:
+            return [], []
+        if caps is None:
+            return [ORGANIZATION], [SERVICES]
+        includes = [ORGANIZATION] if ORGANIZATION in caps.includes else []
+        revincludes = [SERVICES] if SERVICES in caps.revincludes else []
+        return includes, revincludes
+
+    def _server_near(self, caps: LocationSearch | None) -> bool:
         if self._options.near_search != "auto":
             return self._options.near_search == "server"
-        statement = (await self._get("metadata", None)).body
-        return "near" in _location_search_params(statement)
+        # Without partOf includes, a wing inside the circle would lose its hospital.
+        return (
+            caps is not None
+            and "near" in caps.params
+            and (PART_OF in caps.includes and PART_OF in caps.revincludes)
+        )
+
+    async def _search_into(self, index: ResourceIndex, kind: str, provenance: Pages) -> None:
+        found, more = await self._search(kind, {"_count": self._options.page_size})
+        index.by_key.update(found.by_key)
+        provenance.pages += more.pages
 
     async def _search(
-        self, resource_type: str, params: Mapping[str, ParamValue]
-    ) -> tuple[ResourceIndex, Provenance]:
-        index = ResourceIndex()
-        page = await self._get(resource_type, params)
-        oldest = Provenance(page.source, page.fetched_at, page.stale)
+        self, kind: str, params: Mapping[str, ParamValue]
+    ) -> tuple[ResourceIndex, Pages]:
+        index, pages = ResourceIndex(), Pages()
+        page = await self._get(kind, params)
         seen = {normalized_url(page.url)}
         while True:
-            index.add_page(_bundle(self.source, page.body))
-            oldest = min(
-                oldest,
-                Provenance(page.source, page.fetched_at, page.stale),
-                key=lambda p: p.fetched_at,
-            )
+            index.add_page(_bundle(self.source, page.body), self.source, self._log)
+            pages.pages.append(Provenance(page.source, page.fetched_at, page.stale))
             link = next_link(page.body)
-            if link is None or len(seen) >= MAX_PAGES:
-                return index, oldest
-            url = self._session.resolve(link, relative_to=page.url)
-            if normalized_url(url) in seen:
-                return index, oldest
+            url = self._session.resolve(link, relative_to=page.url) if link else None
+            if url is None or normalized_url(url) in seen:
+                return index, pages
+            if len(seen) >= MAX_PAGES:
+                self._log.warning(
+                    "source %s: %s search stopped after %d pages", self.source, kind, MAX_PAGES
+                )
+                return index, pages
             page = await self._get(url, None)
             seen.add(normalized_url(page.url))
 
@@ -107,6 +137,18 @@ class FHIRHealthAdapter:
             raise explained(exc, outcome_text, self._log) from exc
 
 
+class Pages:
+    """The provenance of every page a search read."""
+
+    def __init__(self) -> None:
+        self.pages: list[Provenance] = []
+
+    def combined(self) -> Provenance:
+        """As old as the oldest page, and stale if any page was."""
+        oldest = min(self.pages, key=lambda page: page.fetched_at)
+        return Provenance(oldest.source, oldest.fetched_at, any(p.stale for p in self.pages))
+
+
 def _bundle(source: str, body: Any) -> Mapping[str, Any]:
     if isinstance(body, Mapping) and body.get("resourceType") == "Bundle":
         return body
@@ -115,15 +157,3 @@ def _bundle(source: str, body: Any) -> Mapping[str, Any]:
         raise SourcePayloadError(source, f"the server answered with an OperationOutcome: {text}")
     found = body.get("resourceType") if isinstance(body, Mapping) else type(body).__name__
     raise SourcePayloadError(source, f"expected a FHIR Bundle, got {found!r}")
-
-
-def _location_search_params(statement: Any) -> set[str]:
-    if not isinstance(statement, Mapping):
-        return set()
-    names: set[str] = set()
-    for rest in statement.get("rest") or []:
-        for resource in (rest.get("resource") or []) if isinstance(rest, Mapping) else []:
-            if isinstance(resource, Mapping) and resource.get("type") == "Location":
-                params = resource.get("searchParam") or []
-                names |= {str(p.get("name")) for p in params if isinstance(p, Mapping)}
-    return names

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from kotahub.hub.errors import SourcePayloadError
 
 Resource = Mapping[str, Any]
 OUTCOME_LIMIT = 300
@@ -17,13 +20,18 @@ class ResourceIndex:
     by_key: dict[tuple[str, str], Resource] = field(default_factory=dict)
     matched: list[Resource] = field(default_factory=list)
 
-    def add_page(self, bundle: Mapping[str, Any]) -> None:
+    def add_page(self, bundle: Mapping[str, Any], source: str, log: logging.Logger) -> None:
+        """Index a page's resources; an error OperationOutcome entry fails the search."""
         for entry in bundle.get("entry") or []:
             resource = entry.get("resource") if isinstance(entry, Mapping) else None
-            if not isinstance(resource, Mapping) or not _key(resource):
+            key = _key(resource) if isinstance(resource, Mapping) else None
+            if resource is None or key is None:
                 continue
-            self.by_key[_key(resource)] = resource  # type: ignore[index]
             mode = (entry.get("search") or {}).get("mode", "match")
+            if mode == "outcome" or key[0] == "OperationOutcome":
+                _check_outcome(resource, source, log)
+                continue
+            self.by_key[key] = resource
             if mode == "match":
                 self.matched.append(resource)
 
@@ -71,6 +79,14 @@ def outcome_text(body: Any) -> str | None:
     return text if len(text) <= OUTCOME_LIMIT else text[: OUTCOME_LIMIT - 1] + "…"
 
 
+def _check_outcome(outcome: Resource, source: str, log: logging.Logger) -> None:
+    issues = [i for i in outcome.get("issue") or [] if isinstance(i, Mapping)]
+    text = outcome_text(outcome) or "OperationOutcome"
+    if any(issue.get("severity") in ("error", "fatal") for issue in issues):
+        raise SourcePayloadError(source, f"the search reported a problem: {text}")
+    log.warning("source %s: the search says: %s", source, text)
+
+
 def _issue_text(issue: Mapping[str, Any]) -> str:
     details = issue.get("details")
     detail_text = details.get("text") if isinstance(details, Mapping) else None
@@ -81,6 +97,8 @@ def _issue_text(issue: Mapping[str, Any]) -> str:
 
 def _key(resource: Resource) -> tuple[str, str] | None:
     kind, rid = resource.get("resourceType"), resource.get("id")
+    if kind == "OperationOutcome":
+        return (kind, str(rid or ""))  # outcomes often carry no id
     return (kind, rid) if isinstance(kind, str) and isinstance(rid, str) else None
 
 

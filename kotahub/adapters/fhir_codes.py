@@ -32,7 +32,6 @@ FACILITY_CODES: dict[tuple[str, str], FacilityType] = {
     (ROLE_CODE, "MBL"): "laboratory",
     (ROLE_CODE, "PC"): "clinic",
     (ROLE_CODE, "OF"): "clinic",
-    (ROLE_CODE, "HOSPITAL"): "hospital",
 }
 EMERGENCY_CODES = {
     (ROLE_CODE, "ER"),
@@ -80,15 +79,18 @@ def concept_texts(concepts: Any) -> list[str]:
 
 
 def facility_type(codes: Iterable[tuple[str, str]], name: str) -> FacilityType:
-    """The Indonesian type code if given, else the first known HL7 code, else from the name."""
+    """The Indonesian type code if given; else the first known HL7 code, except that a name
+    saying "Puskesmas" beats HL7's generic primary-care codes; else read from the name."""
     known = [code for code in codes if code in FACILITY_CODES]
     local = [code for code in known if code[0] == LOCAL_FACILITY_TYPE]
-    if local or known:
-        return FACILITY_CODES[(local or known)[0]]
-    for pattern, kind in NAME_PATTERNS:
-        if pattern.search(name):
-            return kind
-    return "other"
+    if local:
+        return FACILITY_CODES[local[0]]
+    by_name: FacilityType = next(
+        (kind for pattern, kind in NAME_PATTERNS if pattern.search(name)), "other"
+    )
+    if known and not (by_name == "puskesmas" and FACILITY_CODES[known[0]] == "clinic"):
+        return FACILITY_CODES[known[0]]
+    return by_name
 
 
 def is_emergency(codes: Iterable[tuple[str, str]], name: str) -> bool:

@@ -16,13 +16,13 @@ CLOSED = frozenset({"inactive", "suspended"})
 
 
 def facilities_from(index: ResourceIndex, provenance: Provenance) -> list[HealthFacilityRecord]:
-    """One record per operating matched Location; Locations that are ``partOf`` another
-    matched one (an emergency wing, say) are folded into it."""
-    locations = {
-        str(r["id"]): r
-        for r in index.matched
-        if r.get("resourceType") == "Location" and r.get("status") not in CLOSED
-    }
+    """One record per operating Location the search matched, itself or through a part.
+
+    A Location that is ``partOf`` another known one (a hospital's emergency wing) is folded
+    into it, whether the search matched the wing, the hospital or both.
+    """
+    locations = {str(r["id"]): r for r in index.of_type("Location") if _operating(r, index)}
+    matched = {str(r["id"]) for r in index.matched if r.get("resourceType") == "Location"}
     parent_of = {lid: _parent_id(loc) for lid, loc in locations.items()}
     services = _services_by_location(index)
     records = []
@@ -30,9 +30,17 @@ def facilities_from(index: ResourceIndex, provenance: Provenance) -> list[Health
         if parent_of[lid] in locations or not isinstance(location.get("name"), str):
             continue
         parts = [location] + [locations[c] for c, p in parent_of.items() if p == lid]
+        if not matched & {str(part["id"]) for part in parts}:
+            continue
         offered = [s for part in parts for s in services.get(str(part["id"]), [])]
         records.append(_facility(location, parts, offered, index, provenance))
     return records
+
+
+def _operating(location: Resource, index: ResourceIndex) -> bool:
+    """Not closed, and not run by an Organization marked inactive."""
+    organization = index.resolve(location.get("managingOrganization"), location) or {}
+    return location.get("status") not in CLOSED and organization.get("active") is not False
 
 
 def _facility(

@@ -11,10 +11,10 @@ from pydantic import BaseModel, Field
 from kotahub.adapters.contract import Domain
 from kotahub.adapters.error_bodies import explained
 from kotahub.adapters.geojson_features import FeatureError, spot_from_feature
-from kotahub.hub.cache_keys import normalized_url
 from kotahub.hub.errors import SourceHTTPError, SourcePayloadError
 from kotahub.hub.settings import SourceSettings
 from kotahub.hub.source_client import Fetched, SourceSession
+from kotahub.hub.upstream_urls import normalized_url
 from kotahub.records import Provenance, TouristSpotRecord
 
 MAX_PAGES = 200

@@ -30,7 +30,7 @@ from kotahub.demo.fhir_search import (
 from kotahub.demo.fhir_store import RESOURCE_TYPES, FhirStore, Resource, served
 from kotahub.demo.instrumented import instrumented_app
 from kotahub.demo.request_values import quoted
-from kotahub.demo.responses import app_base, cached_response, encode_json
+from kotahub.demo.responses import CACHE_CONTROL, app_base, cached_response, encode_json
 
 FHIR_VERSION = "4.0.1"
 DISTANCE_EXTENSION = "http://hl7.org/fhir/StructureDefinition/location-distance"
@@ -193,6 +193,8 @@ class FhirEndpoints:
     def __init__(self, store: FhirStore, authority: TokenAuthority | None) -> None:
         self.store = store
         self.authority = authority
+        # Answers that needed a token are for that client only, not for shared caches.
+        self.cache_control = CACHE_CONTROL if authority is None else "private, max-age=300"
 
     def _authorise(self, request: Request) -> None:
         if self.authority is not None:
@@ -202,7 +204,7 @@ class FhirEndpoints:
         statement = capability_statement(
             app_base(request), self.store.loaded_at, self.authority is not None
         )
-        return cached_response(request, encode_json(statement), FHIR_JSON)
+        return cached_response(request, encode_json(statement), FHIR_JSON, CACHE_CONTROL)
 
     async def search(self, request: Request) -> Response:
         self._authorise(request)
@@ -212,7 +214,7 @@ class FhirEndpoints:
         pairs = request.query_params.multi_items()
         query = parse_search(resource_type, pairs, lenient=lenient, base=base)
         bundle = searchset(base, query, run_search(self.store, query), self.store.loaded_at)
-        response = cached_response(request, encode_json(bundle), FHIR_JSON)
+        response = cached_response(request, encode_json(bundle), FHIR_JSON, self.cache_control)
         if lenient:
             response.headers["Preference-Applied"] = "handling=lenient"
         return response
@@ -230,7 +232,7 @@ class FhirEndpoints:
                 f"search {app_base(request)}{resource_type} to find ids.",
             )
         body = encode_json(served(resource, app_base(request)))
-        return cached_response(request, body, FHIR_JSON)
+        return cached_response(request, body, FHIR_JSON, self.cache_control)
 
 
 async def _fhir_error(request: Request, exc: Exception) -> Response:
@@ -290,6 +292,7 @@ def create_fhir_app(
     inner = Starlette(routes=_routes(endpoints, authority), exception_handlers=handlers)
     app = instrumented_app(inner, latency_ms)
     app.state.tokens_issued = 0
+    app.state.token_authority = authority
 
     def count_token(issued: int) -> None:
         app.state.tokens_issued = issued

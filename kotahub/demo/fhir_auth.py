@@ -8,7 +8,7 @@ import secrets
 import time
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote_plus
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -64,6 +64,10 @@ class TokenAuthority:
         self.issued = 0
         self.on_issue: Callable[[int], None] | None = None
         self._expiry: dict[str, float] = {}
+
+    def known_tokens(self) -> list[str]:
+        """Every token issued and not yet forgotten (for tests that look for leaks)."""
+        return list(self._expiry)
 
     def issue(self) -> str:
         """A new access token, valid from now for ``lifetime_s`` seconds."""
@@ -187,4 +191,5 @@ def _basic_credentials(header: str | None) -> tuple[str, str] | None:
     except (binascii.Error, UnicodeDecodeError):
         raise OAuthError(401, "invalid_client", "Malformed HTTP Basic credentials.", True) from None
     client_id, _, secret = decoded.partition(":")
-    return client_id, secret
+    # RFC 6749 §2.3.1: each part was form-urlencoded before it was joined.
+    return unquote_plus(client_id), unquote_plus(secret)

@@ -24,10 +24,12 @@ def encode_json(payload: Any) -> bytes:
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def cached_response(request: Request, body: bytes, media_type: str) -> Response:
+def cached_response(
+    request: Request, body: bytes, media_type: str, cache_control: str = CACHE_CONTROL
+) -> Response:
     """A cacheable response with a strong ETag of ``body``; 304 when If-None-Match matches."""
     etag = f'"{hashlib.sha256(body).hexdigest()[:40]}"'
-    headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL}
+    headers = {"ETag": etag, "Cache-Control": cache_control}
     if etag_matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=headers)
     return Response(body, media_type=media_type, headers=headers)

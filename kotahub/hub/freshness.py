@@ -5,13 +5,15 @@ from __future__ import annotations
 import re
 
 _DIRECTIVE = re.compile(r"\s*([A-Za-z-]+)\s*(?:=\s*\"?([^\",]*)\"?)?\s*(?:,|$)")
-_NEVER = frozenset({"no-store", "no-cache", "private"})
+# "private" answers are kept: the hub is the one client the upstream answered, a private
+# cache in RFC 9111's terms, holding what its own credentials were given.
+_NEVER = frozenset({"no-store", "no-cache"})
 
 
 def cache_ttl(cache_control: str | None, default_seconds: float) -> float:
     """Seconds to keep an answer: ``s-maxage`` or ``max-age`` when given, else the default.
 
-    Zero means do not cache (``no-store``, ``no-cache``, ``private`` or a zero max-age).
+    Zero means do not cache (``no-store``, ``no-cache`` or a zero max-age).
     """
     if not cache_control:
         return default_seconds

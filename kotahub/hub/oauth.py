@@ -8,7 +8,8 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
+from urllib.parse import quote_plus
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, SecretStr
@@ -17,6 +18,10 @@ from kotahub.hub.errors import SourceHTTPError, SourcePayloadError, SourceTimeou
 from kotahub.hub.upstream_urls import shown
 
 log = logging.getLogger("kotahub.oauth")
+
+# After a failed token request, callers get the same error for this long instead of each
+# sending another request to a token endpoint that is down or refusing the credentials.
+FAILURE_BACKOFF_SECONDS = 2.0
 
 
 class OAuthSettings(BaseModel):
@@ -29,7 +34,7 @@ class OAuthSettings(BaseModel):
     client_secret: SecretStr
     scope: str | None = None
     # client_secret_post sends the credentials in the form body, client_secret_basic in a header.
-    auth_method: str = Field(default="client_secret_post", pattern="^client_secret_(post|basic)$")
+    auth_method: Literal["client_secret_post", "client_secret_basic"] = "client_secret_post"
     refresh_margin_seconds: float = Field(default=60.0, ge=0, le=3600)
 
 
@@ -56,14 +61,30 @@ class TokenProvider:
         self._timeout = timeout_seconds
         self._clock = clock
         self._token: _Token | None = None
-        self._lock = asyncio.Lock()
+        self._pending: asyncio.Task[_Token] | None = None
+        self._failure: tuple[float, BaseException] | None = None
 
     async def token(self) -> str:
-        """A token valid for at least the refresh margin, fetching a new one when needed."""
-        async with self._lock:
-            if self._token is None or self._clock() >= self._token.refresh_at:
-                self._token = await self._fetch()
+        """A token valid for at least the refresh margin; concurrent callers share one fetch."""
+        now = self._clock()
+        if self._token is not None and now < self._token.refresh_at:
             return self._token.value
+        if self._failure is not None and now < self._failure[0]:
+            raise self._failure[1]
+        if self._pending is None:
+            self._pending = asyncio.create_task(self._fetch())
+            self._pending.add_done_callback(self._settle)
+        return (await asyncio.shield(self._pending)).value
+
+    def _settle(self, task: asyncio.Task[_Token]) -> None:
+        self._pending = None
+        if task.cancelled():
+            return
+        error = task.exception()
+        if error is None:
+            self._token, self._failure = task.result(), None
+        else:
+            self._failure = (self._clock() + FAILURE_BACKOFF_SECONDS, error)
 
     def forget(self, rejected: str) -> None:
         """Drop a token the upstream refused, so the next call fetches a fresh one."""
@@ -89,7 +110,8 @@ class TokenProvider:
             form["scope"] = settings.scope
         auth: tuple[str, str] | None = None
         if settings.auth_method == "client_secret_basic":
-            auth = (settings.client_id, secret)
+            # RFC 6749 §2.3.1: both are form-urlencoded before they are joined and encoded.
+            auth = (quote_plus(settings.client_id), quote_plus(secret))
         else:
             form |= {"client_id": settings.client_id, "client_secret": secret}
         url = httpx.URL(str(settings.token_url))

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 
 from kotahub.hub.cache import ResponseStore
-from kotahub.hub.cache_keys import ParamValue, normalized_url, upstream_key
+from kotahub.hub.cache_keys import upstream_key
 from kotahub.hub.errors import (
     SourceError,
     SourceHTTPError,
@@ -25,7 +25,7 @@ from kotahub.hub.errors import (
 from kotahub.hub.freshness import cache_ttl
 from kotahub.hub.oauth import TokenProvider
 from kotahub.hub.settings import SourceSettings
-from kotahub.hub.upstream_urls import resolve_link, shown
+from kotahub.hub.upstream_urls import ParamValue, normalized_url, resolve_link, shown
 
 log = logging.getLogger("kotahub.upstream")
 

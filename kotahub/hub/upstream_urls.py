@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qsl, urljoin, urlsplit
+from collections.abc import Mapping, Sequence
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from kotahub.hub.errors import SourcePayloadError
+
+Scalar = str | int | float | bool
+ParamValue = Scalar | Sequence[Scalar]  # a sequence repeats the parameter
 
 _SECRET_NAME = re.compile(r"key|token|secret|password|passwd|signature|auth|credential", re.I)
 
@@ -40,3 +44,20 @@ def shown(url: str) -> str:
     pairs = parse_qsl(parts.query, keep_blank_values=True)
     query = "&".join(f"{k}={'***' if _SECRET_NAME.search(k) else v}" for k, v in pairs)
     return f"{parts.path or '/'}?{query}"
+
+
+def normalized_url(url: str, params: Mapping[str, ParamValue] | None = None) -> str:
+    """The URL with its own query and ``params`` merged, sorted and re-encoded."""
+    parts = urlsplit(url)
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    for key, value in (params or {}).items():
+        values = [value] if isinstance(value, str | int | float | bool) else list(value)
+        pairs.extend((key, _text(item)) for item in values)
+    query = urlencode(sorted(pairs))
+    return urlunsplit((parts.scheme, parts.netloc.lower(), parts.path or "/", query, ""))
+
+
+def _text(value: Scalar) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)

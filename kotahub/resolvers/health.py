@@ -8,12 +8,11 @@ from kotahub.records import (
     FacilityType,
     GeoPoint,
     HealthFacilityRecord,
-    HealthServiceRecord,
     Near,
 )
 from kotahub.resolvers.fan_out import from_every_source
 from kotahub.resolvers.geo import within
-from kotahub.resolvers.opening_hours import is_open
+from kotahub.resolvers.opening_hours import open_now
 from kotahub.resolvers.outcome import Partial
 from kotahub.resolvers.paging import Page, PageRequest, paginate
 from kotahub.resolvers.scope import RequestScope
@@ -83,18 +82,13 @@ async def facility(scope: RequestScope, source: str, local_id: str) -> HealthFac
     return next((record for record in records if record.local_id == local_id), None)
 
 
-def is_open_now(
-    scope: RequestScope, record: HealthFacilityRecord | HealthServiceRecord
-) -> bool | None:
-    return is_open(record.opening_hours, scope.now, scope.zone)
-
-
 def _matches(scope: RequestScope, record: HealthFacilityRecord, wanted: FacilityFilter) -> bool:
     checks = (
         wanted.facility_type is None or record.facility_type == wanted.facility_type,
         wanted.district is None or fold(wanted.district) == fold(record.district or ""),
         wanted.emergency is None or record.emergency == wanted.emergency,
-        wanted.open_now is None or (is_open_now(scope, record) is True) == wanted.open_now,
+        # openNow: false means known to be closed now; unknown hours match neither.
+        wanted.open_now is None or open_now(scope, record.opening_hours) is wanted.open_now,
         wanted.service is None or contains_all_words(wanted.service, _service_texts(record)),
         wanted.text is None or contains_all_words(wanted.text, _texts(record)),
     )

@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 
 import opening_hours
 
+from kotahub.resolvers.scope import RequestScope
+
 log = logging.getLogger("kotahub.opening_hours")
 # The package's type stubs do not declare ParserError, which it raises for bad syntax.
 _PARSE_ERRORS: tuple[type[Exception], ...] = (
@@ -36,3 +38,8 @@ def is_open(expression: str | None, at: datetime, zone: ZoneInfo) -> bool | None
         return None
     local = at.astimezone(zone).replace(tzinfo=None)
     return bool(parsed.is_open(local))
+
+
+def open_now(scope: RequestScope, hours: str | None) -> bool | None:
+    """Open at the request's moment, in the city's time zone."""
+    return is_open(hours, scope.now, scope.zone)

@@ -10,6 +10,7 @@ from kotahub import records
 from kotahub.records import HealthFacilityRecord, HealthServiceRecord
 from kotahub.resolvers import health
 from kotahub.resolvers.geo import near as checked_near
+from kotahub.resolvers.opening_hours import open_now
 from kotahub.resolvers.paging import page_request
 from kotahub.schema.common import NearInput
 from kotahub.schema.context import Info
@@ -30,17 +31,19 @@ class FacilityType(Enum):
     OTHER = "other"
 
 
+_KINDS: dict[FacilityType, records.FacilityType] = {
+    FacilityType.HOSPITAL: "hospital",
+    FacilityType.PUSKESMAS: "puskesmas",
+    FacilityType.CLINIC: "clinic",
+    FacilityType.PHARMACY: "pharmacy",
+    FacilityType.LABORATORY: "laboratory",
+    FacilityType.OTHER: "other",
+}
+
+
 def facility_kind(given: FacilityType | None) -> records.FacilityType | None:
     """The resolvers' name for a facility type asked for in GraphQL."""
-    kinds: dict[FacilityType, records.FacilityType] = {
-        FacilityType.HOSPITAL: "hospital",
-        FacilityType.PUSKESMAS: "puskesmas",
-        FacilityType.CLINIC: "clinic",
-        FacilityType.PHARMACY: "pharmacy",
-        FacilityType.LABORATORY: "laboratory",
-        FacilityType.OTHER: "other",
-    }
-    return kinds[given] if given else None
+    return _KINDS[given] if given else None
 
 
 @strawberry.type(description="A service a facility offers, such as its emergency department.")
@@ -69,7 +72,7 @@ class HealthService:
 
     @strawberry.field(description="Available at this moment in the city's time; null if unknown.")
     def is_open_now(self, info: Info) -> bool | None:
-        return health.is_open_now(info.context.scope, self.record)
+        return open_now(info.context.scope, self.record.opening_hours)
 
     @strawberry.field
     def phone(self) -> str | None:

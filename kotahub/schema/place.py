@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from kotahub.records import PlaceRecord
-from kotahub.resolvers.opening_hours import is_open
+from kotahub.resolvers.opening_hours import open_now
 from kotahub.schema.common import GeoPoint, SourceMeta
 from kotahub.schema.context import Info
 from kotahub.schema.node import Node
@@ -46,8 +46,7 @@ class Place(Node):
 
     @strawberry.field(description="Open at this moment in the city's time (WITA); null if unknown.")
     def is_open_now(self, info: Info) -> bool | None:
-        scope = info.context.scope
-        return is_open(self.record.opening_hours, scope.now, scope.zone)
+        return open_now(info.context.scope, self.record.opening_hours)
 
     @strawberry.field(description="Where the data came from and how fresh it is.")
     def meta(self) -> SourceMeta:

@@ -13,7 +13,7 @@ from kotahub.demo.app import HEALTH_FHIR
 from kotahub.demo.fhir_store import DATA_FILE
 from kotahub.hub.errors import SourceHTTPError, SourcePayloadError
 from kotahub.records import GeoPoint, HealthFacilityRecord, Near
-from kotahub.resolvers.geo import distance_km
+from kotahub.resolvers.geo import distance_km, within
 from tests.support.servers import ThreadedServer
 
 DATA = json.loads(DATA_FILE.read_text())
@@ -116,6 +116,7 @@ async def test_separate_service_search_when_includes_are_off(
 ) -> None:
     facilities = _by_id(await fhir(includes=False).facilities())
     assert health_log.count("/HealthcareService") == 1
+    assert health_log.count("/Organization") == 1
     assert facilities["rs-kanujoso"].emergency and facilities["rs-kanujoso"].services
 
 
@@ -138,3 +139,63 @@ async def test_operation_outcome_instead_of_a_bundle(
     adapter = _health(make_adapter(name="odd", kind="fhir-r4", base_url=base))
     with pytest.raises(SourcePayloadError, match="OperationOutcome: fatal: index is rebuilding"):
         await adapter.facilities()
+
+
+@pytest.mark.parametrize(
+    ("lat", "lon", "radius_km"),
+    [
+        (-1.2488, 116.8703, 0.02),  # the hospital, not its emergency wing 50 m away
+        (-1.2491, 116.8707, 0.02),  # the wing, not the hospital
+        (-1.2489, 116.8705, 0.1),  # both
+        (-1.2654, 116.8312, 4.0),  # the city centre
+    ],
+)
+async def test_server_near_and_hub_near_give_the_same_facilities(
+    fhir: Callable[..., HealthAdapter], lat: float, lon: float, radius_km: float
+) -> None:
+    circle = Near(GeoPoint(lat=lat, lon=lon), radius_km)
+
+    def shown(records: Sequence[HealthFacilityRecord]) -> list[tuple[str, bool, int]]:
+        inside = within(records, circle, lambda record: record.location)
+        return sorted((r.local_id, r.emergency, len(r.services)) for r, _ in inside)
+
+    by_server = shown(await fhir(near_search="server").facilities(circle))
+    by_hub = shown(await fhir(near_search="hub").facilities(circle))
+    assert by_server == by_hub
+
+
+async def test_without_a_capability_statement_the_hub_measures_distance(
+    misbehaving_server: ThreadedServer,
+    make_adapter: Callable[..., Adapter],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    base = misbehaving_server.url + "/fhir-nometa/fhir"
+    adapter = _health(make_adapter(name="nometa", kind="fhir-r4", base_url=base))
+    found = await adapter.facilities(Near(GeoPoint(lat=-1.25, lon=116.85), 1))
+    assert [(r.local_id, r.facility_type) for r in found] == [("c1", "clinic")]
+    assert "no CapabilityStatement" in caplog.text
+
+
+async def test_outcome_entries_warn_or_fail_the_search(
+    misbehaving_server: ThreadedServer,
+    make_adapter: Callable[..., Adapter],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    warned = _health(
+        make_adapter(
+            name="warned",
+            kind="fhir-r4",
+            base_url=misbehaving_server.url + "/fhir-outcome-warning/fhir",
+        )
+    )
+    failed = _health(
+        make_adapter(
+            name="failed",
+            kind="fhir-r4",
+            base_url=misbehaving_server.url + "/fhir-outcome-error/fhir",
+        )
+    )
+    assert [r.local_id for r in await warned.facilities()] == ["c1"]
+    assert "results may be incomplete" in caplog.text
+    with pytest.raises(SourcePayloadError, match="reported a problem: error: results may be"):
+        await failed.facilities()

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from kotahub.hub.cache_keys import normalized_url, upstream_key
+from kotahub.hub.cache_keys import upstream_key
+from kotahub.hub.upstream_urls import normalized_url
 
 
 def test_parameter_order_and_host_case_do_not_matter() -> None:
@@ -16,6 +17,11 @@ def test_values_and_paths_do_matter() -> None:
     assert base != normalized_url("http://x/items", {"limit": 11})
     assert base != normalized_url("http://x/other", {"limit": 10})
     assert normalized_url("http://x/items", {"open": True}).endswith("open=true")
+
+
+def test_sequences_repeat_a_parameter() -> None:
+    url = normalized_url("http://x/Location", {"_include": ["b", "a"], "_count": 5})
+    assert url == "http://x/Location?_count=5&_include=a&_include=b"
 
 
 def test_keys_name_prefix_source_and_method() -> None:

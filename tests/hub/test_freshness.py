@@ -16,7 +16,7 @@ from kotahub.hub.freshness import cache_ttl
         ("max-age=10, s-maxage=120", 120.0),
         ('max-age="45"', 45.0),
         ("no-store", 0.0),
-        ("private, max-age=600", 0.0),
+        ("private, max-age=600", 600.0),
         ("no-cache", 0.0),
         ("max-age=0", 0.0),
         ("max-age=soon", 60.0),

@@ -101,3 +101,31 @@ async def test_basic_client_authentication(
     adapter = _adapter(make_adapter, guarded, auth_method="client_secret_basic")
     await adapter.probe()
     assert _issued(guarded) == 1
+
+
+async def test_concurrent_callers_share_one_token_request_even_when_it_fails(
+    guarded: ThreadedServer, make_adapter: Callable[..., Adapter]
+) -> None:
+    good = _adapter(make_adapter, guarded)
+    await asyncio.gather(*(good.probe() for _ in range(5)))
+    bad = _adapter(make_adapter, guarded, client_secret="salah")
+    outcomes = await asyncio.gather(*(bad.probe() for _ in range(5)), return_exceptions=True)
+    again = await asyncio.gather(bad.probe(), return_exceptions=True)  # within the back-off
+    log = guarded.app.state.request_log
+    assert _issued(guarded) == 1
+    assert all(isinstance(o, SourceHTTPError) for o in [*outcomes, *again])
+    assert log.count("/oauth2") == 2  # one for the good client, one for the bad
+
+
+async def test_access_tokens_never_reach_logs_or_errors(
+    guarded: ThreadedServer,
+    make_adapter: Callable[..., Adapter],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    adapter = _adapter(make_adapter, guarded)
+    with caplog.at_level(logging.DEBUG):
+        await adapter.facilities()
+        await adapter.probe()
+    tokens = guarded.app.state.token_authority.known_tokens()
+    assert tokens and not any(token in caplog.text for token in tokens)
+    assert SECRET not in caplog.text

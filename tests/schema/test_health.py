@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
+
+import pytest
 
 from kotahub.demo.fhir_store import DATA_FILE
 from kotahub.hub.settings import Settings
@@ -39,27 +41,22 @@ def _names_with_local_type(code: str) -> set[str]:
     }
 
 
-async def test_filters_by_type_district_service_emergency_and_text(
+@pytest.fixture
+async def find(
     hub: HubFactory, hub_settings: Callable[..., Settings]
-) -> None:
+) -> AsyncIterator[Callable[..., Awaitable[list[dict[str, Any]]]]]:
+    """Runs healthFacilities with a filter on a live hub and returns the nodes."""
     async with hub(hub_settings()) as client:
-        puskesmas = _nodes(
-            await gql(client, FACILITIES, {"filter": {"type": "PUSKESMAS"}, "first": 100})
-        )
-        timur = _nodes(
-            await gql(
-                client,
-                FACILITIES,
-                {"filter": {"district": "Balikpapan Timur", "type": "PUSKESMAS"}},
-            )
-        )
-        emergency = _nodes(
-            await gql(client, FACILITIES, {"filter": {"emergency": True}, "first": 100})
-        )
-        labs = _nodes(
-            await gql(client, FACILITIES, {"filter": {"service": "laboratorium"}, "first": 100})
-        )
-        named = _nodes(await gql(client, FACILITIES, {"filter": {"text": "kanujoso"}}))
+
+        async def run(**wanted: Any) -> list[dict[str, Any]]:
+            return _nodes(await gql(client, FACILITIES, {"filter": wanted, "first": 100}))
+
+        yield run
+
+
+async def test_filter_by_type_and_district(find: Callable[..., Awaitable[list[Any]]]) -> None:
+    puskesmas = await find(type="PUSKESMAS")
+    timur = await find(district="balikpapan timur", type="PUSKESMAS")
     assert {n["name"] for n in puskesmas} == _names_with_local_type("puskesmas")
     assert {n["name"] for n in timur} == {
         "Puskesmas Manggar",
@@ -67,6 +64,14 @@ async def test_filters_by_type_district_service_emergency_and_text(
         "Puskesmas Lamaru",
         "Puskesmas Teritip",
     }
+
+
+async def test_filter_by_emergency_service_and_text(
+    find: Callable[..., Awaitable[list[Any]]],
+) -> None:
+    emergency = await find(emergency=True)
+    labs = await find(service="laboratorium")
+    named = await find(text="kanujoso")
     assert _names_with_local_type("rumah-sakit") <= {n["name"] for n in emergency}
     assert all(n["emergency"] for n in emergency)
     assert labs and all(
@@ -79,12 +84,19 @@ async def test_filters_by_type_district_service_emergency_and_text(
 async def test_open_now_filter_agrees_with_is_open_now(
     hub: HubFactory, hub_settings: Callable[..., Settings]
 ) -> None:
+    query = """{
+      all: healthFacilities(first: 100) { edges { node { name isOpenNow openingHours } } }
+      open: healthFacilities(filter: {openNow: true}, first: 100) { edges { node { name } } }
+      closed: healthFacilities(filter: {openNow: false}, first: 100) { edges { node { name } } }
+    }"""  # one request: one moment for all three
     async with hub(hub_settings()) as client:
-        everything = _nodes(await gql(client, FACILITIES, {"first": 100}))
-        open_now = _nodes(
-            await gql(client, FACILITIES, {"filter": {"openNow": True}, "first": 100})
-        )
-    assert {n["name"] for n in open_now} == {n["name"] for n in everything if n["isOpenNow"]}
+        body = await gql(client, query)
+    everything = [e["node"] for e in body["data"]["all"]["edges"]]
+    open_now = {e["node"]["name"] for e in body["data"]["open"]["edges"]}
+    closed = {e["node"]["name"] for e in body["data"]["closed"]["edges"]}
+    assert open_now == {n["name"] for n in everything if n["isOpenNow"] is True}
+    assert closed == {n["name"] for n in everything if n["isOpenNow"] is False}
+    assert any(n["openingHours"] is None for n in everything)  # in neither list
     assert any(n["openingHours"] == "24/7" and n["isOpenNow"] for n in everything)
 
 

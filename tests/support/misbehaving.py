@@ -98,6 +98,51 @@ async def fhir_outcome_ok(request: Request) -> Response:
     return JSONResponse(outcome, media_type="application/fhir+json")
 
 
+def _searchset(*entries: dict[str, Any]) -> dict[str, Any]:
+    return {"resourceType": "Bundle", "type": "searchset", "entry": list(entries)}
+
+
+_CLINIC = {
+    "resource": {
+        "resourceType": "Location",
+        "id": "c1",
+        "status": "active",
+        "name": "Klinik Sehat",
+        "position": {"latitude": -1.25, "longitude": 116.85},
+        "type": [
+            {
+                "coding": [
+                    {"system": "http://terminology.hl7.org/CodeSystem/v3-RoleCode", "code": "PC"}
+                ]
+            }
+        ],
+    },
+    "search": {"mode": "match"},
+}
+
+
+def _outcome(severity: str, text: str) -> dict[str, Any]:
+    resource = {
+        "resourceType": "OperationOutcome",
+        "issue": [{"severity": severity, "code": "processing", "diagnostics": text}],
+    }
+    return {"resource": resource, "search": {"mode": "outcome"}}
+
+
+async def fhir_without_metadata(request: Request) -> Response:
+    """A FHIR server whose CapabilityStatement fails but whose searches work."""
+    if request.path_params["rest"].endswith("metadata"):
+        return JSONResponse({"error": "boom"}, status_code=500)
+    return JSONResponse(_searchset(_CLINIC), media_type="application/fhir+json")
+
+
+async def fhir_with_outcome(request: Request) -> Response:
+    """Searchsets carrying OperationOutcome entries: a warning, or an error."""
+    severity = request.path_params["severity"]
+    body = _searchset(_CLINIC, _outcome(severity, "results may be incomplete"))
+    return JSONResponse(body, media_type="application/fhir+json")
+
+
 async def moved(request: Request) -> Response:
     return Response(status_code=302, headers={"location": "https://elsewhere.example/items"})
 
@@ -114,5 +159,7 @@ def create_misbehaving_app() -> Starlette:
             Route("/moved", moved),
             Route("/fhir-refusing/{rest:path}", fhir_outcome),
             Route("/fhir-confused/{rest:path}", fhir_outcome_ok),
+            Route("/fhir-nometa/{rest:path}", fhir_without_metadata),
+            Route("/fhir-outcome-{severity}/{rest:path}", fhir_with_outcome),
         ]
     )

@@ -1,0 +1,77 @@
+"""DataLoaders: however many places ask, each source is searched once per request."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import ClassVar
+from zoneinfo import ZoneInfo
+
+from kotahub.adapters.contract import Adapter, Domain, HealthAdapter
+from kotahub.demo.app import HEALTH_FHIR
+from kotahub.records import GeoPoint, HealthFacilityRecord, Near
+from kotahub.resolvers.catalog import Catalog
+from kotahub.resolvers.health import nearby_facilities
+from kotahub.resolvers.loaders import make_loaders
+from kotahub.resolvers.scope import PageLimits, RequestScope
+from tests.support.servers import ThreadedServer
+
+
+class CountingHealth:
+    """A real health adapter that counts how often it is asked for facilities."""
+
+    kind: ClassVar[str] = "counting"
+    domain: ClassVar[Domain] = "health"
+
+    def __init__(self, inner: HealthAdapter) -> None:
+        self.inner = inner
+        self.calls = 0
+
+    @property
+    def source(self) -> str:
+        return self.inner.source
+
+    async def probe(self) -> None:
+        await self.inner.probe()
+
+    async def facilities(self, near: Near | None = None) -> Sequence[HealthFacilityRecord]:
+        self.calls += 1
+        return await self.inner.facilities(near)
+
+
+def _scope(adapter: CountingHealth) -> RequestScope:
+    catalog = Catalog((adapter,))
+    return RequestScope(
+        catalog=catalog,
+        loaders=make_loaders(catalog),
+        lang="id",
+        zone=ZoneInfo("Asia/Makassar"),
+        now=datetime.now(UTC),
+        page_limits=PageLimits(20, 100),
+    )
+
+
+SPOTS = [GeoPoint(lat=-1.27 + i * 0.005, lon=116.83 + i * 0.01) for i in range(20)]
+
+
+async def test_twenty_places_in_one_request_make_one_adapter_call(
+    demo_server: ThreadedServer, make_adapter: Callable[..., Adapter]
+) -> None:
+    fhir = make_adapter(name="health", kind="fhir-r4", base_url=demo_server.url + HEALTH_FHIR)
+    adapter = CountingHealth(fhir)  # type: ignore[arg-type]
+    scope = _scope(adapter)
+    found = await asyncio.gather(*(nearby_facilities(scope, spot, 5.0, None, 3) for spot in SPOTS))
+    assert adapter.calls == 1
+    assert all(not result.failures for result in found)
+    assert sum(bool(result.value) for result in found) >= 10
+
+
+async def test_each_request_has_loaders_of_its_own(
+    demo_server: ThreadedServer, make_adapter: Callable[..., Adapter]
+) -> None:
+    fhir = make_adapter(name="health", kind="fhir-r4", base_url=demo_server.url + HEALTH_FHIR)
+    adapter = CountingHealth(fhir)  # type: ignore[arg-type]
+    for spot in SPOTS[:3]:
+        await nearby_facilities(_scope(adapter), spot, 5.0, None, 3)
+    assert adapter.calls == 3

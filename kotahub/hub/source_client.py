@@ -7,7 +7,7 @@ import json
 import logging
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -104,12 +104,12 @@ class SourceSession:
 
     async def probe(self, target: str = "", params: Mapping[str, ParamValue] | None = None) -> None:
         """Reach the source without the cache; raise a SourceError when it does not answer."""
-        await self._request(self.resolve(target), params, "application/json")
+        await self._request(Call("GET", self.resolve(target), params))
 
     async def _fetch_and_store(
         self, url: str, params: Mapping[str, ParamValue] | None, key: str, accept: str
     ) -> Fetched:
-        response = await self._request(url, params, accept)
+        response = await self._request(Call("GET", url, params, accept))
         body = self._parse(response)
         page_url = str(response.url)
         fetched = Fetched(self.name, page_url, body, datetime.now(UTC), from_cache=False)
@@ -123,17 +123,23 @@ class SourceSession:
             await self._client.store.set(key, json.dumps(entry).encode(), ttl)
         return fetched
 
-    async def _request(
-        self, url: str, params: Mapping[str, ParamValue] | None, accept: str
-    ) -> httpx.Response:
-        """One GET; with OAuth, a refused token is replaced and the request tried once more."""
+    async def post_form(
+        self, target: str, form: Mapping[str, str], headers: Mapping[str, str] | None = None
+    ) -> Any:
+        """POST a form and return the parsed JSON answer; never cached, never retried here."""
+        call = Call("POST", self.resolve(target), form=form, headers=dict(headers or {}))
+        return self._parse(await self._request(call))
+
+    async def _request(self, call: Call) -> httpx.Response:
+        """One call; with OAuth, a refused token is replaced and the call tried once more."""
         token = await self._bearer()
-        response = await self._send(url, params, accept, token)
+        response = await self._send(call, token)
         if response.status_code == 401 and self._tokens is not None and token is not None:
             self._tokens.forget(token)
-            response = await self._send(url, params, accept, await self._bearer())
+            response = await self._send(call, await self._bearer())
         if response.status_code >= 300:
-            raise _status_error(self.name, shown(str(response.url)), response)
+            where = f"{call.method} {shown(str(response.url))}"
+            raise _status_error(self.name, where, response)
         return response
 
     async def _bearer(self) -> str | None:
@@ -141,31 +147,27 @@ class SourceSession:
             return await self._tokens.token()
         return self.settings.token.get_secret_value() if self.settings.token else None
 
-    async def _send(
-        self, url: str, params: Mapping[str, ParamValue] | None, accept: str, token: str | None
-    ) -> httpx.Response:
-        headers = {"Accept": accept}
+    async def _send(self, call: Call, token: str | None) -> httpx.Response:
+        headers = {"Accept": call.accept, **call.headers}
         if token is not None:
             headers["Authorization"] = f"Bearer {token}"
         timeout = self.settings.timeout_seconds
-        # Merged by hand: httpx would replace the URL's own query with ``params``.
-        full_url = httpx.URL(url).copy_merge_params(dict(params)) if params else httpx.URL(url)
-        request = self._client.http.build_request("GET", full_url, headers=headers, timeout=timeout)
-        where = shown(str(request.url))
+        request = self._client.http.build_request(
+            call.method, call.full_url(), headers=headers, data=call.form, timeout=timeout
+        )
+        where = f"{call.method} {shown(str(request.url))}"
         started = time.perf_counter()
         try:
             async with asyncio.timeout(timeout):
                 response = await self._client.http.send(request)
         except (TimeoutError, httpx.TimeoutException) as exc:
-            raise SourceTimeout(
-                self.name, f"GET {where} got no answer within {timeout:g}s"
-            ) from exc
+            raise SourceTimeout(self.name, f"{where} got no answer within {timeout:g}s") from exc
         except httpx.HTTPError as exc:
             raise SourceUnavailable(
-                self.name, f"GET {where} failed: {type(exc).__name__} ({exc or 'no detail'})"
+                self.name, f"{where} failed: {type(exc).__name__} ({exc or 'no detail'})"
             ) from exc
         elapsed_ms = (time.perf_counter() - started) * 1000
-        log.debug("GET %s %s -> %s in %.1f ms", self.name, where, response.status_code, elapsed_ms)
+        log.debug("%s %s -> %s in %.1f ms", self.name, where, response.status_code, elapsed_ms)
         return response
 
     def _parse(self, response: httpx.Response) -> Any:
@@ -191,6 +193,23 @@ class SourceSession:
         return Fetched(self.name, url, body, fetched_at, from_cache=True)
 
 
+@dataclass(frozen=True, slots=True)
+class Call:
+    """One request to an upstream."""
+
+    method: str
+    url: str
+    params: Mapping[str, ParamValue] | None = None
+    accept: str = "application/json"
+    form: Mapping[str, str] | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+    def full_url(self) -> httpx.URL:
+        # Merged by hand: httpx would replace the URL's own query with ``params``.
+        url = httpx.URL(self.url)
+        return url.copy_merge_params(dict(self.params)) if self.params else url
+
+
 def _settle(
     inflight: dict[str, asyncio.Task[Fetched]], key: str, done: asyncio.Task[Fetched]
 ) -> None:
@@ -205,8 +224,8 @@ def _status_error(source: str, where: str, response: httpx.Response) -> SourceEr
     status = response.status_code
     if status < 400:
         moved_to = shown(response.headers.get("location", "nowhere"))
-        message = f"GET {where} answered HTTP {status}, a redirect to {moved_to}; "
+        message = f"{where} answered HTTP {status}, a redirect to {moved_to}; "
         message += "configure the source's base_url with the final address"
     else:
-        message = f"GET {where} answered HTTP {status}"
+        message = f"{where} answered HTTP {status}"
     return SourceHTTPError(source, status, message, body=response.text[:ERROR_BODY_LIMIT])

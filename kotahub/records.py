@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Literal, Protocol
 
@@ -119,6 +122,96 @@ class EmergencyContact:
     number: str
     name: LocalizedText
     description: LocalizedText | None = None
+
+
+ComplaintStatus = Literal["open", "closed"]
+
+
+@dataclass(frozen=True, slots=True)
+class AttributeValue:
+    """One allowed value of a list attribute."""
+
+    key: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryAttribute:
+    """An extra question a complaint category asks (Open311 service attribute)."""
+
+    code: str
+    datatype: str
+    required: bool
+    description: str
+    variable: bool = True
+    order: int = 0
+    values: tuple[AttributeValue, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ComplaintCategoryRecord:
+    """A kind of complaint the city takes, such as damaged roads or uncollected waste."""
+
+    source: str
+    code: str
+    name: str
+    provenance: Provenance
+    description: str | None = None
+    group: str | None = None
+    keywords: tuple[str, ...] = ()
+    attributes: tuple[CategoryAttribute, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ComplaintRecord:
+    """A public complaint and what the city has done about it; never who filed it."""
+
+    source: str
+    local_id: str
+    provenance: Provenance
+    category_code: str | None = None
+    category_name: str | None = None
+    description: str | None = None
+    status: ComplaintStatus = "open"
+    status_notes: str | None = None
+    agency: str | None = None
+    requested_at: datetime | None = None
+    updated_at: datetime | None = None
+    expected_at: datetime | None = None
+    address: str | None = None
+    district: str | None = None
+    location: GeoPoint | None = None
+    media_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    """Who filed a complaint: kept only until the upstream has it, never shown."""
+
+    first_name: str | None = None
+    last_name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ComplaintSubmission:
+    """A complaint as a citizen filed it, on its way to a complaints source."""
+
+    source: str
+    category_code: str
+    description: str
+    lat: float | None = None
+    lon: float | None = None
+    address: str | None = None
+    # Answers to the category's questions; a list for a multiple-choice question.
+    attributes: Mapping[str, str | list[str]] = field(default_factory=dict)
+    media_url: str | None = None
+    contact: Contact = field(default_factory=Contact)
+
+    def fingerprint(self) -> str:
+        """The same for the same complaint, to tell a retry from a reused idempotency key."""
+        return hashlib.sha256(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()
 
 
 class PlaceRecord(Protocol):

@@ -33,7 +33,7 @@ def test_bad_config_file_stops_start_up_with_one_line(tmp_path: Path) -> None:
     lines = result.stderr.strip().splitlines()
     assert lines == [
         "kotahub: configuration error: "
-        "source 't': unknown adapter kind 'soap'; known kinds: fhir-r4, geojson"
+        "source 't': unknown adapter kind 'soap'; known kinds: fhir-r4, geojson, open311"
     ]
 
 
@@ -81,7 +81,12 @@ def test_serve_listens_on_host_and_port_and_says_which_cache(
     redis_url: str, tmp_path: Path
 ) -> None:
     port = free_port()
-    env = {"HOST": "127.0.0.1", "PORT": str(port), "REDIS_URL": redis_url}
+    env = {
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "REDIS_URL": redis_url,
+        "KOTAHUB_DEMO_DATA_DIR": str(tmp_path / "demo"),
+    }
     with _serving("serve", env=env, log=tmp_path / "log"):
         health = _get_when_up(f"http://127.0.0.1:{port}/healthz")
         query = {"query": "{ touristSpots(first: 1) { edges { node { photos } } } }"}

@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import ClassVar, Literal, Protocol
 
 from pydantic import BaseModel
 
 from kotahub.hub.settings import SourceSettings
 from kotahub.hub.source_client import SourceSession
-from kotahub.records import HealthFacilityRecord, Near, TouristSpotRecord
+from kotahub.records import (
+    ComplaintCategoryRecord,
+    ComplaintRecord,
+    ComplaintSubmission,
+    HealthFacilityRecord,
+    Near,
+    TouristSpotRecord,
+)
 
 Domain = Literal["tourism", "health", "complaints", "dimensions"]
 
@@ -49,6 +58,40 @@ class HealthAdapter(Adapter, Protocol):
     async def facilities(self, near: Near | None = None) -> Sequence[HealthFacilityRecord]:
         """Every operating facility; with ``near``, at least those within its radius."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class ComplaintQuery:
+    """Which complaints to read: a time span (None: the source's default) and filters."""
+
+    since: datetime | None = None
+    until: datetime | None = None
+    status: str | None = None
+    category: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    """What a source answered to a submission: its id, or a token that becomes one later."""
+
+    upstream_id: str | None
+    token: str | None = None
+
+
+class ComplaintsAdapter(Adapter, Protocol):
+    """A source of public complaints that also takes new ones."""
+
+    async def categories(self) -> Sequence[ComplaintCategoryRecord]: ...
+
+    async def complaints(self, query: ComplaintQuery) -> Sequence[ComplaintRecord]: ...
+
+    async def complaint(self, local_id: str) -> ComplaintRecord | None: ...
+
+    async def submit(self, submission: ComplaintSubmission, idempotency_key: str) -> Receipt:
+        """Deliver one complaint; the same key must not create a second one upstream."""
+        ...
+
+    async def id_for_token(self, token: str) -> str | None: ...
 
 
 class AdapterFactory(Protocol):

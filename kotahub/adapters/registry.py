@@ -9,6 +9,7 @@ from pydantic import ValidationError
 from kotahub.adapters.contract import Adapter, AdapterFactory
 from kotahub.adapters.fhir import FHIRHealthAdapter
 from kotahub.adapters.geojson import GeoJSONTourismAdapter
+from kotahub.adapters.open311 import Open311ComplaintsAdapter
 from kotahub.hub.errors import ConfigError
 from kotahub.hub.settings import SourceSettings, describe_validation_error
 from kotahub.hub.source_client import SourceClient
@@ -16,6 +17,7 @@ from kotahub.hub.source_client import SourceClient
 BUILTIN_ADAPTERS: dict[str, AdapterFactory] = {
     GeoJSONTourismAdapter.kind: GeoJSONTourismAdapter,
     FHIRHealthAdapter.kind: FHIRHealthAdapter,
+    Open311ComplaintsAdapter.kind: Open311ComplaintsAdapter,
 }
 
 

@@ -33,13 +33,15 @@ def create_app(
     routes: list[BaseRoute] = []
     transports = dict(mounts or {})
     if settings.embedded:
-        demo = create_demo_app()
+        demo = create_demo_app(data_dir=settings.demo_data_dir)
         routes.append(Mount(EMBEDDED_PREFIX, app=demo))
         transports = {**embedded_mounts(settings, demo), **transports}
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         app.state.runtime = await start_runtime(settings, transports)
+        if settings.delivery_worker:
+            app.state.runtime.start_delivery()
         try:
             yield
         finally:

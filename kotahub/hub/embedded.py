@@ -6,7 +6,8 @@ import httpx
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
-from kotahub.demo.app import HEALTH_FHIR, TOURISM_ITEMS
+from kotahub.demo.app import COMPLAINTS_OPEN311, HEALTH_FHIR, TOURISM_ITEMS
+from kotahub.demo.open311 import DEMO_API_KEY
 from kotahub.hub.settings import Settings, SourceSettings
 
 # The hub also serves the reference upstreams under this path, so that browsers can open
@@ -26,7 +27,13 @@ def embedded_sources(settings: Settings) -> tuple[SourceSettings, ...]:
     base = f"{embedded_origin(settings)}{EMBEDDED_PREFIX}"
     tourism = {"name": "tourism", "kind": "geojson", "base_url": f"{base}{TOURISM_ITEMS}"}
     health = {"name": "health", "kind": "fhir-r4", "base_url": f"{base}{HEALTH_FHIR}"}
-    return (SourceSettings.model_validate(tourism), SourceSettings.model_validate(health))
+    complaints = {
+        "name": "complaints",
+        "kind": "open311",
+        "base_url": f"{base}{COMPLAINTS_OPEN311}",
+        "api_key": DEMO_API_KEY,
+    }
+    return tuple(SourceSettings.model_validate(s) for s in (tourism, health, complaints))
 
 
 def embedded_mounts(settings: Settings, demo: Starlette) -> dict[str, httpx.AsyncBaseTransport]:

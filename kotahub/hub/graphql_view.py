@@ -35,6 +35,8 @@ class HubGraphQL(GraphQL[GraphQLContext, None]):
             now=datetime.now(UTC),
             page_limits=PageLimits(settings.default_page_size, settings.max_page_size),
             emergency_contacts=runtime.emergency_contacts,
+            complaint_rules=runtime.complaint_rules,
+            outbox=runtime.outbox,
         )
         return GraphQLContext(scope=scope)
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -12,13 +14,16 @@ from redis.asyncio import Redis
 
 from kotahub.adapters.registry import adapter_factory, build_adapter
 from kotahub.hub.cache import FallbackStore, MemoryStore, RedisStore
+from kotahub.hub.delivery import DeliveryTiming, DeliveryWorker
 from kotahub.hub.embedded import embedded_sources
 from kotahub.hub.emergency_numbers import EmergencyContactSettings
 from kotahub.hub.errors import ConfigError
+from kotahub.hub.outbox import Outbox
 from kotahub.hub.settings import Settings, SourceSettings
 from kotahub.hub.source_client import SourceClient
 from kotahub.records import EmergencyContact, LocalizedText
 from kotahub.resolvers.catalog import Catalog
+from kotahub.resolvers.scope import CityBounds, ComplaintRules
 
 log = logging.getLogger("kotahub")
 
@@ -35,10 +40,30 @@ class HubRuntime:
     store: FallbackStore
     client: SourceClient
     catalog: Catalog
+    outbox: Outbox
     emergency_contacts: tuple[EmergencyContact, ...] = ()
     readiness_memo: tuple[float, dict[str, Any]] | None = None
+    _worker: asyncio.Task[None] | None = None
+    _stop: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @property
+    def complaint_rules(self) -> ComplaintRules:
+        days = self.settings.complaint_service_level_days
+        return ComplaintRules(timedelta(days=days), CityBounds(*self.settings.city_bounds))
+
+    def start_delivery(self) -> None:
+        """Run the complaint delivery worker in this process, if there is anything to deliver."""
+        if self.catalog.complaints and self._worker is None:
+            timing = DeliveryTiming(
+                self.settings.delivery_retry_seconds, self.settings.delivery_reclaim_seconds
+            )
+            worker = DeliveryWorker(self.outbox, self.catalog, timing)
+            self._worker = asyncio.create_task(worker.run(self._stop))
 
     async def aclose(self) -> None:
+        self._stop.set()
+        if self._worker is not None:
+            await self._worker
         await self.http.aclose()
         await self.redis.aclose()
 
@@ -79,7 +104,8 @@ async def start_runtime(
     client = SourceClient(http, store, key_prefix=settings.cache_prefix)
     catalog = Catalog(tuple(build_adapter(source, client) for source in active_sources(settings)))
     contacts = tuple(emergency_contact(c) for c in settings.emergency_contacts)
-    return HubRuntime(settings, http, redis, store, client, catalog, contacts)
+    outbox = Outbox(redis, settings.cache_prefix)
+    return HubRuntime(settings, http, redis, store, client, catalog, outbox, contacts)
 
 
 def emergency_contact(setting: EmergencyContactSettings) -> EmergencyContact:

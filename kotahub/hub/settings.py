@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -41,6 +42,7 @@ class SourceSettings(BaseModel):
     base_url: HttpUrl
     token: SecretStr | None = None
     oauth: OAuthSettings | None = None
+    api_key: SecretStr | None = None
     ttl_seconds: float = Field(default=300.0, gt=0, le=86_400)
     timeout_seconds: float = Field(default=10.0, gt=0, le=120)
     options: dict[str, str | int | float | bool] = Field(default_factory=dict)
@@ -79,6 +81,14 @@ class Settings(BaseSettings):
     default_page_size: int = Field(default=20, ge=1, le=1000)
     max_page_size: int = Field(default=100, ge=1, le=1000)
     emergency_contacts: tuple[EmergencyContactSettings, ...] = DEFAULT_EMERGENCY_CONTACTS
+    complaint_service_level_days: float = Field(default=14.0, gt=0, le=365)
+    city_bounds: tuple[float, float, float, float] = (116.75, -1.40, 117.20, -0.95)
+    delivery_worker: bool = True
+    demo_data_dir: Path = Field(
+        default_factory=lambda: Path(tempfile.gettempdir()) / "kotahub-demo"
+    )
+    delivery_retry_seconds: float = Field(default=2.0, gt=0, le=3600)
+    delivery_reclaim_seconds: float = Field(default=30.0, gt=0, le=86_400)
     readiness_cache_seconds: float = Field(default=2.0, ge=0, le=300)
     graphiql: bool = True
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

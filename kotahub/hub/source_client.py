@@ -123,8 +123,16 @@ class SourceSession:
             await self._client.store.set(key, json.dumps(entry).encode(), ttl)
         return fetched
 
+    async def fresh_json(self, target: str, params: Mapping[str, ParamValue] | None = None) -> Any:
+        """The JSON at ``target`` straight from the upstream, for answers that must not be
+        cached (a token that turns into an id, say)."""
+        return self._parse(await self._request(Call("GET", self.resolve(target), params)))
+
     async def post_form(
-        self, target: str, form: Mapping[str, str], headers: Mapping[str, str] | None = None
+        self,
+        target: str,
+        form: Mapping[str, str | list[str]],
+        headers: Mapping[str, str] | None = None,
     ) -> Any:
         """POST a form and return the parsed JSON answer; never cached, never retried here."""
         call = Call("POST", self.resolve(target), form=form, headers=dict(headers or {}))
@@ -201,7 +209,7 @@ class Call:
     url: str
     params: Mapping[str, ParamValue] | None = None
     accept: str = "application/json"
-    form: Mapping[str, str] | None = None
+    form: Mapping[str, str | list[str]] | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
 
     def full_url(self) -> httpx.URL:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TypeGuard
 
-from kotahub.adapters.contract import Adapter, HealthAdapter, TourismAdapter
+from kotahub.adapters.contract import Adapter, ComplaintsAdapter, HealthAdapter, TourismAdapter
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +23,10 @@ class Catalog:
     def health(self) -> Sequence[HealthAdapter]:
         return [a for a in self.adapters if _is_health(a)]
 
+    @property
+    def complaints(self) -> Sequence[ComplaintsAdapter]:
+        return [a for a in self.adapters if _is_complaints(a)]
+
     def named(self, source: str) -> Adapter | None:
         return next((a for a in self.adapters if a.source == source), None)
 
@@ -33,3 +37,7 @@ def _is_tourism(adapter: Adapter) -> TypeGuard[TourismAdapter]:
 
 def _is_health(adapter: Adapter) -> TypeGuard[HealthAdapter]:
     return adapter.domain == "health" and callable(getattr(adapter, "facilities", None))
+
+
+def _is_complaints(adapter: Adapter) -> TypeGuard[ComplaintsAdapter]:
+    return adapter.domain == "complaints" and callable(getattr(adapter, "submit", None))

@@ -9,7 +9,14 @@ from typing import TypeVar
 
 from strawberry.dataloader import DataLoader
 
-from kotahub.records import HealthFacilityRecord, Near, TouristSpotRecord
+from kotahub.adapters.contract import ComplaintQuery
+from kotahub.records import (
+    ComplaintCategoryRecord,
+    ComplaintRecord,
+    HealthFacilityRecord,
+    Near,
+    TouristSpotRecord,
+)
 from kotahub.resolvers.catalog import Catalog
 
 K = TypeVar("K", bound=Hashable)
@@ -17,6 +24,8 @@ V = TypeVar("V")
 SpotList = Sequence[TouristSpotRecord]
 FacilityList = Sequence[HealthFacilityRecord]
 FacilityQuery = tuple[str, Near | None]  # a source, and the area asked for (None: all)
+CategoryList = Sequence[ComplaintCategoryRecord]
+ComplaintList = Sequence[ComplaintRecord]
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,14 +34,19 @@ class Loaders:
 
     spots: DataLoader[str, SpotList]
     facilities: DataLoader[FacilityQuery, FacilityList]
+    categories: DataLoader[str, CategoryList]
+    complaints: DataLoader[tuple[str, ComplaintQuery], ComplaintList]
 
 
 def make_loaders(catalog: Catalog) -> Loaders:
     tourism = {adapter.source: adapter for adapter in catalog.tourism}
     health = {adapter.source: adapter for adapter in catalog.health}
+    complaints = {adapter.source: adapter for adapter in catalog.complaints}
     return Loaders(
         spots=_loader(lambda source: tourism[source].spots()),
         facilities=_loader(lambda key: health[key[0]].facilities(key[1])),
+        categories=_loader(lambda source: complaints[source].categories()),
+        complaints=_loader(lambda key: complaints[key[0]].complaints(key[1])),
     )
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from kotahub.records import EmergencyContact, Lang
+from kotahub.hub.outbox import Outbox
+from kotahub.records import EmergencyContact, GeoPoint, Lang
 from kotahub.resolvers.catalog import Catalog
 from kotahub.resolvers.loaders import Loaders
 
@@ -15,6 +16,29 @@ from kotahub.resolvers.loaders import Loaders
 class PageLimits:
     default: int
     maximum: int
+
+
+@dataclass(frozen=True, slots=True)
+class CityBounds:
+    """The box a complaint's location must fall in: west, south, east, north."""
+
+    min_lon: float = 116.75
+    min_lat: float = -1.40
+    max_lon: float = 117.20
+    max_lat: float = -0.95
+
+    def contains(self, point: GeoPoint) -> bool:
+        return (
+            self.min_lat <= point.lat <= self.max_lat and self.min_lon <= point.lon <= self.max_lon
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ComplaintRules:
+    """How complaints are judged: the service level when a source sets no expected time."""
+
+    service_level: timedelta = timedelta(days=14)
+    bounds: CityBounds = field(default_factory=CityBounds)
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,3 +52,5 @@ class RequestScope:
     now: datetime
     page_limits: PageLimits
     emergency_contacts: tuple[EmergencyContact, ...] = ()
+    complaint_rules: ComplaintRules = field(default_factory=ComplaintRules)
+    outbox: Outbox | None = None

@@ -10,7 +10,8 @@ import pytest
 
 from kotahub.adapters.contract import Adapter
 from kotahub.adapters.registry import BUILTIN_ADAPTERS
-from kotahub.demo.app import HEALTH_FHIR, TOURISM_ITEMS
+from kotahub.adapters.contract import ComplaintQuery
+from kotahub.demo.app import COMPLAINTS_OPEN311, HEALTH_FHIR, TOURISM_ITEMS
 from kotahub.hub.errors import SourceHTTPError, SourcePayloadError, SourceUnavailable
 from tests.support.servers import ThreadedServer
 
@@ -21,7 +22,11 @@ class Case:
     path: str  # where the reference upstream serves this protocol
 
 
-CASES = [Case("geojson", TOURISM_ITEMS), Case("fhir-r4", HEALTH_FHIR)]
+CASES = [
+    Case("geojson", TOURISM_ITEMS),
+    Case("fhir-r4", HEALTH_FHIR),
+    Case("open311", COMPLAINTS_OPEN311),
+]
 
 
 def test_every_builtin_adapter_has_a_contract_case() -> None:
@@ -29,8 +34,12 @@ def test_every_builtin_adapter_has_a_contract_case() -> None:
 
 
 async def _records(adapter: Adapter) -> list[Any]:
-    domain_calls = {"tourism": "spots", "health": "facilities"}
-    return list(await getattr(adapter, domain_calls[adapter.domain])())
+    calls = {
+        "tourism": lambda: adapter.spots(),  # type: ignore[attr-defined]
+        "health": lambda: adapter.facilities(),  # type: ignore[attr-defined]
+        "complaints": lambda: adapter.complaints(ComplaintQuery()),  # type: ignore[attr-defined]
+    }
+    return list(await calls[adapter.domain]())
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.kind)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from pathlib import Path
 from collections.abc import Callable
 
 from kotahub.hub.examples import PLAYGROUND_EXAMPLES
@@ -39,8 +40,12 @@ async def test_readyz_names_the_source_that_does_not_answer(
     assert "ConnectError" in body["sources"]["tourism"]["error"]
 
 
-async def test_embedded_default_serves_the_city_in_process(hub: HubFactory, redis_url: str) -> None:
-    settings = Settings(redis_url=redis_url, cache_prefix=f"test-{uuid.uuid4().hex}")
+async def test_embedded_default_serves_the_city_in_process(
+    hub: HubFactory, redis_url: str, tmp_path: Path
+) -> None:
+    settings = Settings(
+        redis_url=redis_url, cache_prefix=f"test-{uuid.uuid4().hex}", demo_data_dir=tmp_path
+    )
     assert settings.embedded
     async with hub(settings) as client:
         body = await gql(
@@ -49,7 +54,8 @@ async def test_embedded_default_serves_the_city_in_process(hub: HubFactory, redi
         ready = await client.get("/readyz")
     names = [edge["node"]["name"] for edge in body["data"]["touristSpots"]["edges"]]
     assert "Kebun Raya Balikpapan" in names
-    assert ready.json()["sources"] == {"tourism": {"ok": True}, "health": {"ok": True}}
+    assert set(ready.json()["sources"]) == {"tourism", "health", "complaints"}
+    assert all(check["ok"] for check in ready.json()["sources"].values())
 
 
 async def test_browser_gets_graphiql_and_root_redirects(
@@ -64,9 +70,11 @@ async def test_browser_gets_graphiql_and_root_redirects(
 
 
 async def test_every_playground_example_runs_cleanly_on_the_embedded_city(
-    hub: HubFactory, redis_url: str
+    hub: HubFactory, redis_url: str, tmp_path: Path
 ) -> None:
-    settings = Settings(redis_url=redis_url, cache_prefix=f"test-{uuid.uuid4().hex}")
+    settings = Settings(
+        redis_url=redis_url, cache_prefix=f"test-{uuid.uuid4().hex}", demo_data_dir=tmp_path
+    )
     async with hub(settings) as client:
         for example in PLAYGROUND_EXAMPLES:
             variables = json.loads(example.variables) if example.variables else None

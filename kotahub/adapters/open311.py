@@ -1,0 +1,217 @@
+"""The complaints adapter: an Open311 GeoReport v2 client (JSON), reading and submitting."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, Field
+
+from kotahub.adapters.contract import ComplaintQuery, Domain, Receipt
+from kotahub.adapters.error_bodies import explained
+from kotahub.adapters.open311_records import RecordError, category_from, complaint_from
+from kotahub.hub.errors import SourceHTTPError, SourcePayloadError
+from kotahub.hub.settings import SourceSettings
+from kotahub.hub.source_client import Fetched, SourceSession
+from kotahub.hub.upstream_urls import ParamValue
+from kotahub.records import (
+    ComplaintCategoryRecord,
+    ComplaintRecord,
+    ComplaintSubmission,
+    Provenance,
+)
+
+WINDOW = timedelta(days=90)  # the spec's largest date range for one GET requests
+MAX_PAGES = 50
+
+
+class Open311Options(BaseModel, extra="forbid"):
+    """``page_size`` for servers with the page/page_size extension (0: the server's own);
+    ``jurisdiction_id`` for servers that host several cities."""
+
+    page_size: int = Field(default=200, ge=0, le=1000)
+    jurisdiction_id: str | None = None
+
+
+class Open311ComplaintsAdapter:
+    """Categories are services; complaints are service requests; submissions are POSTed."""
+
+    kind: ClassVar[str] = "open311"
+    domain: ClassVar[Domain] = "complaints"
+    options_model: ClassVar[type[BaseModel]] = Open311Options
+
+    def __init__(
+        self, settings: SourceSettings, session: SourceSession, logger: logging.Logger
+    ) -> None:
+        self._session = session
+        self._log = logger
+        self._options = Open311Options.model_validate(settings.options)
+        self._api_key = settings.api_key
+
+    @property
+    def source(self) -> str:
+        return self._session.name
+
+    async def probe(self) -> None:
+        await self._session.probe("services.json", self._common())
+
+    async def categories(self) -> Sequence[ComplaintCategoryRecord]:
+        page = await self._get("services.json", self._common())
+        services = [s for s in _list(self.source, page.body) if isinstance(s, Mapping)]
+        definitions = await asyncio.gather(*(self._definition(s) for s in services))
+        provenance = Provenance(page.source, page.fetched_at, page.stale)
+        return [category_from(s, d, provenance) for s, d in zip(services, definitions, strict=True)]
+
+    async def _definition(self, service: Mapping[str, Any]) -> Any:
+        if service.get("metadata") is not True:
+            return None
+        code = str(service.get("service_code"))
+        return (await self._get(f"services/{code}.json", self._common())).body
+
+    async def complaints(self, query: ComplaintQuery) -> Sequence[ComplaintRecord]:
+        """Every request in the query's span, window by window, page by page."""
+        records: list[ComplaintRecord] = []
+        for window in _windows(query.since, query.until):
+            params = {**self._common(), **_filters(query), **window}
+            records += await self._paged(params)
+        return records
+
+    async def complaint(self, local_id: str) -> ComplaintRecord | None:
+        try:
+            page = await self._get(f"requests/{local_id}.json", self._common())
+        except SourceHTTPError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        found = self._records(page)
+        return found[0] if found else None
+
+    async def submit(self, submission: ComplaintSubmission, idempotency_key: str) -> Receipt:
+        """POST the request; the key makes a retry after a timeout return the first answer."""
+        form = _form(submission) | self._common() | self._key()
+        try:
+            body = await self._session.post_form(
+                "requests.json", form, headers={"Idempotency-Key": idempotency_key}
+            )
+        except SourceHTTPError as exc:
+            raise explained(exc, _error_text, self._log) from exc
+        first = _list(self.source, body)[0] if _list(self.source, body) else {}
+        receipt = Receipt(_str(first.get("service_request_id")), _str(first.get("token")))
+        if receipt.upstream_id is None and receipt.token is None:
+            raise SourcePayloadError(
+                self.source, "POST requests answered with neither id nor token"
+            )
+        return receipt
+
+    async def id_for_token(self, token: str) -> str | None:
+        """The request id a token has turned into, or None while the server is still working."""
+        body = await self._session.fresh_json(f"tokens/{token}.json", self._common())
+        items = _list(self.source, body)
+        return _str(items[0].get("service_request_id")) if items else None
+
+    async def _paged(self, params: Mapping[str, ParamValue]) -> list[ComplaintRecord]:
+        size = self._options.page_size
+        records: list[ComplaintRecord] = []
+        for number in range(1, MAX_PAGES + 1):
+            paging = {"page": number, "page_size": size} if size else {}
+            page = await self._get("requests.json", {**params, **paging})
+            batch = self._records(page)
+            records += batch
+            if not size or len(_list(self.source, page.body)) < size:
+                return records
+        self._log.warning("source %s: stopped after %d pages", self.source, MAX_PAGES)
+        return records
+
+    def _records(self, page: Fetched) -> list[ComplaintRecord]:
+        provenance = Provenance(page.source, page.fetched_at, page.stale)
+        records = []
+        for index, item in enumerate(_list(self.source, page.body)):
+            try:
+                records.append(complaint_from(item, provenance))
+            except RecordError as exc:
+                self._log.warning("source %s: skipped request %d: %s", self.source, index, exc)
+        return records
+
+    async def _get(self, target: str, params: Mapping[str, ParamValue]) -> Fetched:
+        try:
+            return await self._session.get_json(target, params)
+        except SourceHTTPError as exc:
+            raise explained(exc, _error_text, self._log) from exc
+
+    def _common(self) -> dict[str, str]:
+        jurisdiction = self._options.jurisdiction_id
+        return {"jurisdiction_id": jurisdiction} if jurisdiction else {}
+
+    def _key(self) -> dict[str, str]:
+        return {"api_key": self._api_key.get_secret_value()} if self._api_key else {}
+
+
+def _form(submission: ComplaintSubmission) -> dict[str, str | list[str]]:
+    contact = submission.contact
+    fields: dict[str, str | None] = {
+        "service_code": submission.category_code,
+        "description": submission.description,
+        "lat": None if submission.lat is None else f"{submission.lat:.6f}",
+        "long": None if submission.lon is None else f"{submission.lon:.6f}",
+        "address_string": submission.address,
+        "media_url": submission.media_url,
+        "first_name": contact.first_name,
+        "last_name": contact.last_name,
+        "email": contact.email,
+        "phone": contact.phone,
+    }
+    form: dict[str, str | list[str]] = {k: v for k, v in fields.items() if v}
+    for code, value in submission.attributes.items():
+        form[f"attribute[{code}][]" if isinstance(value, list) else f"attribute[{code}]"] = value
+    return form
+
+
+def _filters(query: ComplaintQuery) -> dict[str, str]:
+    filters = {}
+    if query.status:
+        filters["status"] = query.status
+    if query.category:
+        filters["service_code"] = query.category
+    return filters
+
+
+def _windows(since: datetime | None, until: datetime | None) -> list[dict[str, str]]:
+    """Date ranges of at most 90 days covering the span, newest first; none: the default."""
+    if since is None and until is None:
+        return [{}]  # the server's own latest 90 days; a stable URL, so it caches well
+    end = until or datetime.now(UTC)
+    start = since or end - WINDOW
+    windows = []
+    while end > start:
+        begin = max(start, end - WINDOW)
+        windows.append({"start_date": _w3c(begin), "end_date": _w3c(end)})
+        end = begin
+    return windows
+
+
+def _w3c(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _list(source: str, body: Any) -> list[Any]:
+    if not isinstance(body, list):
+        found = type(body).__name__
+        raise SourcePayloadError(source, f"expected a JSON array as Open311 answers, got {found}")
+    return body
+
+
+def _error_text(body: Any) -> str | None:
+    """The descriptions in an Open311 error array."""
+    if not isinstance(body, list):
+        return None
+    texts = [
+        str(e.get("description")) for e in body if isinstance(e, Mapping) and e.get("description")
+    ]
+    return "; ".join(texts)[:300] if texts else None
+
+
+def _str(value: Any) -> str | None:
+    return str(value) if isinstance(value, str | int) and str(value) else None

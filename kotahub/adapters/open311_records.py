@@ -1,0 +1,99 @@
+"""Maps Open311 GeoReport v2 JSON to complaint and category records."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from kotahub.records import (
+    AttributeValue,
+    CategoryAttribute,
+    ComplaintCategoryRecord,
+    ComplaintRecord,
+    GeoPoint,
+    Provenance,
+)
+
+
+class RecordError(ValueError):
+    """One item cannot be used; the message says which part and why."""
+
+
+def category_from(service: Any, definition: Any, provenance: Provenance) -> ComplaintCategoryRecord:
+    if not isinstance(service, Mapping) or not _text(service.get("service_code")):
+        raise RecordError("a service has no service_code")
+    keywords = _text(service.get("keywords")) or ""
+    attributes = definition.get("attributes") if isinstance(definition, Mapping) else None
+    return ComplaintCategoryRecord(
+        source=provenance.source,
+        code=str(service["service_code"]),
+        name=_text(service.get("service_name")) or str(service["service_code"]),
+        provenance=provenance,
+        description=_text(service.get("description")),
+        group=_text(service.get("group")),
+        keywords=tuple(word.strip() for word in keywords.split(",") if word.strip()),
+        attributes=tuple(_attribute(a) for a in attributes or [] if isinstance(a, Mapping)),
+    )
+
+
+def _attribute(attribute: Mapping[str, Any]) -> CategoryAttribute:
+    values = [v for v in attribute.get("values") or [] if isinstance(v, Mapping)]
+    return CategoryAttribute(
+        code=str(attribute.get("code", "")),
+        datatype=str(attribute.get("datatype", "string")),
+        required=attribute.get("required") is True,
+        description=_text(attribute.get("description")) or str(attribute.get("code", "")),
+        variable=attribute.get("variable") is not False,
+        order=int(attribute.get("order") or 0),
+        values=tuple(AttributeValue(str(v.get("key")), str(v.get("name"))) for v in values),
+    )
+
+
+def complaint_from(item: Any, provenance: Provenance) -> ComplaintRecord:
+    """A record of one service request; reporter fields, if a server sends them, are dropped."""
+    if not isinstance(item, Mapping) or not _text(item.get("service_request_id")):
+        raise RecordError("a request has no service_request_id")
+    status = str(item.get("status", "open")).lower()
+    return ComplaintRecord(
+        source=provenance.source,
+        local_id=str(item["service_request_id"]),
+        provenance=provenance,
+        category_code=_text(item.get("service_code")),
+        category_name=_text(item.get("service_name")),
+        description=_text(item.get("description")),
+        status="closed" if status == "closed" else "open",
+        status_notes=_text(item.get("status_notes")),
+        agency=_text(item.get("agency_responsible")),
+        requested_at=_when(item.get("requested_datetime")),
+        updated_at=_when(item.get("updated_datetime")),
+        expected_at=_when(item.get("expected_datetime")),
+        address=_text(item.get("address")),
+        district=_text(item.get("district")),
+        location=_point(item.get("lat"), item.get("long")),
+        media_url=_text(item.get("media_url")),
+    )
+
+
+def _when(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else None  # a time without a zone is ambiguous
+
+
+def _point(lat: Any, lon: Any) -> GeoPoint | None:
+    try:
+        point = GeoPoint(lat=float(lat), lon=float(lon))
+    except (TypeError, ValueError):
+        return None
+    return point if -90 <= point.lat <= 90 and -180 <= point.lon <= 180 else None
+
+
+def _text(value: Any) -> str | None:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return value.strip() if isinstance(value, str) and value.strip() else None

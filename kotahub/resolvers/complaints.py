@@ -1,0 +1,112 @@
+"""Public complaints across every complaints source: filters, deadlines, tracking and paging."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from kotahub.adapters.contract import ComplaintQuery
+from kotahub.hub.errors import ClientInputError
+from kotahub.hub.outbox import Delivery
+from kotahub.records import ComplaintCategoryRecord, ComplaintRecord
+from kotahub.resolvers.fan_out import from_every_source
+from kotahub.resolvers.outcome import Partial
+from kotahub.resolvers.paging import Page, PageRequest, paginate
+from kotahub.resolvers.scope import RequestScope
+from kotahub.resolvers.text_match import contains_all_words, fold
+
+TRACKING_PREFIX = "KH-"
+
+
+@dataclass(frozen=True, slots=True)
+class ComplaintFilter:
+    status: str | None = None
+    category: str | None = None
+    district: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    text: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Tracked:
+    """A complaint looked up by tracking id: the hub's delivery state, the upstream record."""
+
+    tracking_id: str
+    delivery: Delivery | None
+    record: ComplaintRecord | None
+
+
+async def categories(scope: RequestScope) -> Partial[list[ComplaintCategoryRecord]]:
+    sources = [adapter.source for adapter in scope.catalog.complaints]
+    return await from_every_source(scope.loaders.categories, sources)
+
+
+async def find_complaints(
+    scope: RequestScope, wanted: ComplaintFilter, page: PageRequest
+) -> Partial[Page[ComplaintRecord]]:
+    """Newest first; status and category are asked of the source, the rest filtered here."""
+    if wanted.since and wanted.until and wanted.since > wanted.until:
+        raise ClientInputError("filter.since must not be later than filter.until")
+    query = ComplaintQuery(wanted.since, wanted.until, wanted.status, wanted.category)
+    keys = [(adapter.source, query) for adapter in scope.catalog.complaints]
+    found = await from_every_source(scope.loaders.complaints, keys)
+    matching = [record for record in found.value if _matches(record, wanted)]
+    matching.sort(key=lambda r: r.requested_at.timestamp() if r.requested_at else 0, reverse=True)
+    return Partial(paginate(matching, page), found.failures)
+
+
+async def track(scope: RequestScope, tracking_id: str) -> Tracked | None:
+    """A hub tracking id (``KH-…``) or a source's own request id."""
+    if tracking_id.startswith(TRACKING_PREFIX):
+        return await _submitted(scope, tracking_id)
+    for adapter in scope.catalog.complaints:
+        record = await adapter.complaint(tracking_id)
+        if record is not None:
+            return Tracked(tracking_id, None, record)
+    return None
+
+
+async def _submitted(scope: RequestScope, tracking_id: str) -> Tracked | None:
+    delivery = await scope.outbox.delivery(tracking_id) if scope.outbox else None
+    if delivery is None:
+        return None
+    adapter = next((a for a in scope.catalog.complaints if a.source == delivery.source), None)
+    upstream_id = delivery.upstream_id
+    if adapter is not None and upstream_id is None and delivery.upstream_token:
+        upstream_id = await adapter.id_for_token(delivery.upstream_token)
+        if upstream_id is not None and scope.outbox is not None:
+            await scope.outbox.remember_upstream_id(tracking_id, upstream_id)
+    record = await adapter.complaint(upstream_id) if adapter and upstream_id else None
+    return Tracked(tracking_id, delivery, record)
+
+
+def is_overdue(scope: RequestScope, record: ComplaintRecord) -> bool:
+    """Still open past its expected time, or past the service level when none was given."""
+    deadline = deadline_of(scope, record)
+    return record.status == "open" and deadline is not None and scope.now > deadline
+
+
+def closed_on_time(scope: RequestScope, record: ComplaintRecord) -> bool | None:
+    """For closed complaints: whether they were closed by their deadline."""
+    deadline = deadline_of(scope, record)
+    if record.status != "closed" or deadline is None or record.updated_at is None:
+        return None
+    return record.updated_at <= deadline
+
+
+def deadline_of(scope: RequestScope, record: ComplaintRecord) -> datetime | None:
+    if record.expected_at is not None:
+        return record.expected_at
+    if record.requested_at is None:
+        return None
+    return record.requested_at + scope.complaint_rules.service_level
+
+
+def _matches(record: ComplaintRecord, wanted: ComplaintFilter) -> bool:
+    if wanted.district and fold(wanted.district) != fold(record.district or ""):
+        return False
+    if wanted.text:
+        texts = [record.description, record.address, record.category_name, record.status_notes]
+        return contains_all_words(wanted.text, texts)
+    return True

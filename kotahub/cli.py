@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import sys
 from collections.abc import Sequence
@@ -35,11 +36,22 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _worker(args: argparse.Namespace) -> int:
+    from kotahub.hub.worker_process import run_worker
+
+    settings = load_settings(args.config)
+    _configure_logging(settings.log_level)
+    asyncio.run(run_worker(settings))
+    return 0
+
+
 def _demo_sources(args: argparse.Namespace) -> int:
     from kotahub.demo.app import create_demo_app
 
     _configure_logging("INFO")
-    app = create_demo_app(latency_ms=args.latency_ms, public_url=args.public_url)
+    app = create_demo_app(
+        latency_ms=args.latency_ms, public_url=args.public_url, data_dir=args.data_dir
+    )
     uvicorn.run(app, host=args.host, port=args.port, log_config=None, access_log=False)
     return 0
 
@@ -48,6 +60,8 @@ def _configure_logging(level: str) -> None:
     logging.basicConfig(
         level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
+    # One line per upstream request is noise at INFO; the hub logs what matters itself.
+    logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLevelName(level)))
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -58,6 +72,11 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the GraphQL hub (HOST and PORT set the address)")
     serve.add_argument("--config", type=Path, help="TOML file with settings and [[sources]]")
     serve.set_defaults(run=_serve)
+    worker = commands.add_parser(
+        "worker", help="deliver queued complaints to their sources (also runs inside serve)"
+    )
+    worker.add_argument("--config", type=Path, help="TOML file with settings and [[sources]]")
+    worker.set_defaults(run=_worker)
     demo = commands.add_parser("demo-sources", help="serve the reference upstreams over HTTP")
     demo.add_argument("--host", default="127.0.0.1")
     demo.add_argument("--port", type=int, default=DEMO_PORT)
@@ -65,5 +84,6 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--public-url", help="where browsers reach this server, if not where the hub does"
     )
+    demo.add_argument("--data-dir", type=Path, help="where the complaints database is kept")
     demo.set_defaults(run=_demo_sources)
     return parser

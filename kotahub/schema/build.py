@@ -8,9 +8,10 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.types import ExecutionContext
 
-from kotahub.schema.errors import ErrorPolicy
+from kotahub.schema.complaints import Complaint
+from kotahub.schema.errors import ErrorPolicy, without_values
 from kotahub.schema.health import HealthFacility
-from kotahub.schema.query import Query
+from kotahub.schema.query import Mutation, Query
 from kotahub.schema.tourism import TouristSpot
 
 log = logging.getLogger("kotahub.graphql")
@@ -23,8 +24,13 @@ class HubSchema(strawberry.Schema):
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
         for error in errors:
-            log.debug("GraphQL error at %s: %s", error.path, error.message)
+            log.debug("GraphQL error at %s: %s", error.path, without_values(error.message))
 
 
 def build_schema() -> strawberry.Schema:
-    return HubSchema(query=Query, types=[TouristSpot, HealthFacility], extensions=[ErrorPolicy])
+    return HubSchema(
+        query=Query,
+        mutation=Mutation,
+        types=[TouristSpot, HealthFacility, Complaint],
+        extensions=[ErrorPolicy],
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 
 from graphql import GraphQLError
@@ -36,6 +37,7 @@ class ErrorPolicy(SchemaExtension):
     def _shape(self, error: GraphQLError) -> GraphQLError:
         original = error.original_error
         if original is None or isinstance(original, GraphQLError):
+            error.message = without_values(error.message)
             return _with_extensions(error, {"code": _graphql_code(error)})
         if isinstance(original, KotaHubError):
             extensions: dict[str, object] = {"code": original.code}
@@ -49,6 +51,18 @@ class ErrorPolicy(SchemaExtension):
             path=error.path,
             extensions={"code": "INTERNAL_SERVER_ERROR"},
         )
+
+
+_GIVEN = re.compile(r"got invalid value .*?( at '|;)", re.DOTALL)
+_SHOWN = re.compile(r"(cannot represent [^:;]*|[Ee]xpected [^:;]*): .*", re.DOTALL)
+
+
+def without_values(message: str) -> str:
+    """A variable error without the value the client sent, which may be someone's phone
+    number or e-mail address; the path and the reason stay."""
+    if not message.startswith("Variable '$"):
+        return message
+    return _SHOWN.sub(r"\1", _GIVEN.sub(r"got an invalid value\1", message))
 
 
 def _graphql_code(error: GraphQLError) -> str:

@@ -6,7 +6,8 @@ from collections.abc import Awaitable, Callable
 
 import strawberry
 
-from kotahub.schema import emergency, health, tourism
+from kotahub.schema import complaint_submission, emergency, health, tourism
+from kotahub.schema import complaints as complaint_types
 from kotahub.schema.context import Info
 from kotahub.schema.node import GlobalId, Node
 from kotahub.schema.paging import Connection
@@ -14,6 +15,7 @@ from kotahub.schema.paging import Connection
 NODE_RESOLVERS: dict[str, Callable[[Info, GlobalId], Awaitable[Node | None]]] = {
     tourism.TYPE_NAME: tourism.spot_by_global_id,
     health.TYPE_NAME: health.facility_by_global_id,
+    complaint_types.TYPE_NAME: complaint_types.complaint_by_global_id,
 }
 
 
@@ -43,6 +45,26 @@ class Query:
         resolver=emergency.resolve_emergency_contacts,
         description="The numbers to call in an emergency, 112 first.",
     )
+    complaint_categories: list[complaint_types.ComplaintCategory] = strawberry.field(
+        resolver=complaint_types.resolve_categories,
+        description="The kinds of complaint the city takes, with the questions each asks.",
+    )
+    complaints: Connection[complaint_types.Complaint] = strawberry.field(
+        resolver=complaint_types.resolve_complaints,
+        description="Public complaints, newest first: status, agency, notes and deadlines.",
+    )
+    complaint: complaint_types.Complaint | None = strawberry.field(
+        resolver=complaint_types.resolve_complaint,
+        description="One complaint by its tracking id (KH-… from submitComplaint) or source id.",
+    )
     node: Node | None = strawberry.field(
         resolver=resolve_node, description="Any object by its global id."
+    )
+
+
+@strawberry.type(description="Changes: filing a complaint.")
+class Mutation:
+    submit_complaint: complaint_submission.SubmitComplaintPayload = strawberry.field(
+        resolver=complaint_submission.resolve_submit,
+        description="File a complaint; it is queued durably before this answers, then delivered.",
     )

@@ -8,9 +8,8 @@ from typing import Any
 
 import pytest
 
-from kotahub.adapters.contract import Adapter
+from kotahub.adapters.contract import Adapter, ComplaintQuery
 from kotahub.adapters.registry import BUILTIN_ADAPTERS
-from kotahub.adapters.contract import ComplaintQuery
 from kotahub.demo.app import COMPLAINTS_OPEN311, HEALTH_FHIR, TOURISM_ITEMS
 from kotahub.hub.errors import SourceHTTPError, SourcePayloadError, SourceUnavailable
 from tests.support.servers import ThreadedServer

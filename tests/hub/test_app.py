@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import uuid
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 
 from kotahub.hub.examples import PLAYGROUND_EXAMPLES
 from kotahub.hub.settings import Settings

@@ -14,7 +14,8 @@ from redis.asyncio import Redis
 
 from kotahub.adapters.contract import Adapter
 from kotahub.adapters.registry import build_adapter
-from kotahub.demo.app import HEALTH_FHIR, TOURISM_ITEMS, create_demo_app
+from kotahub.demo.app import COMPLAINTS_OPEN311, HEALTH_FHIR, TOURISM_ITEMS, create_demo_app
+from kotahub.demo.open311 import DEMO_API_KEY
 from kotahub.hub.app import create_app
 from kotahub.hub.cache import FallbackStore, MemoryStore, RedisStore
 from kotahub.hub.settings import Settings, SourceSettings
@@ -82,6 +83,24 @@ def health_log(demo_server: ThreadedServer) -> Any:
     return log
 
 
+@pytest.fixture
+def complaints_log(demo_server: ThreadedServer) -> Any:
+    """The Open311 upstream's request log, cleared for this test."""
+    log = demo_server.app.state.complaints.state.request_log
+    log.clear()
+    return log
+
+
+def complaints_source(base: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "name": "complaints",
+        "kind": "open311",
+        "base_url": f"{base}{COMPLAINTS_OPEN311}",
+        "api_key": DEMO_API_KEY,
+        **extra,
+    }
+
+
 def tourism_source(base: str, **extra: Any) -> dict[str, Any]:
     return {"name": "tourism", "kind": "geojson", "base_url": f"{base}{TOURISM_ITEMS}", **extra}
 
@@ -98,7 +117,13 @@ def hub_settings(redis_url: str, demo_server: ThreadedServer) -> Callable[..., S
         values: dict[str, Any] = {
             "redis_url": redis_url,
             "cache_prefix": f"test-{uuid.uuid4().hex[:12]}",
-            "sources": [tourism_source(demo_server.url), health_source(demo_server.url)],
+            "sources": [
+                tourism_source(demo_server.url),
+                health_source(demo_server.url),
+                complaints_source(demo_server.url),
+            ],
+            "delivery_retry_seconds": 0.2,
+            "delivery_reclaim_seconds": 0.5,
         }
         values.update(overrides)
         return Settings(**values)

@@ -54,8 +54,12 @@ class HubRuntime:
     def start_delivery(self) -> None:
         """Run the complaint delivery worker in this process, if there is anything to deliver."""
         if self.catalog.complaints and self._worker is None:
+            # A blocking read must end well within the Redis command timeout.
+            poll_ms = max(10, int(self.settings.redis_timeout_seconds * 500))
             timing = DeliveryTiming(
-                self.settings.delivery_retry_seconds, self.settings.delivery_reclaim_seconds
+                self.settings.delivery_retry_seconds,
+                self.settings.delivery_reclaim_seconds,
+                poll_ms,
             )
             worker = DeliveryWorker(self.outbox, self.catalog, timing)
             self._worker = asyncio.create_task(worker.run(self._stop))

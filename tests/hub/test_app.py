@@ -24,7 +24,7 @@ async def test_healthz_and_readyz_when_all_answer(
     assert ready.json() == {
         "status": "ready",
         "redis": {"ok": True},
-        "sources": {"tourism": {"ok": True}, "health": {"ok": True}},
+        "sources": {"tourism": {"ok": True}, "health": {"ok": True}, "complaints": {"ok": True}},
     }
 
 

@@ -1,0 +1,133 @@
+"""The Open311 adapter against the reference GeoReport v2 server over real HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kotahub.adapters.contract import Adapter, ComplaintQuery, ComplaintsAdapter
+from kotahub.demo.open311 import DEMO_API_KEY, create_open311_app
+from kotahub.hub.errors import SourceHTTPError
+from kotahub.records import ComplaintSubmission, Contact
+from tests.support.servers import ThreadedServer
+
+
+@pytest.fixture
+def open311(tmp_path: Path) -> Iterator[ThreadedServer]:
+    server = ThreadedServer(create_open311_app(database=tmp_path / "open311.sqlite3"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def deferred(tmp_path: Path) -> Iterator[ThreadedServer]:
+    app = create_open311_app(database=tmp_path / "deferred.sqlite3", deferred_ids=True)
+    server = ThreadedServer(app)
+    server.start()
+    yield server
+    server.stop()
+
+
+def _adapter(
+    make: Callable[..., Adapter], server: ThreadedServer, **options: Any
+) -> ComplaintsAdapter:
+    adapter = make(
+        name="lapor", kind="open311", base_url=server.url, api_key=DEMO_API_KEY, options=options
+    )
+    return adapter  # type: ignore[return-value]
+
+
+ROAD = ComplaintSubmission(
+    source="lapor",
+    category_code="jalan-rusak",
+    description="Jalan berlubang dekat pasar",
+    lat=-1.2701,
+    lon=116.8412,
+    attributes={"tingkat_kerusakan": "sedang"},
+    contact=Contact(first_name="Siti", email="siti@example.com", phone="+62 812 5555 0001"),
+)
+
+
+async def test_categories_carry_their_questions(
+    open311: ThreadedServer, make_adapter: Callable[..., Adapter]
+) -> None:
+    categories = {c.code: c for c in await _adapter(make_adapter, open311).categories()}
+    assert {"jalan-rusak", "sampah", "air-bersih", "drainase-banjir"} <= set(categories)
+    road = {a.code: a for a in categories["jalan-rusak"].attributes}
+    assert (
+        road["tingkat_kerusakan"].required
+        and road["tingkat_kerusakan"].datatype == "singlevaluelist"
+    )
+    assert [v.key for v in road["tingkat_kerusakan"].values] == ["ringan", "sedang", "berat"]
+
+
+async def test_reads_pages_and_windows_of_requests(
+    open311: ThreadedServer, make_adapter: Callable[..., Adapter]
+) -> None:
+    log = open311.app.state.request_log
+    default = await _adapter(make_adapter, open311, page_size=10).complaints(ComplaintQuery())
+    pages = log.count("/requests")
+    until = datetime.now(UTC)
+    long_span = ComplaintQuery(since=until - timedelta(days=200), until=until)
+    everything = await _adapter(make_adapter, open311).complaints(long_span)
+    assert pages == -(-len(default) // 10) + (1 if len(default) % 10 == 0 else 0)
+    assert len(everything) > len(default)  # older than 90 days, reached by a second window
+    assert log.count("/requests") - pages == 3  # 200 days: three windows of at most 90
+    assert len({c.local_id for c in everything}) == len(everything)
+    assert all(c.district for c in everything)
+
+
+async def test_submits_and_reads_back_without_contact_details(
+    open311: ThreadedServer, make_adapter: Callable[..., Adapter]
+) -> None:
+    adapter = _adapter(make_adapter, open311)
+    receipt = await adapter.submit(ROAD, idempotency_key="KH-TEST-1")
+    again = await adapter.submit(ROAD, idempotency_key="KH-TEST-1")
+    assert receipt.upstream_id and again == receipt
+    stored = await adapter.complaint(receipt.upstream_id)
+    assert stored is not None and stored.category_code == "jalan-rusak" and stored.status == "open"
+    assert "siti" not in repr(stored).lower() and "5555" not in repr(stored)
+    assert await adapter.complaint("BPN-999999") is None
+
+
+async def test_deferred_ids_come_through_tokens(
+    deferred: ThreadedServer, make_adapter: Callable[..., Adapter]
+) -> None:
+    adapter = _adapter(make_adapter, deferred)
+    receipt = await adapter.submit(ROAD, idempotency_key="KH-TEST-2")
+    assert receipt.upstream_id is None and receipt.token
+    first = await adapter.id_for_token(receipt.token)
+    second = first or await adapter.id_for_token(receipt.token)
+    assert second is not None and second.startswith("BPN-")
+
+
+async def test_refusals_quote_the_open311_description(
+    open311: ThreadedServer, make_adapter: Callable[..., Adapter]
+) -> None:
+    bad = ComplaintSubmission(
+        source="lapor", category_code="jalan-rusak", description="x", lat=-1.27, lon=116.84
+    )
+    with pytest.raises(SourceHTTPError) as caught:
+        await _adapter(make_adapter, open311).submit(bad, idempotency_key="KH-TEST-3")
+    assert caught.value.status == 400
+    assert "tingkat_kerusakan" in str(caught.value)
+    no_key = make_adapter(name="lapor", kind="open311", base_url=open311.url)
+    with pytest.raises(SourceHTTPError) as refused:
+        await no_key.submit(ROAD, idempotency_key="KH-TEST-4")  # type: ignore[attr-defined]
+    assert refused.value.status == 403 and DEMO_API_KEY not in str(refused.value)
+
+
+async def test_concurrent_retries_with_one_key_create_one_request(
+    open311: ThreadedServer, make_adapter: Callable[..., Adapter]
+) -> None:
+    adapter = _adapter(make_adapter, open311)
+    before = open311.app.state.store.count_requests()
+    receipts = await asyncio.gather(*(adapter.submit(ROAD, "KH-TEST-5") for _ in range(5)))
+    assert len({r.upstream_id for r in receipts}) == 1
+    assert open311.app.state.store.count_requests() == before + 1

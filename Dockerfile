@@ -13,7 +13,7 @@ RUN python scripts/install_graphiql_assets.py \
  && pip install . \
  && rm -rf graphiql/node_modules /root/.npm
 
-RUN useradd --system --uid 10001 kotahub
+RUN useradd --system --uid 10001 kotahub && mkdir -p /data && chown kotahub /data
 USER kotahub
 WORKDIR /home/kotahub
 EXPOSE 8000 8100

@@ -85,6 +85,44 @@ query BeachesWithNearestPuskesmas {
 }
 """
 
+_COMPLAINTS = """\
+# Open public complaints: what the city is doing, and which are overdue.
+query OpenComplaints {
+  complaints(filter: {status: OPEN}, first: 10) {
+    totalCount
+    edges {
+      node {
+        trackingId categoryName district agency statusNotes
+        requestedAt expectedAt isOverdue
+      }
+    }
+  }
+  complaintCategories { code name questions { code required choices { key name } } }
+}
+"""
+
+_SUBMIT = """\
+# File a complaint: it is queued durably before this answers; follow it with
+# complaint(trackingId: "KH-…"). The reporter's details are never shown again.
+mutation FileComplaint($input: SubmitComplaintInput!) {
+  submitComplaint(input: $input, idempotencyKey: "playground-example-1") {
+    trackingId
+    deliveryStatus
+    errors { field message }
+  }
+}
+"""
+
+_SUBMIT_VARIABLES = """{
+  "input": {
+    "category": "jalan-rusak",
+    "description": "Jalan berlubang di depan SD, berbahaya untuk motor",
+    "location": {"lat": -1.2688, "lon": 116.8305},
+    "answers": [{"code": "tingkat_kerusakan", "values": ["berat"]}],
+    "reporter": {"firstName": "Warga", "email": "warga@example.com"}
+  }
+}"""
+
 _ONE_SPOT = """\
 # Look up any object by its global id (copy one from another query's id field).
 query ByGlobalId($id: ID!) {
@@ -101,6 +139,8 @@ PLAYGROUND_EXAMPLES = (
     PlaygroundExample(title="Nearest care", query=_NEAREST_CARE),
     PlaygroundExample(title="Emergency departments", query=_EMERGENCY),
     PlaygroundExample(title="Beaches and their puskesmas", query=_BEACH_AND_CARE),
+    PlaygroundExample(title="Public complaints", query=_COMPLAINTS),
+    PlaygroundExample(title="File a complaint", query=_SUBMIT, variables=_SUBMIT_VARIABLES),
     PlaygroundExample(
         title="Any object by id",
         query=_ONE_SPOT,

@@ -182,7 +182,8 @@ def _windows(since: datetime | None, until: datetime | None) -> list[dict[str, s
     """Date ranges of at most 90 days covering the span, newest first; none: the default."""
     if since is None and until is None:
         return [{}]  # the server's own latest 90 days; a stable URL, so it caches well
-    end = until or datetime.now(UTC)
+    # "Until now" is rounded up to the minute so that repeated queries share cache entries.
+    end = until or datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(minutes=1)
     start = since or end - WINDOW
     windows = []
     while end > start:

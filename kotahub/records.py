@@ -186,12 +186,13 @@ class ComplaintRecord:
 
 @dataclass(frozen=True, slots=True)
 class Contact:
-    """Who filed a complaint: kept only until the upstream has it, never shown."""
+    """Who filed a complaint: kept only until the upstream has it, never shown (not even in
+    a repr that might reach a log)."""
 
-    first_name: str | None = None
-    last_name: str | None = None
-    email: str | None = None
-    phone: str | None = None
+    first_name: str | None = field(default=None, repr=False)
+    last_name: str | None = field(default=None, repr=False)
+    email: str | None = field(default=None, repr=False)
+    phone: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,8 +211,30 @@ class ComplaintSubmission:
     contact: Contact = field(default_factory=Contact)
 
     def fingerprint(self) -> str:
-        """The same for the same complaint, to tell a retry from a reused idempotency key."""
-        return hashlib.sha256(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()
+        """The same for the same complaint, to tell a retry from a reused idempotency key;
+        contact details are left out, so no trace of them outlives delivery."""
+        fields = {k: v for k, v in asdict(self).items() if k != "contact"}
+        return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()
+
+
+DeliveryStatus = Literal["QUEUED", "SUBMITTED", "REJECTED"]
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """Where a complaint filed through the hub stands on its way to its source."""
+
+    tracking_id: str
+    status: DeliveryStatus
+    source: str
+    category_code: str
+    created_at: float
+    updated_at: float
+    upstream_id: str | None = None
+    upstream_token: str | None = None
+    reason: str | None = None
+    attempts: int = 0
+    next_attempt_at: float = 0.0
 
 
 class PlaceRecord(Protocol):

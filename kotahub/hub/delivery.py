@@ -9,24 +9,27 @@ import os
 import socket
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from redis.exceptions import RedisError
 
 from kotahub.hub.errors import SourceError, SourceHTTPError
-from kotahub.hub.outbox import Outbox, Pending
+from kotahub.hub.outbox import Outbox, Pending, UnreadableEntry
 from kotahub.resolvers.catalog import Catalog
 
 log = logging.getLogger("kotahub.delivery")
 
-# Refusals that retrying cannot fix; anything else (5xx, 408, 429, timeouts) is retried.
-FINAL_STATUSES = frozenset({400, 401, 403, 404, 405, 406, 410, 413, 415, 422})
+# The source understood and refused the complaint itself; retrying cannot change that.
+# Anything else (5xx, 401/403 after a key rotation, 404 from a wrong path, timeouts) is
+# retried, and logged, until an operator fixes it.
+FINAL_STATUSES = frozenset({400, 422})
 MAX_BACKOFF_SECONDS = 300.0
 
 
 @dataclass(frozen=True, slots=True)
 class DeliveryTiming:
     retry_seconds: float = 2.0  # the first wait after a failure; doubles each time
-    reclaim_seconds: float = 30.0  # how long an entry may sit unacknowledged before retry
+    reclaim_seconds: float = 30.0  # an entry idle this long belongs to a dead worker
     poll_ms: int = 1000
 
 
@@ -38,9 +41,11 @@ class DeliveryWorker:
         self._catalog = catalog
         self._timing = timing
         self.consumer = f"{socket.gethostname()}-{os.getpid()}"
+        # Outcomes the source gave that could not yet be written down (Redis was away).
+        self._unsettled: dict[str, dict[str, str]] = {}
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Deliver until ``stop`` is set; Redis outages are waited out, never fatal."""
+        """Deliver until ``stop`` is set; no failure ends the loop."""
         while not stop.is_set():
             try:
                 await self._outbox.ensure_group()
@@ -48,61 +53,89 @@ class DeliveryWorker:
             except RedisError as exc:
                 log.warning("delivery paused, the queue store does not answer: %s", exc)
                 await _sleep_unless(stop, self._timing.retry_seconds)
+            except Exception:
+                log.exception("delivery loop failed; trying again")
+                await _sleep_unless(stop, self._timing.retry_seconds)
 
     async def run_once(self) -> int:
-        """Take what is due and try to deliver it; returns how many were settled."""
+        """Look at what is due and try to deliver it; returns how many were settled."""
         reclaim_ms = int(self._timing.reclaim_seconds * 1000)
-        pending = await self._outbox.take(self.consumer, 10, self._timing.poll_ms, reclaim_ms)
+        entries = await self._outbox.take(self.consumer, 20, self._timing.poll_ms, reclaim_ms)
         settled = 0
-        for item in pending:
-            settled += await self.deliver(item)
+        for entry in entries:
+            settled += await self._handle(entry)
         return settled
 
+    async def _handle(self, entry: Any) -> int:
+        try:
+            pending = await self._outbox.pending_of(entry)
+        except UnreadableEntry as exc:
+            log.error("%s; it is set aside", exc)
+            await self._outbox.discard(exc.entry_id)
+            return 0
+        try:
+            return await self.deliver(pending)
+        except RedisError:
+            raise
+        except Exception as exc:  # a fault of ours must not stop the other deliveries
+            log.exception("complaint %s could not be delivered", pending.tracking_id)
+            return await self._retry_later(pending, f"internal error: {type(exc).__name__}")
+
     async def deliver(self, item: Pending) -> int:
+        if item.tracking_id in self._unsettled:  # delivered before Redis went away
+            return await self._settle(item, self._unsettled[item.tracking_id])
+        state = await self._outbox.delivery(item.tracking_id)
+        if state is not None and state.status != "QUEUED":  # another worker finished it
+            await self._outbox.settle(item, {})
+            return 0
+        if state is not None and state.next_attempt_at > time.time():
+            return 0
         adapter = next(
             (a for a in self._catalog.complaints if a.source == item.submission.source), None
         )
         if adapter is None:
-            reason = f"no complaints source named {item.submission.source!r} is configured"
-            await self._outbox.settle(item, {"status": "REJECTED", "reason": reason})
-            return 1
-        if not await self._due(item):
+            reason = f"no complaints source named {item.submission.source!r} is configured here"
+            log.error("complaint %s waits: %s", item.tracking_id, reason)
+            return await self._retry_later(item, reason)
+        if not await self._outbox.hold(self.consumer, item):
             return 0
+        return await self._post(adapter, item)
+
+    async def _post(self, adapter: Any, item: Pending) -> int:
         try:
             receipt = await adapter.submit(item.submission, idempotency_key=item.tracking_id)
         except SourceHTTPError as exc:
             if exc.status in FINAL_STATUSES:
-                log.info(
-                    "complaint %s rejected by %s: %s", item.tracking_id, exc.source, exc.detail
-                )
-                await self._outbox.settle(item, {"status": "REJECTED", "reason": exc.detail})
-                return 1
-            return await self._retry_later(item, exc)
+                log.info("complaint %s refused by %s", item.tracking_id, exc.source)
+                return await self._settle(item, {"status": "REJECTED", "reason": exc.detail[:500]})
+            return await self._retry_later(item, exc.detail)
         except SourceError as exc:
-            return await self._retry_later(item, exc)
+            return await self._retry_later(item, exc.detail)
         changes = {
             "status": "SUBMITTED",
             "upstream_id": receipt.upstream_id or "",
             "upstream_token": receipt.token or "",
         }
-        await self._outbox.settle(item, changes)
+        self._unsettled[item.tracking_id] = changes
+        settled = await self._settle(item, changes)
         log.info("complaint %s delivered to %s", item.tracking_id, adapter.source)
+        return settled
+
+    async def _settle(self, item: Pending, changes: dict[str, str]) -> int:
+        await self._outbox.settle(item, changes)
+        self._unsettled.pop(item.tracking_id, None)
         return 1
 
-    async def _due(self, item: Pending) -> bool:
-        state = await self._outbox.delivery(item.tracking_id)
-        return state is None or state.next_attempt_at <= time.time()
-
-    async def _retry_later(self, item: Pending, exc: SourceError) -> int:
-        attempts = await self._outbox.note_attempt(item, exc.detail)
-        wait = min(self._timing.retry_seconds * 2 ** (attempts - 1), MAX_BACKOFF_SECONDS)
+    async def _retry_later(self, item: Pending, reason: str) -> int:
+        attempts = await self._outbox.note_failure(item, reason)
+        wait = min(self._timing.retry_seconds * 2 ** min(attempts - 1, 20), MAX_BACKOFF_SECONDS)
         await self._outbox.postpone(item, time.time() + wait)
         log.info(
             "complaint %s not delivered (attempt %d, retry in %.0f s): %s",
             item.tracking_id,
             attempts,
             wait,
-            exc.detail,
+            reason,
         )
         return 0
 

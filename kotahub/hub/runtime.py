@@ -57,12 +57,22 @@ class HubRuntime:
             # A blocking read must end well within the Redis command timeout.
             poll_ms = max(10, int(self.settings.redis_timeout_seconds * 500))
             timing = DeliveryTiming(
-                self.settings.delivery_retry_seconds,
-                self.settings.delivery_reclaim_seconds,
-                poll_ms,
+                self.settings.delivery_retry_seconds, self._reclaim_seconds(), poll_ms
             )
             worker = DeliveryWorker(self.outbox, self.catalog, timing)
             self._worker = asyncio.create_task(worker.run(self._stop))
+
+    def _reclaim_seconds(self) -> float:
+        """Long enough that a live worker's post can never look like a dead worker's."""
+        longest = max(a.timeout_seconds for a in active_sources(self.settings))
+        wanted = self.settings.delivery_reclaim_seconds
+        if wanted < 2 * longest:
+            log.warning(
+                "delivery_reclaim_seconds raised from %g to %g: twice the longest source timeout",
+                wanted,
+                2 * longest,
+            )
+        return max(wanted, 2 * longest)
 
     async def aclose(self) -> None:
         self._stop.set()

@@ -8,12 +8,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from kotahub.hub.outbox import Delivery, OutboxUnavailable
+from kotahub.hub.outbox import OutboxUnavailable
 from kotahub.records import (
     CategoryAttribute,
     ComplaintCategoryRecord,
     ComplaintSubmission,
     Contact,
+    Delivery,
     GeoPoint,
 )
 from kotahub.resolvers.complaints import categories

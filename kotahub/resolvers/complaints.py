@@ -7,8 +7,7 @@ from datetime import datetime
 
 from kotahub.adapters.contract import ComplaintQuery
 from kotahub.hub.errors import ClientInputError
-from kotahub.hub.outbox import Delivery
-from kotahub.records import ComplaintCategoryRecord, ComplaintRecord
+from kotahub.records import ComplaintCategoryRecord, ComplaintRecord, Delivery
 from kotahub.resolvers.fan_out import from_every_source
 from kotahub.resolvers.outcome import Partial
 from kotahub.resolvers.paging import Page, PageRequest, paginate

@@ -8,8 +8,7 @@ from enum import Enum
 
 import strawberry
 
-from kotahub.hub.outbox import Delivery
-from kotahub.records import ComplaintCategoryRecord, ComplaintRecord, Provenance
+from kotahub.records import ComplaintCategoryRecord, ComplaintRecord, Delivery, Provenance
 from kotahub.resolvers import complaints
 from kotahub.resolvers.paging import page_request
 from kotahub.schema.common import GeoPoint, SourceMeta

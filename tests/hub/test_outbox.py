@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 
@@ -9,7 +10,7 @@ import pytest
 from redis.asyncio import Redis
 
 from kotahub.hub.errors import ClientInputError
-from kotahub.hub.outbox import Outbox, OutboxUnavailable
+from kotahub.hub.outbox import GROUP, Outbox, OutboxUnavailable, Pending
 from kotahub.records import ComplaintSubmission, Contact
 
 SUBMISSION = ComplaintSubmission(
@@ -21,13 +22,36 @@ SUBMISSION = ComplaintSubmission(
     attributes={"jenis_sampah": ["organik"]},
     contact=Contact(email="budi@example.com", phone="+62 811 0000 7777"),
 )
+SECRETS = (b"budi@example.com", b"0000 7777")
 
 
 @pytest.fixture
 async def outbox(redis_url: str) -> AsyncIterator[Outbox]:
     redis = Redis.from_url(redis_url)
-    yield Outbox(redis, f"test-{uuid.uuid4().hex[:12]}")
+    box = Outbox(redis, f"test-{uuid.uuid4().hex[:12]}")
+    await box.ensure_group()
+    yield box
     await redis.aclose()
+
+
+async def _take(outbox: Outbox, consumer: str, reclaim_ms: int = 60_000) -> list[Pending]:
+    entries = await outbox.take(consumer, 10, 50, reclaim_ms)
+    return [await outbox.pending_of(entry) for entry in entries]
+
+
+async def _everything(outbox: Outbox) -> bytes:
+    """Every value the outbox keeps, for looking for secrets."""
+    prefix = outbox.stream.rsplit(":", 1)[0]
+    dump = b""
+    async for key in outbox.redis.scan_iter(match=f"{prefix}:*"):
+        kind = await outbox.redis.type(key)
+        if kind in (b"hash", "hash"):
+            dump += repr(await outbox.redis.hgetall(key)).encode()
+        elif kind in (b"stream", "stream"):
+            dump += repr(await outbox.redis.xrange(key)).encode()
+        else:
+            dump += repr(await outbox.redis.get(key)).encode()
+    return dump
 
 
 async def test_record_is_queued_with_a_tracking_id(outbox: Outbox) -> None:
@@ -35,12 +59,12 @@ async def test_record_is_queued_with_a_tracking_id(outbox: Outbox) -> None:
     assert delivery.status == "QUEUED" and delivery.tracking_id.startswith("KH-")
     assert await outbox.depth() == 1
     assert await outbox.delivery(delivery.tracking_id) == delivery
+    assert "budi" not in repr(SUBMISSION)
 
 
 async def test_same_idempotency_key_same_answer_nothing_new(outbox: Outbox) -> None:
-    first = await outbox.record(SUBMISSION, "portal-42")
-    again = await outbox.record(SUBMISSION, "portal-42")
-    assert again.tracking_id == first.tracking_id and await outbox.depth() == 1
+    answers = await asyncio.gather(*(outbox.record(SUBMISSION, "portal-42") for _ in range(5)))
+    assert len({a.tracking_id for a in answers}) == 1 and await outbox.depth() == 1
     different = ComplaintSubmission(
         source="complaints", category_code="sampah", description="lain", lat=-1.26, lon=116.85
     )
@@ -50,29 +74,38 @@ async def test_same_idempotency_key_same_answer_nothing_new(outbox: Outbox) -> N
 
 async def test_settling_drops_the_entry_and_the_contact_details(outbox: Outbox) -> None:
     delivery = await outbox.record(SUBMISSION, None)
-    await outbox.ensure_group()
-    (pending,) = await outbox.take("test", 10, 100, 60_000)
-    assert pending.submission == SUBMISSION
-    await outbox.settle(pending, {"status": "SUBMITTED", "upstream_id": "BPN-1"})
+    stored = await _everything(outbox)
+    assert all(secret in stored for secret in SECRETS)
+    (pending,) = await _take(outbox, "test")
+    assert pending.submission == SUBMISSION and pending.submission.contact == SUBMISSION.contact
+    assert await outbox.settle(pending, {"status": "SUBMITTED", "upstream_id": "BPN-1"})
+    assert not await outbox.settle(pending, {"status": "REJECTED", "reason": "late"})
     state = await outbox.delivery(delivery.tracking_id)
     assert state is not None and (state.status, state.upstream_id) == ("SUBMITTED", "BPN-1")
     assert await outbox.depth() == 0
-    keys = [
-        key async for key in outbox.redis.scan_iter(match=f"{outbox.stream.rsplit(':', 1)[0]}:*")
-    ]
-    for key in keys:
-        kind = await outbox.redis.type(key)
-        dump = await outbox.redis.hgetall(key) if kind in (b"hash", "hash") else {}
-        assert b"budi" not in repr(dump).encode() and b"7777" not in repr(dump).encode()
+    left = await _everything(outbox)
+    assert not any(secret in left for secret in SECRETS)
 
 
-async def test_unacknowledged_entries_are_reclaimed_by_another_worker(outbox: Outbox) -> None:
-    await outbox.record(SUBMISSION, None)
-    await outbox.ensure_group()
-    assert len(await outbox.take("crashed", 10, 100, 60_000)) == 1
-    assert await outbox.take("next", 10, 100, 60_000) == []  # still fresh: not reclaimed
-    reclaimed = await outbox.take("next", 10, 100, 0)
-    assert [p.submission for p in reclaimed] == [SUBMISSION]
+async def test_idle_entries_of_a_dead_worker_are_reclaimed(outbox: Outbox) -> None:
+    for _ in range(3):
+        await outbox.record(SUBMISSION, None)
+    assert len(await _take(outbox, "crashed")) == 3
+    assert await _take(outbox, "next") == []  # still fresh: not reclaimed
+    reclaimed = await _take(outbox, "next", reclaim_ms=0)
+    assert len(reclaimed) == 3
+    held = await outbox.hold("next", reclaimed[0])
+    assert held and len(await _take(outbox, "next")) == 3  # now its own pending entries
+
+
+async def test_more_pending_than_one_batch_are_all_reclaimed(outbox: Outbox) -> None:
+    for _ in range(35):
+        await outbox.record(SUBMISSION, None)
+    await outbox.redis.xreadgroup(GROUP, "crashed", {outbox.stream: ">"}, count=100)
+    seen: set[str] = set()
+    for _ in range(6):
+        seen |= {p.entry_id for p in await _take(outbox, "next", reclaim_ms=0)}
+    assert len(seen) == 35
 
 
 async def test_no_redis_means_a_clear_refusal_and_nothing_saved() -> None:

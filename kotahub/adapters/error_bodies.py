@@ -15,9 +15,10 @@ TextOf = Callable[[Any], str | None]
 def explained(exc: SourceHTTPError, text_of: TextOf, logger: logging.Logger) -> SourceHTTPError:
     """The error with what the upstream's error body says, when ``text_of`` can read it.
 
-    The raw body goes to the log only: it may hold internals not meant for clients.
+    The start of the raw body goes to the debug log only: it may hold internals not meant
+    for clients, or echo what was sent.
     """
-    logger.info("source %s answered HTTP %s: %.2000s", exc.source, exc.status, exc.body)
+    logger.debug("source %s answered HTTP %s: %.300s", exc.source, exc.status, exc.body)
     try:
         text = text_of(json.loads(exc.body))
     except ValueError:

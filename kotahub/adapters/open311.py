@@ -7,6 +7,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
+from urllib.parse import quote
 
 from pydantic import BaseModel, Field
 
@@ -73,15 +74,15 @@ class Open311ComplaintsAdapter:
 
     async def complaints(self, query: ComplaintQuery) -> Sequence[ComplaintRecord]:
         """Every request in the query's span, window by window, page by page."""
-        records: list[ComplaintRecord] = []
+        records: dict[str, ComplaintRecord] = {}
         for window in _windows(query.since, query.until):
             params = {**self._common(), **_filters(query), **window}
-            records += await self._paged(params)
-        return records
+            records |= await self._paged(params)  # windows share their edges
+        return list(records.values())
 
     async def complaint(self, local_id: str) -> ComplaintRecord | None:
         try:
-            page = await self._get(f"requests/{local_id}.json", self._common())
+            page = await self._get(f"requests/{quote(local_id, safe='')}.json", self._common())
         except SourceHTTPError as exc:
             if exc.status == 404:
                 return None
@@ -108,19 +109,23 @@ class Open311ComplaintsAdapter:
 
     async def id_for_token(self, token: str) -> str | None:
         """The request id a token has turned into, or None while the server is still working."""
-        body = await self._session.fresh_json(f"tokens/{token}.json", self._common())
+        body = await self._session.fresh_json(
+            f"tokens/{quote(token, safe='')}.json", self._common()
+        )
         items = _list(self.source, body)
         return _str(items[0].get("service_request_id")) if items else None
 
-    async def _paged(self, params: Mapping[str, ParamValue]) -> list[ComplaintRecord]:
+    async def _paged(self, params: Mapping[str, ParamValue]) -> dict[str, ComplaintRecord]:
+        """Pages until one is empty or brings nothing new: a server may cap page_size below
+        ours, or ignore paging and send the same list again."""
         size = self._options.page_size
-        records: list[ComplaintRecord] = []
+        records: dict[str, ComplaintRecord] = {}
         for number in range(1, MAX_PAGES + 1):
             paging = {"page": number, "page_size": size} if size else {}
-            page = await self._get("requests.json", {**params, **paging})
-            batch = self._records(page)
-            records += batch
-            if not size or len(_list(self.source, page.body)) < size:
+            batch = self._records(await self._get("requests.json", {**params, **paging}))
+            new = {r.local_id: r for r in batch if r.local_id not in records}
+            records |= new
+            if not size or not new:
                 return records
         self._log.warning("source %s: stopped after %d pages", self.source, MAX_PAGES)
         return records

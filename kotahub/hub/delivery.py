@@ -60,7 +60,7 @@ class DeliveryWorker:
     async def run_once(self) -> int:
         """Look at what is due and try to deliver it; returns how many were settled."""
         reclaim_ms = int(self._timing.reclaim_seconds * 1000)
-        entries = await self._outbox.take(self.consumer, 20, self._timing.poll_ms, reclaim_ms)
+        entries = await self._outbox.take(self.consumer, 10, self._timing.poll_ms, reclaim_ms)
         settled = 0
         for entry in entries:
             settled += await self._handle(entry)

@@ -186,17 +186,20 @@ class Outbox:
                 raise
 
     async def hold(self, consumer: str, pending: Pending) -> bool:
-        """Take the entry for ``consumer`` now (restarting its idle clock); False when it is
-        no longer pending, because another worker settled it."""
-        claimed = await self.redis.xclaim(
-            self.stream, GROUP, consumer, 0, [pending.entry_id], justid=True
+        """Whether ``consumer`` still holds the entry (another worker may have reclaimed it
+        while it waited); if so its idle clock restarts, so no one reclaims it mid-post."""
+        owner: Any = await self.redis.xpending_range(
+            self.stream, GROUP, min=pending.entry_id, max=pending.entry_id, count=1
         )
-        return bool(claimed)
+        if not owner or _text(owner[0]["consumer"]) != consumer:
+            return False
+        await self.redis.xclaim(self.stream, GROUP, consumer, 0, [pending.entry_id], justid=True)
+        return True
 
     async def take(self, consumer: str, count: int, block_ms: int, reclaim_ms: int) -> list[Any]:
         """Raw entries to look at: this worker's own pending ones, those other workers left
         idle for ``reclaim_ms`` (they died), then new ones (waiting up to ``block_ms``)."""
-        own: Any = await self.redis.xreadgroup(GROUP, consumer, {self.stream: "0"}, count=count)
+        own: Any = await self.redis.xreadgroup(GROUP, consumer, {self.stream: "0"}, count=count * 5)
         entries = [entry for _stream, items in own or [] for entry in items]
         cursor = self._cursors.get(consumer, "0-0")
         reclaimed: Any = await self.redis.xautoclaim(
@@ -204,12 +207,10 @@ class Outbox:
         )
         self._cursors[consumer] = _text(reclaimed[0])
         entries += list(reclaimed[1])
-        if not entries:
-            fresh: Any = await self.redis.xreadgroup(
-                GROUP, consumer, {self.stream: ">"}, count=count, block=block_ms
-            )
-            entries += [entry for _stream, items in fresh or [] for entry in items]
-        return entries
+        fresh: Any = await self.redis.xreadgroup(
+            GROUP, consumer, {self.stream: ">"}, count=count, block=None if entries else block_ms
+        )
+        return entries + [entry for _stream, items in fresh or [] for entry in items]
 
     async def pending_of(self, entry: Any) -> Pending:
         """The submission an entry holds, with its contact details; UnreadableEntry if none."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -21,8 +22,9 @@ from kotahub.resolvers.complaints import categories
 from kotahub.resolvers.scope import RequestScope
 
 DESCRIPTION_LIMIT = 4000  # Open311's limit
+TEXT_LIMITS = {"address": 500, "mediaUrl": 2000, "answers": 1000, "reporter": 200}
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[A-Za-z]{2,}$")
-PHONE = re.compile(r"^\+?[0-9][0-9 ()-]{6,19}$")
+PHONE = re.compile(r"^\+?[0-9 ()-]+$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +93,7 @@ def check(
 ) -> list[FieldProblem]:
     """Every fault in the draft, each naming its field and what was expected."""
     problems = _place_problems(scope, draft) + _text_problems(draft) + _contact_problems(draft)
+    problems += _length_problems(draft)
     if category is None and categories_known:
         problems.append(
             FieldProblem(
@@ -135,15 +138,36 @@ def _text_problems(draft: Draft) -> list[FieldProblem]:
     return problems
 
 
+def _length_problems(draft: Draft) -> list[FieldProblem]:
+    texts: dict[str, list[str | None]] = {
+        "address": [draft.address],
+        "mediaUrl": [draft.media_url],
+        "answers": [v for values in draft.attributes.values() for v in values],
+        "reporter": [
+            draft.contact.first_name,
+            draft.contact.last_name,
+            draft.contact.email,
+            draft.contact.phone,
+        ],
+    }
+    return [
+        FieldProblem(name, f"at most {TEXT_LIMITS[name]} characters each")
+        for name, values in texts.items()
+        if any(value and len(value) > TEXT_LIMITS[name] for value in values)
+    ]
+
+
 def _contact_problems(draft: Draft) -> list[FieldProblem]:
     problems = []
     if draft.contact.email is not None and not EMAIL.match(draft.contact.email):
         problems.append(FieldProblem("reporter.email", "not a valid e-mail address"))
-    if draft.contact.phone is not None and not PHONE.match(draft.contact.phone):
+    phone = draft.contact.phone
+    digits = sum(char.isdigit() for char in phone or "")
+    if phone is not None and not (PHONE.match(phone) and 7 <= digits <= 15):
         problems.append(
             FieldProblem(
                 "reporter.phone",
-                "expected a phone number of 7 to 20 digits, e.g. +62 812 3456 7890",
+                "expected a phone number of 7 to 15 digits, e.g. +62 812 3456 7890",
             )
         )
     return problems
@@ -185,14 +209,18 @@ def _answer_fault(question: CategoryAttribute, answer: str) -> str | None:
     keys = [value.key for value in question.values]
     if question.datatype == "number":
         try:
-            float(answer)
+            if not math.isfinite(float(answer)):
+                raise ValueError(answer)
         except ValueError:
             return f"expected a number, got {answer!r}"
     elif question.datatype == "datetime":
         try:
-            datetime.fromisoformat(answer.replace("Z", "+00:00"))
+            moment = datetime.fromisoformat(answer.replace("Z", "+00:00"))
+            if moment.tzinfo is None:
+                raise ValueError(answer)
         except ValueError:
-            return f"expected a date and time such as 2026-11-28T09:30:00+08:00, got {answer!r}"
+            example = "2026-11-28T09:30:00+08:00"
+            return f"expected a date and time with its zone, e.g. {example}, got {answer!r}"
     elif question.datatype == "singlevaluelist" and answer not in keys:
         return f"{answer!r} is not one of {keys}"
     return None
@@ -207,5 +235,6 @@ def _typed_answers(
     for code, values in answers.items():
         kept = [value.strip() for value in values if value.strip()]
         if kept:
-            typed[code] = kept if kinds.get(code) == "multivaluelist" else kept[0]
+            multiple = kinds.get(code) == "multivaluelist" or (not kinds and len(kept) > 1)
+            typed[code] = kept if multiple else kept[0]
     return typed

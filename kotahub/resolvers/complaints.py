@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from kotahub.adapters.contract import ComplaintQuery
-from kotahub.hub.errors import ClientInputError
+from kotahub.hub.errors import ClientInputError, SourceError
 from kotahub.records import ComplaintCategoryRecord, ComplaintRecord, Delivery
 from kotahub.resolvers.fan_out import from_every_source
 from kotahub.resolvers.outcome import Partial
@@ -34,6 +34,7 @@ class Tracked:
     tracking_id: str
     delivery: Delivery | None
     record: ComplaintRecord | None
+    failures: tuple[SourceError, ...] = ()
 
 
 async def categories(scope: RequestScope) -> Partial[list[ComplaintCategoryRecord]]:
@@ -67,16 +68,22 @@ async def track(scope: RequestScope, tracking_id: str) -> Tracked | None:
 
 
 async def _submitted(scope: RequestScope, tracking_id: str) -> Tracked | None:
+    """The hub's delivery state, and the source's record when the source answers."""
     delivery = await scope.outbox.delivery(tracking_id) if scope.outbox else None
     if delivery is None:
         return None
     adapter = next((a for a in scope.catalog.complaints if a.source == delivery.source), None)
-    upstream_id = delivery.upstream_id
-    if adapter is not None and upstream_id is None and delivery.upstream_token:
-        upstream_id = await adapter.id_for_token(delivery.upstream_token)
-        if upstream_id is not None and scope.outbox is not None:
-            await scope.outbox.remember_upstream_id(tracking_id, upstream_id)
-    record = await adapter.complaint(upstream_id) if adapter and upstream_id else None
+    if adapter is None or delivery.status != "SUBMITTED":
+        return Tracked(tracking_id, delivery, None)
+    try:
+        upstream_id = delivery.upstream_id
+        if upstream_id is None and delivery.upstream_token:
+            upstream_id = await adapter.id_for_token(delivery.upstream_token)
+            if upstream_id is not None and scope.outbox is not None:
+                await scope.outbox.remember_upstream_id(tracking_id, upstream_id)
+        record = await adapter.complaint(upstream_id) if upstream_id else None
+    except SourceError as exc:
+        return Tracked(tracking_id, delivery, None, (exc,))
     return Tracked(tracking_id, delivery, record)
 
 

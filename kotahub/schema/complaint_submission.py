@@ -70,6 +70,19 @@ async def resolve_submit(
         raise ClientInputError(
             f"idempotencyKey must be 1 to {IDEMPOTENCY_KEY_LIMIT} characters long"
         )
+    codes = [answer.code for answer in input.answers]
+    repeated = sorted({code for code in codes if codes.count(code) > 1})
+    if repeated:
+        errors = [
+            FieldError(
+                field=f"attributes.{code}",
+                message="answered more than once; give all values in one answer",
+            )
+            for code in repeated
+        ]
+        return SubmitComplaintPayload(
+            tracking_id=None, delivery_status=None, complaint=None, errors=errors
+        )
     result = await complaint_submission.submit(info.context.scope, _draft(input), idempotency_key)
     if result.delivery is None:
         errors = [FieldError(field=p.field, message=p.message) for p in result.problems]

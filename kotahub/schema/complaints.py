@@ -258,6 +258,7 @@ async def resolve_complaint(info: Info, tracking_id: str) -> Complaint | None:
     tracked = await complaints.track(info.context.scope, tracking_id.strip())
     if tracked is None:
         return None
+    info.context.report(tracked.failures, info)
     return Complaint.of(tracked.record, tracked.delivery, tracked.tracking_id)
 
 

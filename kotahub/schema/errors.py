@@ -54,15 +54,15 @@ class ErrorPolicy(SchemaExtension):
 
 
 _GIVEN = re.compile(r"got invalid value .*?( at '|;)", re.DOTALL)
-_SHOWN = re.compile(r"(cannot represent [^:;]*|[Ee]xpected [^:;]*): .*", re.DOTALL)
+_SHOWN = re.compile(r"(cannot represent [^:;]*): .*", re.DOTALL)
+_FOUND = re.compile(r"(Expected value of type '[^']*'), found .*", re.DOTALL)
 
 
 def without_values(message: str) -> str:
-    """A variable error without the value the client sent, which may be someone's phone
-    number or e-mail address; the path and the reason stay."""
-    if not message.startswith("Variable '$"):
-        return message
-    return _SHOWN.sub(r"\1", _GIVEN.sub(r"got an invalid value\1", message))
+    """An error without the value the client sent, which may be someone's phone number or
+    e-mail address; the path and the reason stay."""
+    message = _GIVEN.sub(r"got an invalid value\1", message)
+    return _FOUND.sub(r"\1.", _SHOWN.sub(r"\1", message))
 
 
 def _graphql_code(error: GraphQLError) -> str:

@@ -151,3 +151,27 @@ async def test_each_fault_is_named_and_nothing_is_recorded(
     assert [e["field"] for e in answer["errors"]] == [field]
     assert message in answer["errors"][0]["message"]
     assert complaints_log.count("/requests") == 0  # nothing was posted upstream
+
+
+async def test_tracking_survives_the_source_being_down(
+    hub: HubFactory, hub_settings: Callable[..., Settings]
+) -> None:
+    settings = hub_settings()
+    async with hub(settings) as client:
+        answer = await submit(client, road_complaint())
+        await wait_for_status(client, answer["trackingId"], "SUBMITTED")
+    down = {"name": "complaints", "kind": "open311", "base_url": "http://127.0.0.1:9"}
+    gone = settings.model_copy(update={"sources": (type(settings.sources[0])(**down),)})
+    async with hub(gone) as client:
+        body = await gql(
+            client,
+            "query ($id: String!) { complaint(trackingId: $id) "
+            "{ trackingId deliveryStatus description } }",
+            {"id": answer["trackingId"]},
+        )
+    assert body["data"]["complaint"] == {
+        "trackingId": answer["trackingId"],
+        "deliveryStatus": "SUBMITTED",
+        "description": None,
+    }
+    assert body["errors"][0]["extensions"]["code"] == "UPSTREAM_UNAVAILABLE"

@@ -237,6 +237,64 @@ class Delivery:
     next_attempt_at: float = 0.0
 
 
+DimensionCode = Literal["governance", "branding", "economy", "living", "society", "environment"]
+DIMENSION_CODES: tuple[DimensionCode, ...] = (
+    "governance",
+    "branding",
+    "economy",
+    "living",
+    "society",
+    "environment",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class IndicatorPoint:
+    """One value of an indicator, for one period."""
+
+    period: str
+    value: float
+
+
+@dataclass(frozen=True, slots=True)
+class IndicatorRecord:
+    """A measure of progress: a series with its unit and target, or a value computed live."""
+
+    code: str
+    name: LocalizedText
+    unit: str | None
+    provenance: Provenance
+    points: tuple[IndicatorPoint, ...] = ()
+    target: float | None = None
+    higher_is_better: bool = True
+    iso_theme: str | None = None
+    frequency: str | None = None
+    calculation_period: str | None = None
+    data_source: str | None = None
+    sample: bool = False
+    method: LocalizedText | None = None
+    inputs: tuple[str, ...] = ()
+    breakdown: tuple[tuple[str, float], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ProgramRecord:
+    """A smart-city program: what the city does under one of the six dimensions."""
+
+    source: str
+    local_id: str
+    slug: str
+    dimension: str | None
+    name: LocalizedText
+    provenance: Provenance
+    description: LocalizedText | None = None
+    agency: str | None = None
+    status: str | None = None
+    links: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    indicator_resource: str | None = None
+
+
 class PlaceRecord(Protocol):
     """What every record of a place has, whatever its domain."""
 

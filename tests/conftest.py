@@ -14,7 +14,13 @@ from redis.asyncio import Redis
 
 from kotahub.adapters.contract import Adapter
 from kotahub.adapters.registry import build_adapter
-from kotahub.demo.app import COMPLAINTS_OPEN311, HEALTH_FHIR, TOURISM_ITEMS, create_demo_app
+from kotahub.demo.app import (
+    COMPLAINTS_OPEN311,
+    DIMENSIONS_CKAN,
+    HEALTH_FHIR,
+    TOURISM_ITEMS,
+    create_demo_app,
+)
 from kotahub.demo.open311 import DEMO_API_KEY
 from kotahub.hub.app import create_app
 from kotahub.hub.cache import FallbackStore, MemoryStore, RedisStore
@@ -121,6 +127,11 @@ def hub_settings(redis_url: str, demo_server: ThreadedServer) -> Callable[..., S
                 tourism_source(demo_server.url),
                 health_source(demo_server.url),
                 complaints_source(demo_server.url),
+                {
+                    "name": "dimensions",
+                    "kind": "ckan",
+                    "base_url": f"{demo_server.url}{DIMENSIONS_CKAN}",
+                },
             ],
             "delivery_retry_seconds": 0.2,
             "delivery_reclaim_seconds": 0.5,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar, Literal, Protocol
@@ -17,7 +17,9 @@ from kotahub.records import (
     ComplaintRecord,
     ComplaintSubmission,
     HealthFacilityRecord,
+    IndicatorRecord,
     Near,
+    ProgramRecord,
     TouristSpotRecord,
 )
 
@@ -92,6 +94,16 @@ class ComplaintsAdapter(Adapter, Protocol):
         ...
 
     async def id_for_token(self, token: str) -> str | None: ...
+
+
+class DimensionsAdapter(Adapter, Protocol):
+    """A source of smart-city programs and their indicators."""
+
+    async def programs(self, dimension: str | None = None) -> Sequence[ProgramRecord]: ...
+
+    async def indicators(self, resource_id: str) -> Mapping[str, Sequence[IndicatorRecord]]:
+        """Indicators of a resource, by program slug."""
+        ...
 
 
 class AdapterFactory(Protocol):

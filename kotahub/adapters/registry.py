@@ -6,6 +6,7 @@ import logging
 
 from pydantic import ValidationError
 
+from kotahub.adapters.ckan import CKANDimensionsAdapter
 from kotahub.adapters.contract import Adapter, AdapterFactory
 from kotahub.adapters.fhir import FHIRHealthAdapter
 from kotahub.adapters.geojson import GeoJSONTourismAdapter
@@ -18,6 +19,7 @@ BUILTIN_ADAPTERS: dict[str, AdapterFactory] = {
     GeoJSONTourismAdapter.kind: GeoJSONTourismAdapter,
     FHIRHealthAdapter.kind: FHIRHealthAdapter,
     Open311ComplaintsAdapter.kind: Open311ComplaintsAdapter,
+    CKANDimensionsAdapter.kind: CKANDimensionsAdapter,
 }
 
 

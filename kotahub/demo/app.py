@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
 
+from kotahub.demo.ckan import create_ckan_app
 from kotahub.demo.fhir import create_fhir_app
 from kotahub.demo.open311 import DEMO_API_KEY, create_open311_app
 from kotahub.demo.responses import app_base
@@ -18,6 +19,7 @@ TOURISM_PREFIX = "/tourism"
 TOURISM_ITEMS = f"{TOURISM_PREFIX}/collections/attractions/items"
 HEALTH_FHIR = "/health/fhir"
 COMPLAINTS_OPEN311 = "/complaints/open311/v2"
+DIMENSIONS_CKAN = "/dimensions/ckan"
 
 
 def create_demo_app(
@@ -36,16 +38,19 @@ def create_demo_app(
         data_dir.mkdir(parents=True, exist_ok=True)
     database = data_dir / "open311.sqlite3" if data_dir else None
     complaints = create_open311_app(latency_ms=latency_ms, database=database)
+    dimensions = create_ckan_app(latency_ms=latency_ms)
     routes = [
         Route("/", _index),
         Mount(TOURISM_PREFIX, app=tourism),
         Mount(HEALTH_FHIR, app=health),
         Mount(COMPLAINTS_OPEN311, app=complaints),
+        Mount(DIMENSIONS_CKAN, app=dimensions),
     ]
     app = Starlette(routes=routes)
     app.state.tourism = tourism
     app.state.health = health
     app.state.complaints = complaints
+    app.state.dimensions = dimensions
     return app
 
 
@@ -65,6 +70,7 @@ async def _index(request: Request) -> JSONResponse:
                     "base": f"{base}{COMPLAINTS_OPEN311}",
                     "api_key": DEMO_API_KEY,
                 },
+                "dimensions": {"protocol": "CKAN Action API", "base": f"{base}{DIMENSIONS_CKAN}"},
             },
         }
     )

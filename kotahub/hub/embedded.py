@@ -6,7 +6,7 @@ import httpx
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
-from kotahub.demo.app import COMPLAINTS_OPEN311, HEALTH_FHIR, TOURISM_ITEMS
+from kotahub.demo.app import COMPLAINTS_OPEN311, DIMENSIONS_CKAN, HEALTH_FHIR, TOURISM_ITEMS
 from kotahub.demo.open311 import DEMO_API_KEY
 from kotahub.hub.settings import Settings, SourceSettings
 
@@ -33,7 +33,9 @@ def embedded_sources(settings: Settings) -> tuple[SourceSettings, ...]:
         "base_url": f"{base}{COMPLAINTS_OPEN311}",
         "api_key": DEMO_API_KEY,
     }
-    return tuple(SourceSettings.model_validate(s) for s in (tourism, health, complaints))
+    dimensions = {"name": "dimensions", "kind": "ckan", "base_url": f"{base}{DIMENSIONS_CKAN}"}
+    sources = (tourism, health, complaints, dimensions)
+    return tuple(SourceSettings.model_validate(s) for s in sources)
 
 
 def embedded_mounts(settings: Settings, demo: Starlette) -> dict[str, httpx.AsyncBaseTransport]:

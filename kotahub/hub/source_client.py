@@ -85,6 +85,7 @@ class SourceSession:
         *,
         relative_to: str | None = None,
         accept: str = "application/json",
+        headers: Mapping[str, str] | None = None,
     ) -> Fetched:
         """The JSON at ``target``: from the cache when fresh, else from the upstream (once)."""
         url = self.resolve(target, relative_to)
@@ -97,7 +98,8 @@ class SourceSession:
         inflight = self._client.inflight
         task = inflight.get(key)
         if task is None:
-            task = asyncio.create_task(self._fetch_and_store(url, params, key, accept))
+            call = Call("GET", url, params, accept, headers=dict(headers or {}))
+            task = asyncio.create_task(self._fetch_and_store(call, key))
             inflight[key] = task
             task.add_done_callback(lambda done: _settle(inflight, key, done))
         return await asyncio.shield(task)
@@ -106,10 +108,8 @@ class SourceSession:
         """Reach the source without the cache; raise a SourceError when it does not answer."""
         await self._request(Call("GET", self.resolve(target), params))
 
-    async def _fetch_and_store(
-        self, url: str, params: Mapping[str, ParamValue] | None, key: str, accept: str
-    ) -> Fetched:
-        response = await self._request(Call("GET", url, params, accept))
+    async def _fetch_and_store(self, call: Call, key: str) -> Fetched:
+        response = await self._request(call)
         body = self._parse(response)
         page_url = str(response.url)
         fetched = Fetched(self.name, page_url, body, datetime.now(UTC), from_cache=False)

@@ -6,7 +6,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TypeGuard
 
-from kotahub.adapters.contract import Adapter, ComplaintsAdapter, HealthAdapter, TourismAdapter
+from kotahub.adapters.contract import (
+    Adapter,
+    ComplaintsAdapter,
+    DimensionsAdapter,
+    HealthAdapter,
+    TourismAdapter,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +33,10 @@ class Catalog:
     def complaints(self) -> Sequence[ComplaintsAdapter]:
         return [a for a in self.adapters if _is_complaints(a)]
 
+    @property
+    def dimensions(self) -> Sequence[DimensionsAdapter]:
+        return [a for a in self.adapters if _is_dimensions(a)]
+
     def named(self, source: str) -> Adapter | None:
         return next((a for a in self.adapters if a.source == source), None)
 
@@ -41,3 +51,7 @@ def _is_health(adapter: Adapter) -> TypeGuard[HealthAdapter]:
 
 def _is_complaints(adapter: Adapter) -> TypeGuard[ComplaintsAdapter]:
     return adapter.domain == "complaints" and callable(getattr(adapter, "submit", None))
+
+
+def _is_dimensions(adapter: Adapter) -> TypeGuard[DimensionsAdapter]:
+    return adapter.domain == "dimensions" and callable(getattr(adapter, "programs", None))

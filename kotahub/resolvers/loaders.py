@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Hashable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -14,7 +14,9 @@ from kotahub.records import (
     ComplaintCategoryRecord,
     ComplaintRecord,
     HealthFacilityRecord,
+    IndicatorRecord,
     Near,
+    ProgramRecord,
     TouristSpotRecord,
 )
 from kotahub.resolvers.catalog import Catalog
@@ -26,6 +28,8 @@ FacilityList = Sequence[HealthFacilityRecord]
 FacilityQuery = tuple[str, Near | None]  # a source, and the area asked for (None: all)
 CategoryList = Sequence[ComplaintCategoryRecord]
 ComplaintList = Sequence[ComplaintRecord]
+ProgramList = Sequence[ProgramRecord]
+IndicatorsByProgram = Mapping[str, Sequence[IndicatorRecord]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,17 +40,22 @@ class Loaders:
     facilities: DataLoader[FacilityQuery, FacilityList]
     categories: DataLoader[str, CategoryList]
     complaints: DataLoader[tuple[str, ComplaintQuery], ComplaintList]
+    programs: DataLoader[tuple[str, str | None], ProgramList]
+    indicators: DataLoader[tuple[str, str], IndicatorsByProgram]
 
 
 def make_loaders(catalog: Catalog) -> Loaders:
     tourism = {adapter.source: adapter for adapter in catalog.tourism}
     health = {adapter.source: adapter for adapter in catalog.health}
     complaints = {adapter.source: adapter for adapter in catalog.complaints}
+    dimensions = {adapter.source: adapter for adapter in catalog.dimensions}
     return Loaders(
         spots=_loader(lambda source: tourism[source].spots()),
         facilities=_loader(lambda key: health[key[0]].facilities(key[1])),
         categories=_loader(lambda source: complaints[source].categories()),
         complaints=_loader(lambda key: complaints[key[0]].complaints(key[1])),
+        programs=_loader(lambda key: dimensions[key[0]].programs(key[1])),
+        indicators=_loader(lambda key: dimensions[key[0]].indicators(key[1])),
     )
 
 

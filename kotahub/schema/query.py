@@ -8,6 +8,7 @@ import strawberry
 
 from kotahub.schema import complaint_submission, emergency, health, tourism
 from kotahub.schema import complaints as complaint_types
+from kotahub.schema import dimensions as dimension_types
 from kotahub.schema.context import Info
 from kotahub.schema.node import GlobalId, Node
 from kotahub.schema.paging import Connection
@@ -56,6 +57,13 @@ class Query:
     complaint: complaint_types.Complaint | None = strawberry.field(
         resolver=complaint_types.resolve_complaint,
         description="One complaint by its tracking id (KH-… from submitComplaint) or source id.",
+    )
+    dimensions: list[dimension_types.Dimension] = strawberry.field(
+        resolver=dimension_types.resolve_dimensions,
+        description="The six smart-city dimensions with their programs and indicators.",
+    )
+    dimension: dimension_types.Dimension | None = strawberry.field(
+        resolver=dimension_types.resolve_dimension, description="One dimension by its code."
     )
     node: Node | None = strawberry.field(
         resolver=resolve_node, description="Any object by its global id."

@@ -10,7 +10,7 @@ import pytest
 
 from kotahub.adapters.contract import Adapter, ComplaintQuery
 from kotahub.adapters.registry import BUILTIN_ADAPTERS
-from kotahub.demo.app import COMPLAINTS_OPEN311, HEALTH_FHIR, TOURISM_ITEMS
+from kotahub.demo.app import COMPLAINTS_OPEN311, DIMENSIONS_CKAN, HEALTH_FHIR, TOURISM_ITEMS
 from kotahub.hub.errors import SourceHTTPError, SourcePayloadError, SourceUnavailable
 from tests.support.servers import ThreadedServer
 
@@ -25,6 +25,7 @@ CASES = [
     Case("geojson", TOURISM_ITEMS),
     Case("fhir-r4", HEALTH_FHIR),
     Case("open311", COMPLAINTS_OPEN311),
+    Case("ckan", DIMENSIONS_CKAN),
 ]
 
 
@@ -37,6 +38,7 @@ async def _records(adapter: Adapter) -> list[Any]:
         "tourism": lambda: adapter.spots(),  # type: ignore[attr-defined]
         "health": lambda: adapter.facilities(),  # type: ignore[attr-defined]
         "complaints": lambda: adapter.complaints(ComplaintQuery()),  # type: ignore[attr-defined]
+        "dimensions": lambda: adapter.programs(),  # type: ignore[attr-defined]
     }
     return list(await calls[adapter.domain]())
 

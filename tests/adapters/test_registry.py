@@ -15,7 +15,7 @@ def test_unknown_kind_lists_the_known_ones(make_adapter: Callable[..., Adapter])
     with pytest.raises(ConfigError) as caught:
         make_adapter(name="t", kind="wfs", base_url="http://x.test/")
     assert str(caught.value) == (
-        "source 't': unknown adapter kind 'wfs'; known kinds: fhir-r4, geojson, open311"
+        "source 't': unknown adapter kind 'wfs'; known kinds: ckan, fhir-r4, geojson, open311"
     )
 
 

@@ -24,7 +24,12 @@ async def test_healthz_and_readyz_when_all_answer(
     assert ready.json() == {
         "status": "ready",
         "redis": {"ok": True},
-        "sources": {"tourism": {"ok": True}, "health": {"ok": True}, "complaints": {"ok": True}},
+        "sources": {
+            "tourism": {"ok": True},
+            "health": {"ok": True},
+            "complaints": {"ok": True},
+            "dimensions": {"ok": True},
+        },
     }
 
 
@@ -54,7 +59,7 @@ async def test_embedded_default_serves_the_city_in_process(
         ready = await client.get("/readyz")
     names = [edge["node"]["name"] for edge in body["data"]["touristSpots"]["edges"]]
     assert "Kebun Raya Balikpapan" in names
-    assert set(ready.json()["sources"]) == {"tourism", "health", "complaints"}
+    assert set(ready.json()["sources"]) == {"tourism", "health", "complaints", "dimensions"}
     assert all(check["ok"] for check in ready.json()["sources"].values())
 
 

@@ -143,6 +143,12 @@ async def fhir_with_outcome(request: Request) -> Response:
     return JSONResponse(body, media_type="application/fhir+json")
 
 
+async def ckan_refusal(request: Request) -> Response:
+    """A CKAN answer that says success: false with HTTP 200, as some proxies leave it."""
+    error = {"__type": "Authorization Error", "message": "Access denied: token expired"}
+    return JSONResponse({"help": "", "success": False, "error": error})
+
+
 async def moved(request: Request) -> Response:
     return Response(status_code=302, headers={"location": "https://elsewhere.example/items"})
 
@@ -157,6 +163,7 @@ def create_misbehaving_app() -> Starlette:
             Route("/odd-features", odd_features),
             Route("/api/items", relative_pages),
             Route("/moved", moved),
+            Route("/ckan-refusing/{rest:path}", ckan_refusal),
             Route("/fhir-refusing/{rest:path}", fhir_outcome),
             Route("/fhir-confused/{rest:path}", fhir_outcome_ok),
             Route("/fhir-nometa/{rest:path}", fhir_without_metadata),

@@ -1,0 +1,110 @@
+"""Maps CKAN packages to programs and DataStore records to indicator series."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from kotahub.records import (
+    IndicatorPoint,
+    IndicatorRecord,
+    LocalizedText,
+    ProgramRecord,
+    Provenance,
+)
+
+
+class RecordError(ValueError):
+    """One item cannot be used; the message says which part and why."""
+
+
+def program_from(package: Any, provenance: Provenance) -> ProgramRecord:
+    if not isinstance(package, Mapping) or not _text(package.get("name")):
+        raise RecordError("a package has no name")
+    extras = _extras(package)
+    title = _text(package.get("title")) or str(package["name"])
+    notes = _text(package.get("notes"))
+    organization = package.get("organization")
+    agency = _text(organization.get("title")) if isinstance(organization, Mapping) else None
+    links = [_text(package.get("url"))] + [
+        _text(r.get("url")) for r in _dicts(package.get("resources"))
+    ]
+    return ProgramRecord(
+        source=provenance.source,
+        local_id=str(package.get("id") or package["name"]),
+        slug=str(package["name"]),
+        dimension=(extras.get("dimension") or "").lower() or None,
+        name=LocalizedText(title, extras.get("title_en")),
+        provenance=provenance,
+        description=LocalizedText(notes, extras.get("notes_en")) if notes else None,
+        agency=agency,
+        status=extras.get("status"),
+        links=tuple(dict.fromkeys(link for link in links if link)),
+        tags=tuple(t for t in (_text(tag.get("name")) for tag in _dicts(package.get("tags"))) if t),
+        indicator_resource=extras.get("indicator_resource_id"),
+    )
+
+
+def indicators_from(
+    rows: Iterable[Any], provenance: Provenance
+) -> dict[str, list[IndicatorRecord]]:
+    """Each program's indicators, each a series sorted by period, from DataStore rows."""
+    series: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
+    for row in _dicts(list(rows)):
+        program, code = _text(row.get("program")), _text(row.get("indicator"))
+        if program and code and _number(row.get("value")) is not None:
+            series.setdefault((program, code), []).append(row)
+    found: dict[str, list[IndicatorRecord]] = {}
+    for (program, code), points in series.items():
+        found.setdefault(program, []).append(_indicator(code, points, provenance))
+    return found
+
+
+def _indicator(code: str, rows: list[Mapping[str, Any]], provenance: Provenance) -> IndicatorRecord:
+    first = rows[0]
+    points = sorted(
+        (
+            IndicatorPoint(str(r.get("period", "")), float(_number(r.get("value")) or 0))
+            for r in rows
+        ),
+        key=lambda point: point.period,
+    )
+    return IndicatorRecord(
+        code=code,
+        name=LocalizedText(_text(first.get("name_id")) or code, _text(first.get("name_en"))),
+        unit=_text(first.get("unit")),
+        provenance=provenance,
+        points=tuple(points),
+        target=_number(first.get("target")),
+        higher_is_better=_text(first.get("direction")) != "decrease",
+        iso_theme=_text(first.get("iso37120_theme")),
+        frequency=_text(first.get("frequency")),
+        calculation_period=_text(first.get("calculation_period")),
+        data_source=_text(first.get("source")),
+        sample=first.get("sample") in (True, "true", "True", 1),
+    )
+
+
+def _extras(package: Mapping[str, Any]) -> dict[str, str]:
+    return {
+        str(e.get("key")): str(e.get("value"))
+        for e in _dicts(package.get("extras"))
+        if e.get("key") is not None and e.get("value") not in (None, "")
+    }
+
+
+def _dicts(value: Any) -> list[Mapping[str, Any]]:
+    return [item for item in value if isinstance(item, Mapping)] if isinstance(value, list) else []
+
+
+def _number(value: Any) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _text(value: Any) -> str | None:
+    return value.strip() if isinstance(value, str) and value.strip() else None

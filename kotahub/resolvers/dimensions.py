@@ -1,0 +1,62 @@
+"""Programs and indicators of the smart-city dimensions, with trends and targets."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Literal
+
+from kotahub.hub.errors import SourceError
+from kotahub.records import IndicatorRecord, ProgramRecord
+from kotahub.resolvers.fan_out import from_every_source
+from kotahub.resolvers.outcome import Partial
+from kotahub.resolvers.scope import RequestScope
+
+Trend = Literal["up", "down", "flat"]
+
+
+async def programs(scope: RequestScope, dimension: str | None) -> Partial[list[ProgramRecord]]:
+    """Programs of one dimension (asked of the source by ``fq``), or of all."""
+    keys = [(adapter.source, dimension) for adapter in scope.catalog.dimensions]
+    found = await from_every_source(scope.loaders.programs, keys)
+    if dimension is None:
+        return found
+    return Partial([p for p in found.value if p.dimension == dimension], found.failures)
+
+
+async def program_indicators(
+    scope: RequestScope, program: ProgramRecord
+) -> Partial[list[IndicatorRecord]]:
+    """A program's indicator series; many programs sharing a resource cost one search."""
+    if program.indicator_resource is None:
+        return Partial([])
+    try:
+        grouped = await scope.loaders.indicators.load((program.source, program.indicator_resource))
+    except SourceError as exc:
+        return Partial([], (exc,))
+    return Partial(list(grouped.get(program.slug, [])))
+
+
+async def all_program_indicators(
+    scope: RequestScope, dimension_programs: list[ProgramRecord]
+) -> Partial[list[IndicatorRecord]]:
+    found = await asyncio.gather(*(program_indicators(scope, p) for p in dimension_programs))
+    indicators = [i for result in found for i in result.value]
+    failures = tuple({id(f): f for result in found for f in result.failures}.values())
+    return Partial(indicators, failures)
+
+
+def trend(indicator: IndicatorRecord) -> Trend | None:
+    """Better, worse or flat since the period before, by whether higher is better."""
+    if len(indicator.points) < 2:
+        return None
+    change = indicator.points[-1].value - indicator.points[-2].value
+    if abs(change) < 1e-9:
+        return "flat"
+    return "up" if change > 0 else "down"
+
+
+def meets_target(indicator: IndicatorRecord) -> bool | None:
+    if indicator.target is None or not indicator.points:
+        return None
+    latest = indicator.points[-1].value
+    return latest >= indicator.target if indicator.higher_is_better else latest <= indicator.target

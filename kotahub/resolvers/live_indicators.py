@@ -1,0 +1,139 @@
+"""Indicators computed at query time from the city's own data in the other domains."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC
+
+from kotahub.adapters.contract import ComplaintQuery
+from kotahub.records import IndicatorPoint, IndicatorRecord, LocalizedText, Provenance
+from kotahub.resolvers.complaints import closed_on_time
+from kotahub.resolvers.fan_out import from_every_source
+from kotahub.resolvers.health import all_facilities
+from kotahub.resolvers.opening_hours import open_now
+from kotahub.resolvers.outcome import Partial
+from kotahub.resolvers.scope import RequestScope
+from kotahub.resolvers.tourism import all_spots
+
+KECAMATAN = 6
+Breakdown = tuple[tuple[str, float], ...]
+Measured = Partial[tuple[float, Breakdown] | None]
+
+
+@dataclass(frozen=True, slots=True)
+class LiveIndicator:
+    """What a live indicator is, how it is computed and from which domains."""
+
+    code: str
+    name: LocalizedText
+    unit: str
+    method: LocalizedText
+    inputs: tuple[str, ...]
+    measure: Callable[[RequestScope], Awaitable[Measured]]
+    target: float | None = None
+
+    async def compute(self, scope: RequestScope) -> Partial[IndicatorRecord | None]:
+        measured = await self.measure(scope)
+        if measured.value is None:
+            return Partial(None, measured.failures)
+        value, breakdown = measured.value
+        moment = scope.now.astimezone(UTC)
+        record = IndicatorRecord(
+            code=self.code,
+            name=self.name,
+            unit=self.unit,
+            provenance=Provenance("hub", moment),
+            points=(IndicatorPoint(moment.strftime("%Y-%m-%dT%H:%MZ"), value),),
+            target=self.target,
+            method=self.method,
+            inputs=self.inputs,
+            breakdown=breakdown,
+        )
+        return Partial(record, measured.failures)
+
+
+async def _closed_on_time(scope: RequestScope) -> Measured:
+    keys = [(a.source, ComplaintQuery()) for a in scope.catalog.complaints]
+    found = await from_every_source(scope.loaders.complaints, keys)
+    known = [j for j in (closed_on_time(scope, c) for c in found.value) if j is not None]
+    if not known:
+        return Partial(None, found.failures)
+    on_time = sum(known)
+    breakdown = (
+        ("tepat waktu / on time", float(on_time)),
+        ("terlambat / late", float(len(known) - on_time)),
+    )
+    return Partial((round(100 * on_time / len(known), 1), breakdown), found.failures)
+
+
+async def _e_tickets(scope: RequestScope) -> Measured:
+    found = await all_spots(scope)
+    if not found.value:
+        return Partial(None, found.failures)
+    tickets = sum(1 for spot in found.value if spot.e_ticket_url)
+    open_count = sum(1 for spot in found.value if open_now(scope, spot.opening_hours))
+    breakdown = (
+        ("dengan e-tiket / with e-tickets", float(tickets)),
+        ("buka sekarang / open now", float(open_count)),
+        ("semua / all", float(len(found.value))),
+    )
+    return Partial((round(100 * tickets / len(found.value), 1), breakdown), found.failures)
+
+
+async def _puskesmas(scope: RequestScope) -> Measured:
+    found = await all_facilities(scope)
+    counts = Counter(f.district or "?" for f in found.value if f.facility_type == "puskesmas")
+    if not counts:
+        return Partial(None, found.failures)
+    breakdown = tuple(sorted((district, float(n)) for district, n in counts.items()))
+    return Partial((round(sum(counts.values()) / KECAMATAN, 2), breakdown), found.failures)
+
+
+LIVE_INDICATORS: dict[str, tuple[LiveIndicator, ...]] = {
+    "governance": (
+        LiveIndicator(
+            "pengaduan-tepat-waktu",
+            LocalizedText("Pengaduan selesai tepat waktu", "Complaints closed on time"),
+            "%",
+            LocalizedText(
+                "Dari pengaduan yang ditutup dalam 90 hari terakhir, bagian yang ditutup sebelum "
+                "tenggat (waktu yang diharapkan, atau standar layanan).",
+                "Of the complaints closed in the last 90 days, the share closed by their deadline "
+                "(the expected time, or the service level).",
+            ),
+            ("complaints",),
+            _closed_on_time,
+            target=90.0,
+        ),
+    ),
+    "branding": (
+        LiveIndicator(
+            "wisata-e-tiket",
+            LocalizedText("Objek wisata dengan e-tiket", "Attractions with e-ticketing"),
+            "%",
+            LocalizedText(
+                "Objek wisata yang menjual tiket daring dibagi semua objek wisata; rinciannya "
+                "juga menghitung yang buka saat ini (WITA).",
+                "Attractions selling tickets online, as a share of all; the breakdown also counts "
+                "those open right now (WITA).",
+            ),
+            ("tourism",),
+            _e_tickets,
+        ),
+    ),
+    "living": (
+        LiveIndicator(
+            "puskesmas-per-kecamatan",
+            LocalizedText("Puskesmas per kecamatan", "Puskesmas per district"),
+            "puskesmas",
+            LocalizedText(
+                "Puskesmas yang beroperasi di tiap kecamatan; nilainya rata-rata enam kecamatan.",
+                "Operating puskesmas in each kecamatan; the value is the mean over the six.",
+            ),
+            ("health",),
+            _puskesmas,
+        ),
+    ),
+}

@@ -1,0 +1,215 @@
+"""The six smart-city dimensions in GraphQL: programs, indicator series and live indicators."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+import strawberry
+
+from kotahub.records import IndicatorRecord, ProgramRecord
+from kotahub.resolvers import dimensions
+from kotahub.resolvers.live_indicators import LIVE_INDICATORS
+from kotahub.resolvers.smart_city import DIMENSIONS, DimensionInfo
+from kotahub.schema.common import Lang, SourceMeta, lang_code
+from kotahub.schema.context import Info
+
+
+@strawberry.enum(description="Balikpapan's six smart-city dimensions.")
+class DimensionCode(Enum):
+    GOVERNANCE = "governance"
+    BRANDING = "branding"
+    ECONOMY = "economy"
+    LIVING = "living"
+    SOCIETY = "society"
+    ENVIRONMENT = "environment"
+
+
+@strawberry.enum(description="Change since the period before.")
+class Trend(Enum):
+    UP = "up"
+    DOWN = "down"
+    FLAT = "flat"
+
+
+@strawberry.type(description="One value of an indicator.")
+class IndicatorValue:
+    period: str
+    value: float
+
+
+@strawberry.type(description="A part of a live indicator's value, such as one kecamatan.")
+class BreakdownItem:
+    label: str
+    value: float
+
+
+@strawberry.type(description="A measure of progress, from the open-data portal or computed live.")
+class Indicator:
+    record: strawberry.Private[IndicatorRecord]
+
+    @strawberry.field
+    def code(self) -> str:
+        return self.record.code
+
+    @strawberry.field
+    def name(self, info: Info, lang: Lang | None = None) -> str:
+        return self.record.name.pick(lang_code(lang, info.context.scope.lang))
+
+    @strawberry.field
+    def unit(self) -> str | None:
+        return self.record.unit
+
+    @strawberry.field
+    def target(self) -> float | None:
+        return self.record.target
+
+    @strawberry.field(description="True when a higher value is better.")
+    def higher_is_better(self) -> bool:
+        return self.record.higher_is_better
+
+    @strawberry.field(description="The values, oldest first.")
+    def series(self) -> list[IndicatorValue]:
+        return [IndicatorValue(period=p.period, value=p.value) for p in self.record.points]
+
+    @strawberry.field
+    def latest(self) -> IndicatorValue | None:
+        last = self.record.points[-1] if self.record.points else None
+        return IndicatorValue(period=last.period, value=last.value) if last else None
+
+    @strawberry.field(description="Whether the latest value went up, down or stayed flat.")
+    def trend(self) -> Trend | None:
+        found = dimensions.trend(self.record)
+        return Trend(found) if found else None
+
+    @strawberry.field(description="Whether the latest value meets the target.")
+    def meets_target(self) -> bool | None:
+        return dimensions.meets_target(self.record)
+
+    @strawberry.field(description="The ISO 37120 theme it belongs to.")
+    def iso37120_theme(self) -> str | None:
+        return self.record.iso_theme
+
+    @strawberry.field(description="How often it is measured (FIWARE KeyPerformanceIndicator).")
+    def frequency(self) -> str | None:
+        return self.record.frequency
+
+    @strawberry.field
+    def calculation_period(self) -> str | None:
+        return self.record.calculation_period
+
+    @strawberry.field(description="Who measured it.")
+    def data_source(self) -> str | None:
+        return self.record.data_source
+
+    @strawberry.field(description="True for sample values.")
+    def sample(self) -> bool:
+        return self.record.sample
+
+    @strawberry.field(description="True when computed by the hub from live data at query time.")
+    def live(self) -> bool:
+        return self.record.method is not None
+
+    @strawberry.field(description="How a live indicator is computed.")
+    def method(self, info: Info, lang: Lang | None = None) -> str | None:
+        text = self.record.method
+        return text.pick(lang_code(lang, info.context.scope.lang)) if text else None
+
+    @strawberry.field(description="The sources a live indicator is computed from.")
+    def computed_from(self) -> list[str]:
+        return list(self.record.inputs)
+
+    @strawberry.field
+    def breakdown(self) -> list[BreakdownItem]:
+        return [BreakdownItem(label=label, value=value) for label, value in self.record.breakdown]
+
+    @strawberry.field
+    def meta(self) -> SourceMeta:
+        return SourceMeta.of(self.record.provenance)
+
+
+@strawberry.type(description="A smart-city program under a dimension.")
+class Program:
+    record: strawberry.Private[ProgramRecord]
+
+    @strawberry.field
+    def id(self) -> str:
+        return self.record.local_id
+
+    @strawberry.field
+    def name(self, info: Info, lang: Lang | None = None) -> str:
+        return self.record.name.pick(lang_code(lang, info.context.scope.lang))
+
+    @strawberry.field
+    def description(self, info: Info, lang: Lang | None = None) -> str | None:
+        text = self.record.description
+        return text.pick(lang_code(lang, info.context.scope.lang)) if text else None
+
+    @strawberry.field(description="The agency responsible for it.")
+    def agency(self) -> str | None:
+        return self.record.agency
+
+    @strawberry.field(description="As the portal states it, e.g. berjalan (running).")
+    def status(self) -> str | None:
+        return self.record.status
+
+    @strawberry.field
+    def links(self) -> list[str]:
+        return list(self.record.links)
+
+    @strawberry.field
+    def tags(self) -> list[str]:
+        return list(self.record.tags)
+
+    @strawberry.field
+    async def indicators(self, info: Info) -> list[Indicator]:
+        found = await dimensions.program_indicators(info.context.scope, self.record)
+        info.context.report(found.failures, info)
+        return [Indicator(record=record) for record in found.value]
+
+    @strawberry.field
+    def meta(self) -> SourceMeta:
+        return SourceMeta.of(self.record.provenance)
+
+
+@strawberry.type(description="One of the six smart-city dimensions and what it is doing.")
+class Dimension:
+    info: strawberry.Private[DimensionInfo]
+    # Asked for alone, a dimension's programs are searched by it (fq); in the list of all
+    # six, one search for every program serves them all.
+    alone: strawberry.Private[bool] = False
+
+    @strawberry.field
+    def code(self) -> DimensionCode:
+        return DimensionCode(self.info.code)
+
+    @strawberry.field
+    def name(self, info: Info, lang: Lang | None = None) -> str:
+        return self.info.name.pick(lang_code(lang, info.context.scope.lang))
+
+    @strawberry.field
+    def description(self, info: Info, lang: Lang | None = None) -> str:
+        return self.info.description.pick(lang_code(lang, info.context.scope.lang))
+
+    @strawberry.field
+    async def programs(self, info: Info) -> list[Program]:
+        asked = self.info.code if self.alone else None
+        found = await dimensions.programs(info.context.scope, asked)
+        info.context.report(found.failures, info)
+        return [Program(record=p) for p in found.value if p.dimension == self.info.code]
+
+    @strawberry.field(description="Indicators the hub computes live from the other domains.")
+    async def live_indicators(self, info: Info) -> list[Indicator]:
+        found = []
+        for live in LIVE_INDICATORS.get(self.info.code, ()):
+            result = await live.compute(info.context.scope)
+            info.context.report(result.failures, info)
+            found += [Indicator(record=result.value)] if result.value else []
+        return found
+
+
+def resolve_dimensions(info: Info) -> list[Dimension]:
+    return [Dimension(info=dimension) for dimension in DIMENSIONS]
+
+
+def resolve_dimension(info: Info, code: DimensionCode) -> Dimension | None:
+    return next((Dimension(info=d, alone=True) for d in DIMENSIONS if d.code == code.value), None)

@@ -123,6 +123,25 @@ _SUBMIT_VARIABLES = """{
   }
 }"""
 
+_DIMENSIONS = """\
+# The six smart-city dimensions: programs, indicators with trend and target,
+# and indicators the hub computes live from complaints, tourism and health.
+query SmartCity($lang: Lang = EN) {
+  dimensions {
+    code
+    name(lang: $lang)
+    programs {
+      name(lang: $lang) agency status
+      indicators { name(lang: $lang) unit target latest { period value } trend meetsTarget }
+    }
+    liveIndicators {
+      name(lang: $lang) unit latest { value } method(lang: $lang) computedFrom
+      breakdown { label value }
+    }
+  }
+}
+"""
+
 _ONE_SPOT = """\
 # Look up any object by its global id (copy one from another query's id field).
 query ByGlobalId($id: ID!) {
@@ -140,6 +159,7 @@ PLAYGROUND_EXAMPLES = (
     PlaygroundExample(title="Emergency departments", query=_EMERGENCY),
     PlaygroundExample(title="Beaches and their puskesmas", query=_BEACH_AND_CARE),
     PlaygroundExample(title="Public complaints", query=_COMPLAINTS),
+    PlaygroundExample(title="Smart-city dimensions", query=_DIMENSIONS),
     PlaygroundExample(title="File a complaint", query=_SUBMIT, variables=_SUBMIT_VARIABLES),
     PlaygroundExample(
         title="Any object by id",

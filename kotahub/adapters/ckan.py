@@ -15,7 +15,7 @@ from kotahub.hub.errors import SourceHTTPError, SourcePayloadError
 from kotahub.hub.settings import SourceSettings
 from kotahub.hub.source_client import Fetched, SourceSession
 from kotahub.hub.upstream_urls import ParamValue
-from kotahub.records import IndicatorRecord, ProgramRecord, Provenance
+from kotahub.records import DIMENSION_CODES, IndicatorRecord, ProgramRecord, Provenance
 
 ACTION = "api/3/action/"
 MAX_PAGES = 100
@@ -51,7 +51,7 @@ class CKANDimensionsAdapter:
         return self._session.name
 
     async def probe(self) -> None:
-        await self._session.probe(f"{ACTION}package_search", {"rows": 0})
+        await self._session.probe(f"{ACTION}package_search", {"rows": 0}, headers=self._headers)
 
     async def programs(self, dimension: str | None = None) -> Sequence[ProgramRecord]:
         """Every program, or those of one dimension (``fq=extras_dimension:…``)."""
@@ -59,39 +59,57 @@ class CKANDimensionsAdapter:
         if dimension:
             params["fq"] = f'extras_dimension:"{dimension}"'
         programs: list[ProgramRecord] = []
-        for start in range(0, self._options.rows * MAX_PAGES, self._options.rows):
+        start = 0
+        for _ in range(MAX_PAGES):
             page = await self._action("package_search", {**params, "start": start})
             result = page.body["result"]
+            packages = result.get("results") or []
             provenance = Provenance(page.source, page.fetched_at, page.stale)
-            programs += self._programs(result.get("results"), provenance)
-            if start + self._options.rows >= int(result.get("count") or 0):
+            programs += self._programs(packages, provenance)
+            start += len(packages)  # a server may send fewer rows than asked for
+            if not packages or start >= int(result.get("count") or 0):
                 return programs
+        self._log.warning(
+            "source %s: package_search stopped after %d pages", self.source, MAX_PAGES
+        )
         return programs
 
     async def indicators(self, resource_id: str) -> Mapping[str, Sequence[IndicatorRecord]]:
         """Every indicator in a DataStore resource, grouped by program, following _links.next."""
         rows: list[Any] = []
-        page = await self._action(
-            "datastore_search", {"resource_id": resource_id, "limit": self._options.limit}
-        )
+        params: dict[str, ParamValue] = {
+            "resource_id": resource_id,
+            "limit": self._options.limit,
+            "sort": "program asc, indicator asc, period asc",
+        }
+        page = await self._action("datastore_search", params)
         oldest = Provenance(page.source, page.fetched_at, page.stale)
         for _ in range(MAX_PAGES):
             result = page.body["result"]
             records = result.get("records") or []
             rows += records
             link = (result.get("_links") or {}).get("next")
-            if not records or len(rows) >= int(result.get("total") or 0) or not link:
-                break
+            if not records or not link or _complete(result, len(rows)):
+                return indicators_from(rows, oldest)
             page = await self._follow(link, page.url)
+        self._log.warning(
+            "source %s: datastore_search stopped after %d pages", self.source, MAX_PAGES
+        )
         return indicators_from(rows, oldest)
 
     def _programs(self, packages: Any, provenance: Provenance) -> list[ProgramRecord]:
+        """Programs of the six dimensions; other datasets (an "all" index) are left out."""
         found = []
         for index, package in enumerate(packages or []):
             try:
-                found.append(program_from(package, provenance))
+                program = program_from(package, provenance)
             except RecordError as exc:
                 self._log.warning("source %s: skipped package %d: %s", self.source, index, exc)
+                continue
+            if program.dimension in DIMENSION_CODES:
+                found.append(program)
+            else:
+                self._log.debug("source %s: %s has no dimension", self.source, program.slug)
         return found
 
     async def _action(self, action: str, params: Mapping[str, ParamValue]) -> Fetched:
@@ -116,6 +134,14 @@ class CKANDimensionsAdapter:
         if not isinstance(body.get("result"), Mapping):
             raise SourcePayloadError(self.source, "CKAN answer has no result object")
         return page
+
+
+def _complete(result: Mapping[str, Any], have: int) -> bool:
+    """Whether every record is in: by ``total`` when the server counted exactly."""
+    total = result.get("total")
+    if isinstance(total, int) and not result.get("total_was_estimated"):
+        return have >= total
+    return False  # no trustworthy total: read on until an empty page
 
 
 def _error_text(body: Any) -> str | None:

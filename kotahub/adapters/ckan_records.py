@@ -62,7 +62,7 @@ def indicators_from(
 
 
 def _indicator(code: str, rows: list[Mapping[str, Any]], provenance: Provenance) -> IndicatorRecord:
-    first = rows[0]
+    first = max(rows, key=lambda row: str(row.get("period", "")))  # the latest says best
     points = sorted(
         (
             IndicatorPoint(str(r.get("period", "")), float(_number(r.get("value")) or 0))
@@ -77,7 +77,7 @@ def _indicator(code: str, rows: list[Mapping[str, Any]], provenance: Provenance)
         provenance=provenance,
         points=tuple(points),
         target=_number(first.get("target")),
-        higher_is_better=_text(first.get("direction")) != "decrease",
+        higher_is_better=(_text(first.get("direction")) or "").lower() != "decrease",
         iso_theme=_text(first.get("iso37120_theme")),
         frequency=_text(first.get("frequency")),
         calculation_period=_text(first.get("calculation_period")),

@@ -104,9 +104,14 @@ class SourceSession:
             task.add_done_callback(lambda done: _settle(inflight, key, done))
         return await asyncio.shield(task)
 
-    async def probe(self, target: str = "", params: Mapping[str, ParamValue] | None = None) -> None:
+    async def probe(
+        self,
+        target: str = "",
+        params: Mapping[str, ParamValue] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
         """Reach the source without the cache; raise a SourceError when it does not answer."""
-        await self._request(Call("GET", self.resolve(target), params))
+        await self._request(Call("GET", self.resolve(target), params, headers=dict(headers or {})))
 
     async def _fetch_and_store(self, call: Call, key: str) -> Fetched:
         response = await self._request(call)

@@ -8,6 +8,7 @@ from typing import Literal
 from kotahub.hub.errors import SourceError
 from kotahub.records import IndicatorRecord, ProgramRecord
 from kotahub.resolvers.fan_out import from_every_source
+from kotahub.resolvers.live_indicators import LIVE_INDICATORS
 from kotahub.resolvers.outcome import Partial
 from kotahub.resolvers.scope import RequestScope
 
@@ -21,6 +22,22 @@ async def programs(scope: RequestScope, dimension: str | None) -> Partial[list[P
     if dimension is None:
         return found
     return Partial([p for p in found.value if p.dimension == dimension], found.failures)
+
+
+async def dimension_programs(
+    scope: RequestScope, code: str, alone: bool
+) -> Partial[list[ProgramRecord]]:
+    """A dimension's programs: searched by dimension when it is asked for alone; in the list
+    of all six, one search for every program serves them all."""
+    found = await programs(scope, code if alone else None)
+    return Partial([p for p in found.value if p.dimension == code], found.failures)
+
+
+async def live_indicators(scope: RequestScope, code: str) -> Partial[list[IndicatorRecord]]:
+    """The dimension's indicators computed from the other domains, all at once."""
+    results = await asyncio.gather(*(live.compute(scope) for live in LIVE_INDICATORS.get(code, ())))
+    found = [result.value for result in results if result.value is not None]
+    return Partial(found, tuple(f for result in results for f in result.failures))
 
 
 async def program_indicators(
@@ -46,13 +63,21 @@ async def all_program_indicators(
 
 
 def trend(indicator: IndicatorRecord) -> Trend | None:
-    """Better, worse or flat since the period before, by whether higher is better."""
+    """Whether the value went up, down or stayed flat since the period before."""
     if len(indicator.points) < 2:
         return None
     change = indicator.points[-1].value - indicator.points[-2].value
     if abs(change) < 1e-9:
         return "flat"
     return "up" if change > 0 else "down"
+
+
+def improving(indicator: IndicatorRecord) -> bool | None:
+    """Whether the last change was for the better, given whether higher is better."""
+    direction = trend(indicator)
+    if direction is None or direction == "flat":
+        return None if direction is None else False
+    return (direction == "up") == indicator.higher_is_better
 
 
 def meets_target(indicator: IndicatorRecord) -> bool | None:

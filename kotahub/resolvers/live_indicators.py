@@ -9,7 +9,7 @@ from datetime import UTC
 
 from kotahub.adapters.contract import ComplaintQuery
 from kotahub.records import IndicatorPoint, IndicatorRecord, LocalizedText, Provenance
-from kotahub.resolvers.complaints import closed_on_time
+from kotahub.resolvers.complaints import closed_on_time, is_overdue
 from kotahub.resolvers.fan_out import from_every_source
 from kotahub.resolvers.health import all_facilities
 from kotahub.resolvers.opening_hours import open_now
@@ -57,7 +57,10 @@ class LiveIndicator:
 async def _closed_on_time(scope: RequestScope) -> Measured:
     keys = [(a.source, ComplaintQuery()) for a in scope.catalog.complaints]
     found = await from_every_source(scope.loaders.complaints, keys)
-    known = [j for j in (closed_on_time(scope, c) for c in found.value) if j is not None]
+    # Closed complaints count as on time or late; open ones already past their deadline
+    # count as late, so that leaving complaints open never improves the figure.
+    judged = [False if is_overdue(scope, c) else closed_on_time(scope, c) for c in found.value]
+    known = [j for j in judged if j is not None]
     if not known:
         return Partial(None, found.failures)
     on_time = sum(known)
@@ -98,10 +101,12 @@ LIVE_INDICATORS: dict[str, tuple[LiveIndicator, ...]] = {
             LocalizedText("Pengaduan selesai tepat waktu", "Complaints closed on time"),
             "%",
             LocalizedText(
-                "Dari pengaduan yang ditutup dalam 90 hari terakhir, bagian yang ditutup sebelum "
-                "tenggat (waktu yang diharapkan, atau standar layanan).",
-                "Of the complaints closed in the last 90 days, the share closed by their deadline "
-                "(the expected time, or the service level).",
+                "Dari pengaduan yang masuk dalam 90 hari terakhir dan sudah ditutup atau "
+                "melewati tenggat (waktu yang diharapkan, atau standar layanan), bagian yang "
+                "ditutup sebelum tenggat; yang masih terbuka setelah tenggat dihitung terlambat.",
+                "Of the complaints filed in the source's latest 90 days that are closed or past "
+                "their deadline (the expected time, or the service level), the share closed "
+                "by it; those still open past it count as late.",
             ),
             ("complaints",),
             _closed_on_time,

@@ -8,7 +8,6 @@ import strawberry
 
 from kotahub.records import IndicatorRecord, ProgramRecord
 from kotahub.resolvers import dimensions
-from kotahub.resolvers.live_indicators import LIVE_INDICATORS
 from kotahub.resolvers.smart_city import DIMENSIONS, DimensionInfo
 from kotahub.schema.common import Lang, SourceMeta, lang_code
 from kotahub.schema.context import Info
@@ -80,6 +79,10 @@ class Indicator:
     def trend(self) -> Trend | None:
         found = dimensions.trend(self.record)
         return Trend(found) if found else None
+
+    @strawberry.field(description="Whether the last change was for the better.")
+    def improving(self) -> bool | None:
+        return dimensions.improving(self.record)
 
     @strawberry.field(description="Whether the latest value meets the target.")
     def meets_target(self) -> bool | None:
@@ -174,9 +177,7 @@ class Program:
 @strawberry.type(description="One of the six smart-city dimensions and what it is doing.")
 class Dimension:
     info: strawberry.Private[DimensionInfo]
-    # Asked for alone, a dimension's programs are searched by it (fq); in the list of all
-    # six, one search for every program serves them all.
-    alone: strawberry.Private[bool] = False
+    alone: strawberry.Private[bool] = False  # asked for by itself, not in the list of six
 
     @strawberry.field
     def code(self) -> DimensionCode:
@@ -192,19 +193,15 @@ class Dimension:
 
     @strawberry.field
     async def programs(self, info: Info) -> list[Program]:
-        asked = self.info.code if self.alone else None
-        found = await dimensions.programs(info.context.scope, asked)
+        found = await dimensions.dimension_programs(info.context.scope, self.info.code, self.alone)
         info.context.report(found.failures, info)
-        return [Program(record=p) for p in found.value if p.dimension == self.info.code]
+        return [Program(record=p) for p in found.value]
 
     @strawberry.field(description="Indicators the hub computes live from the other domains.")
     async def live_indicators(self, info: Info) -> list[Indicator]:
-        found = []
-        for live in LIVE_INDICATORS.get(self.info.code, ()):
-            result = await live.compute(info.context.scope)
-            info.context.report(result.failures, info)
-            found += [Indicator(record=result.value)] if result.value else []
-        return found
+        found = await dimensions.live_indicators(info.context.scope, self.info.code)
+        info.context.report(found.failures, info)
+        return [Indicator(record=record) for record in found.value]
 
 
 def resolve_dimensions(info: Info) -> list[Dimension]:

@@ -123,3 +123,23 @@ async def test_portal_down_leaves_the_live_indicators(
     (error,) = body["errors"]
     assert error["path"] == ["dimension", "programs"]
     assert error["extensions"] == {"code": "UPSTREAM_UNAVAILABLE", "source": "dimensions"}
+
+
+async def test_an_indicator_where_lower_is_better(
+    hub: HubFactory, hub_settings: Callable[..., Settings]
+) -> None:
+    query = """{ dimension(code: GOVERNANCE) { programs { indicators {
+        code higherIsBetter trend improving meetsTarget target series { value } } } } }"""
+    async with hub(hub_settings()) as client:
+        body = await gql(client, query)
+    indicators = {
+        i["code"]: i for p in body["data"]["dimension"]["programs"] for i in p["indicators"]
+    }
+    lower = [i for i in indicators.values() if not i["higherIsBetter"]]
+    assert lower, "the sample data has indicators where lower is better"
+    for indicator in lower:
+        values = [point["value"] for point in indicator["series"]]
+        if values[-1] < values[-2]:
+            assert (indicator["trend"], indicator["improving"]) == ("DOWN", True)
+        if indicator["target"] is not None:
+            assert indicator["meetsTarget"] is (values[-1] <= indicator["target"])

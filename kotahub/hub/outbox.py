@@ -86,18 +86,40 @@ class Outbox:
         self, submission: ComplaintSubmission, idempotency_key: str | None
     ) -> Delivery:
         """Write the submission in one atomic step, or return what the same key made before."""
-        tracking_id, now = new_tracking_id(), time.time()
+        queued = Delivery(
+            new_tracking_id(),
+            "QUEUED",
+            submission.source,
+            submission.category_code,
+            time.time(),
+            time.time(),
+        )
+        keys, args = self._record_call(queued, submission, idempotency_key)
+        try:
+            found, created, fingerprint = await self._record(keys=keys, args=args)
+        except RedisError as exc:
+            raise _unavailable(exc, idempotency_key) from exc
+        if not created:
+            return await self._earlier(_text(found), _text(fingerprint), submission)
+        return queued
+
+    def _record_call(
+        self, queued: Delivery, submission: ComplaintSubmission, idempotency_key: str | None
+    ) -> tuple[list[str], list[Any]]:
+        """The keys and arguments of the RECORD script: the state without contact details,
+        the contact details in their own key, and the stream entry without them."""
         state = {
             "status": "QUEUED",
-            "source": submission.source,
-            "category_code": submission.category_code,
-            "created_at": now,
-            "updated_at": now,
+            "source": queued.source,
+            "category_code": queued.category_code,
+            "created_at": queued.created_at,
+            "updated_at": queued.updated_at,
             "fingerprint": submission.fingerprint(),
             "attempts": 0,
         }
         contact = {k: v for k, v in asdict(submission.contact).items() if v}
         payload = json.dumps(asdict(replace(submission, contact=Contact())))
+        tracking_id = queued.tracking_id
         keys = [
             self._idempotency_key(idempotency_key) if idempotency_key else "",
             self.state_key(tracking_id),
@@ -113,15 +135,7 @@ class Outbox:
             *_flat(state),
             *_flat(contact),
         ]
-        try:
-            found, created, fingerprint = await self._record(keys=keys, args=args)
-        except RedisError as exc:
-            raise _unavailable(exc, idempotency_key) from exc
-        if not created:
-            return await self._earlier(_text(found), _text(fingerprint), submission)
-        return Delivery(
-            tracking_id, "QUEUED", submission.source, submission.category_code, now, now
-        )
+        return keys, args
 
     async def _earlier(
         self, tracking_id: str, fingerprint: str, submission: ComplaintSubmission

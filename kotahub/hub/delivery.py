@@ -46,16 +46,24 @@ class DeliveryWorker:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Deliver until ``stop`` is set; no failure ends the loop."""
+        paused = False
         while not stop.is_set():
             try:
                 await self._outbox.ensure_group()
                 await self.run_once()
             except RedisError as exc:
-                log.warning("delivery paused, the queue store does not answer: %s", exc)
+                if not paused:  # said once per outage, not at every retry
+                    log.warning("delivery paused, the queue store does not answer: %s", exc)
+                paused = True
                 await _sleep_unless(stop, self._timing.retry_seconds)
+                continue
             except Exception:
                 log.exception("delivery loop failed; trying again")
                 await _sleep_unless(stop, self._timing.retry_seconds)
+                continue
+            if paused:
+                log.warning("delivery resumed: the queue store answers again")
+                paused = False
 
     async def run_once(self) -> int:
         """Look at what is due and try to deliver it; returns how many were settled."""

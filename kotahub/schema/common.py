@@ -9,7 +9,7 @@ import strawberry
 
 from kotahub.records import GeoPoint as GeoPointRecord
 from kotahub.records import Lang as LangCode
-from kotahub.records import Provenance
+from kotahub.records import LocalizedText, Provenance
 
 
 @strawberry.enum(description="Language of text that people read; Indonesian comes first.")
@@ -21,6 +21,15 @@ class Lang(Enum):
 def lang_code(lang: Lang | None, fallback: LangCode) -> LangCode:
     """The language asked for in an argument, else the request's language."""
     return "en" if lang is Lang.EN else "id" if lang is Lang.ID else fallback
+
+
+def in_lang(text: LocalizedText, lang: Lang | None, fallback: LangCode) -> str:
+    """The text in the language asked for, else in the request's language."""
+    return text.pick(lang_code(lang, fallback))
+
+
+def maybe_in_lang(text: LocalizedText | None, lang: Lang | None, fallback: LangCode) -> str | None:
+    return in_lang(text, lang, fallback) if text else None
 
 
 @strawberry.type(description="A WGS 84 position in decimal degrees.")

@@ -9,7 +9,7 @@ import strawberry
 from kotahub.records import IndicatorRecord, ProgramRecord
 from kotahub.resolvers import dimensions
 from kotahub.resolvers.smart_city import DIMENSIONS, DimensionInfo
-from kotahub.schema.common import Lang, SourceMeta, lang_code
+from kotahub.schema.common import Lang, SourceMeta, in_lang, maybe_in_lang
 from kotahub.schema.context import Info
 
 
@@ -52,7 +52,7 @@ class Indicator:
 
     @strawberry.field
     def name(self, info: Info, lang: Lang | None = None) -> str:
-        return self.record.name.pick(lang_code(lang, info.context.scope.lang))
+        return in_lang(self.record.name, lang, info.context.scope.lang)
 
     @strawberry.field
     def unit(self) -> str | None:
@@ -115,7 +115,7 @@ class Indicator:
     @strawberry.field(description="How a live indicator is computed.")
     def method(self, info: Info, lang: Lang | None = None) -> str | None:
         text = self.record.method
-        return text.pick(lang_code(lang, info.context.scope.lang)) if text else None
+        return maybe_in_lang(text, lang, info.context.scope.lang)
 
     @strawberry.field(description="The sources a live indicator is computed from.")
     def computed_from(self) -> list[str]:
@@ -140,12 +140,12 @@ class Program:
 
     @strawberry.field
     def name(self, info: Info, lang: Lang | None = None) -> str:
-        return self.record.name.pick(lang_code(lang, info.context.scope.lang))
+        return in_lang(self.record.name, lang, info.context.scope.lang)
 
     @strawberry.field
     def description(self, info: Info, lang: Lang | None = None) -> str | None:
         text = self.record.description
-        return text.pick(lang_code(lang, info.context.scope.lang)) if text else None
+        return maybe_in_lang(text, lang, info.context.scope.lang)
 
     @strawberry.field(description="The agency responsible for it.")
     def agency(self) -> str | None:
@@ -185,11 +185,11 @@ class Dimension:
 
     @strawberry.field
     def name(self, info: Info, lang: Lang | None = None) -> str:
-        return self.info.name.pick(lang_code(lang, info.context.scope.lang))
+        return in_lang(self.info.name, lang, info.context.scope.lang)
 
     @strawberry.field
     def description(self, info: Info, lang: Lang | None = None) -> str:
-        return self.info.description.pick(lang_code(lang, info.context.scope.lang))
+        return in_lang(self.info.description, lang, info.context.scope.lang)
 
     @strawberry.field
     async def programs(self, info: Info) -> list[Program]:

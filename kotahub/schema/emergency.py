@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from kotahub.records import EmergencyContact as EmergencyContactRecord
-from kotahub.schema.common import Lang, lang_code
+from kotahub.schema.common import Lang, in_lang, maybe_in_lang
 from kotahub.schema.context import Info
 
 
@@ -23,12 +23,12 @@ class EmergencyContact:
 
     @strawberry.field(description="In Indonesian unless lang or Accept-Language asks for English.")
     def name(self, info: Info, lang: Lang | None = None) -> str:
-        return self.record.name.pick(lang_code(lang, info.context.scope.lang))
+        return in_lang(self.record.name, lang, info.context.scope.lang)
 
     @strawberry.field
     def description(self, info: Info, lang: Lang | None = None) -> str | None:
         text = self.record.description
-        return text.pick(lang_code(lang, info.context.scope.lang)) if text else None
+        return maybe_in_lang(text, lang, info.context.scope.lang)
 
 
 def resolve_emergency_contacts(info: Info) -> list[EmergencyContact]:

@@ -10,7 +10,7 @@ from kotahub.resolvers import tourism
 from kotahub.resolvers.geo import near as checked_near
 from kotahub.resolvers.health import nearby_facilities
 from kotahub.resolvers.paging import page_request
-from kotahub.schema.common import Lang, NearInput, lang_code
+from kotahub.schema.common import Lang, NearInput, maybe_in_lang
 from kotahub.schema.context import Info
 from kotahub.schema.health import FacilityType, HealthFacility, facility_kind
 from kotahub.schema.node import GlobalId
@@ -53,7 +53,7 @@ class TouristSpot(Place):
     @strawberry.field(description="In Indonesian unless lang or Accept-Language asks for English.")
     def description(self, info: Info, lang: Lang | None = None) -> str | None:
         text = self.record.description
-        return text.pick(lang_code(lang, info.context.scope.lang)) if text else None
+        return maybe_in_lang(text, lang, info.context.scope.lang)
 
     @strawberry.field
     def ticket_price(self) -> TicketPrice | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC
 
@@ -15,11 +15,12 @@ from kotahub.resolvers.health import all_facilities
 from kotahub.resolvers.opening_hours import open_now
 from kotahub.resolvers.outcome import Partial
 from kotahub.resolvers.scope import RequestScope
+from kotahub.resolvers.smart_city import KECAMATAN
 from kotahub.resolvers.tourism import all_spots
 
-KECAMATAN = 6
 Breakdown = tuple[tuple[str, float], ...]
-Measured = Partial[tuple[float, Breakdown] | None]
+# The value, its parts, and the provenance of the oldest data it was computed from.
+Measured = Partial[tuple[float, Breakdown, Provenance] | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,13 +39,13 @@ class LiveIndicator:
         measured = await self.measure(scope)
         if measured.value is None:
             return Partial(None, measured.failures)
-        value, breakdown = measured.value
+        value, breakdown, inputs = measured.value
         moment = scope.now.astimezone(UTC)
         record = IndicatorRecord(
             code=self.code,
             name=self.name,
             unit=self.unit,
-            provenance=Provenance("hub", moment),
+            provenance=Provenance("hub", inputs.fetched_at, inputs.stale),
             points=(IndicatorPoint(moment.strftime("%Y-%m-%dT%H:%MZ"), value),),
             target=self.target,
             method=self.method,
@@ -68,7 +69,8 @@ async def _closed_on_time(scope: RequestScope) -> Measured:
         ("tepat waktu / on time", float(on_time)),
         ("terlambat / late", float(len(known) - on_time)),
     )
-    return Partial((round(100 * on_time / len(known), 1), breakdown), found.failures)
+    value = round(100 * on_time / len(known), 1)
+    return Partial((value, breakdown, _oldest(c.provenance for c in found.value)), found.failures)
 
 
 async def _e_tickets(scope: RequestScope) -> Measured:
@@ -82,16 +84,26 @@ async def _e_tickets(scope: RequestScope) -> Measured:
         ("buka sekarang / open now", float(open_count)),
         ("semua / all", float(len(found.value))),
     )
-    return Partial((round(100 * tickets / len(found.value), 1), breakdown), found.failures)
+    value = round(100 * tickets / len(found.value), 1)
+    return Partial((value, breakdown, _oldest(s.provenance for s in found.value)), found.failures)
 
 
 async def _puskesmas(scope: RequestScope) -> Measured:
     found = await all_facilities(scope)
-    counts = Counter(f.district or "?" for f in found.value if f.facility_type == "puskesmas")
-    if not counts:
+    puskesmas = [f for f in found.value if f.facility_type == "puskesmas"]
+    if not puskesmas:
         return Partial(None, found.failures)
-    breakdown = tuple(sorted((district, float(n)) for district, n in counts.items()))
-    return Partial((round(sum(counts.values()) / KECAMATAN, 2), breakdown), found.failures)
+    counts = Counter(f.district for f in puskesmas if f.district in KECAMATAN)
+    breakdown = tuple((district, float(counts[district])) for district in KECAMATAN)
+    value = round(sum(counts.values()) / len(KECAMATAN), 2)
+    return Partial((value, breakdown, _oldest(f.provenance for f in puskesmas)), found.failures)
+
+
+def _oldest(provenances: Iterable[Provenance]) -> Provenance:
+    """When the oldest input was fetched, and whether any input was stale."""
+    seen = list(provenances)
+    oldest = min(seen, key=lambda p: p.fetched_at)
+    return Provenance("hub", oldest.fetched_at, any(p.stale for p in seen))
 
 
 LIVE_INDICATORS: dict[str, tuple[LiveIndicator, ...]] = {

@@ -68,3 +68,13 @@ DIMENSIONS: tuple[DimensionInfo, ...] = (
         ),
     ),
 )
+
+
+KECAMATAN: tuple[str, ...] = (
+    "Balikpapan Barat",
+    "Balikpapan Kota",
+    "Balikpapan Selatan",
+    "Balikpapan Tengah",
+    "Balikpapan Timur",
+    "Balikpapan Utara",
+)

@@ -17,7 +17,7 @@ EVERYTHING = """{ dimensions { code name en: name(lang: EN) description
   programs { name agency status links indicators {
     code unit target higherIsBetter trend meetsTarget series { period value } latest { value } } }
   liveIndicators { code name method computedFrom live latest { value }
-                   breakdown { label value } } } }"""
+                   breakdown { label value } meta { source fetchedAt stale } } } }"""
 
 
 def _check_indicator(indicator: dict[str, Any]) -> None:
@@ -72,8 +72,12 @@ async def test_live_indicators_say_how_and_from_what(
     assert set(live) == {"pengaduan-tepat-waktu", "wisata-e-tiket", "puskesmas-per-kecamatan"}
     assert all(i["live"] and i["method"] and i["computedFrom"] for i in live.values())
     assert live["puskesmas-per-kecamatan"]["computedFrom"] == ["health"]
-    kecamatan = {b["label"] for b in live["puskesmas-per-kecamatan"]["breakdown"]}
-    assert len(kecamatan) == 6
+    breakdown = live["puskesmas-per-kecamatan"]["breakdown"]
+    assert len({b["label"] for b in breakdown}) == 6 and all(b["value"] >= 1 for b in breakdown)
+    assert (
+        live["puskesmas-per-kecamatan"]["latest"]["value"] == sum(b["value"] for b in breakdown) / 6
+    )
+    assert all(i["meta"]["source"] == "hub" and i["meta"]["stale"] is False for i in live.values())
     assert 0 < live["wisata-e-tiket"]["latest"]["value"] < 100
 
 

@@ -14,6 +14,7 @@ from starlette.routing import Mount
 from kotahub.demo.ckan import create_ckan_app
 from kotahub.demo.ckan_store import DATA_FILE, DIMENSIONS
 from kotahub.demo.request_log import RequestLog
+from tests.support.upstream_http import assert_conditional_get
 
 BASE = "http://ckan.test"
 ACTION = "/api/3/action/"
@@ -331,11 +332,7 @@ async def test_unknown_action_and_bad_post_body(ckan_client: httpx.AsyncClient) 
 
 
 async def test_caching_headers(ckan_client: httpx.AsyncClient) -> None:
-    response = await ckan_client.get(PACKAGES)
-    assert response.headers["cache-control"] == "public, max-age=300"
-    etag = response.headers["etag"]
-    again = await ckan_client.get(PACKAGES, headers={"If-None-Match": etag})
-    assert again.status_code == 304
+    await assert_conditional_get(ckan_client, PACKAGES)
     failed = await ckan_client.get(DATASTORE)
     assert "etag" not in failed.headers
 

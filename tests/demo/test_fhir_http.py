@@ -20,6 +20,7 @@ from tests.support.fhir_client import (
     codes,
     link,
 )
+from tests.support.upstream_http import assert_conditional_get
 
 
 async def test_metadata_is_an_r4_capability_statement(fhir_client: httpx.AsyncClient) -> None:
@@ -80,16 +81,7 @@ async def test_missing_resources_and_paths_are_operation_outcomes(
     ["/metadata", "/Location?_count=3", "/Location/pkm-teritip", "/HealthcareService?active=true"],
 )
 async def test_etag_and_if_none_match(fhir_client: httpx.AsyncClient, path: str) -> None:
-    first = await fhir_client.get(path)
-    etag = first.headers["etag"]
-    assert etag.startswith('"') and etag.endswith('"')
-    assert first.headers["cache-control"] == "public, max-age=300"
-    assert (await fhir_client.get(path)).headers["etag"] == etag
-    cached = await fhir_client.get(path, headers={"If-None-Match": etag})
-    assert cached.status_code == 304 and cached.content == b""
-    weak = await fhir_client.get(path, headers={"If-None-Match": f'"other", W/{etag}'})
-    assert weak.status_code == 304
-    assert (await fhir_client.get(path, headers={"If-None-Match": '"x"'})).status_code == 200
+    await assert_conditional_get(fhir_client, path)
 
 
 async def test_links_work_when_mounted_under_health_fhir() -> None:

@@ -19,6 +19,7 @@ from kotahub.demo.request_log import RequestLog
 from kotahub.demo.tourism import create_tourism_app
 from kotahub.demo.tourism_catalogue import BALIKPAPAN_BBOX, CATEGORIES, DATA_FILE, DISTRICTS
 from kotahub.demo.tourism_query import MAX_LIMIT
+from tests.support.upstream_http import assert_conditional_get, follow_pages
 
 BASE = "http://tourism.test"
 ITEMS = "/collections/attractions/items"
@@ -49,15 +50,7 @@ def link_href(body: dict[str, Any], rel: str) -> str | None:
 
 
 async def all_pages(http: httpx.AsyncClient, first: str) -> list[dict[str, Any]]:
-    pages = []
-    target: str | None = first
-    while target is not None:
-        response = await http.get(target)
-        assert response.status_code == 200, response.text
-        pages.append(response.json())
-        target = link_href(pages[-1], "next")
-        assert len(pages) <= 50, "paging does not end"
-    return pages
+    return await follow_pages(http, first, lambda body: link_href(body, "next"))
 
 
 async def test_landing_page_links_to_the_collections(client: httpx.AsyncClient) -> None:
@@ -237,20 +230,7 @@ async def test_unknown_path_is_a_json_404(client: httpx.AsyncClient) -> None:
     "path", ["/", "/collections/attractions", f"{ITEMS}?limit=3", f"{ITEMS}/pantai-lamaru"]
 )
 async def test_etag_and_if_none_match(client: httpx.AsyncClient, path: str) -> None:
-    first = await client.get(path)
-    etag = first.headers["etag"]
-    assert etag.startswith('"') and etag.endswith('"')
-    assert first.headers["cache-control"] == "public, max-age=300"
-    assert (await client.get(path)).headers["etag"] == etag
-
-    cached = await client.get(path, headers={"If-None-Match": etag})
-    assert cached.status_code == 304
-    assert cached.content == b""
-    assert cached.headers["etag"] == etag
-    weak = await client.get(path, headers={"If-None-Match": f'"other", W/{etag}'})
-    assert weak.status_code == 304
-    stale = await client.get(path, headers={"If-None-Match": '"something-else"'})
-    assert stale.status_code == 200
+    await assert_conditional_get(client, path)
 
 
 async def test_different_pages_have_different_etags(client: httpx.AsyncClient) -> None:

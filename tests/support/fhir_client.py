@@ -6,6 +6,8 @@ from typing import Any
 
 import httpx
 
+from tests.support.upstream_http import follow_pages
+
 BASE = "http://fhir.test"
 FHIR_JSON = "application/fhir+json; fhirVersion=4.0"
 ROLE = "http://terminology.hl7.org/CodeSystem/v3-RoleCode"
@@ -36,15 +38,7 @@ async def search(http: httpx.AsyncClient, path: str, **params: Any) -> Resource:
 
 
 async def all_pages(http: httpx.AsyncClient, first: str) -> list[Resource]:
-    pages: list[Resource] = []
-    target: str | None = first
-    while target is not None:
-        response = await http.get(target)
-        assert response.status_code == 200, response.text
-        pages.append(response.json())
-        target = link(pages[-1], "next")
-        assert len(pages) <= 50, "paging does not end"
-    return pages
+    return await follow_pages(http, first, lambda bundle: link(bundle, "next"))
 
 
 def assert_outcome(response: httpx.Response, status: int, code: str, *quotes: str) -> None:

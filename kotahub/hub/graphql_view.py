@@ -37,6 +37,7 @@ class HubGraphQL(GraphQL[GraphQLContext, None]):
             emergency_contacts=runtime.emergency_contacts,
             complaint_rules=runtime.complaint_rules,
             outbox=runtime.outbox,
+            indexes=runtime.indexes,
         )
         return GraphQLContext(scope=scope)
 

@@ -23,6 +23,7 @@ from kotahub.hub.settings import Settings, SourceSettings
 from kotahub.hub.source_client import SourceClient
 from kotahub.records import EmergencyContact, LocalizedText
 from kotahub.resolvers.catalog import Catalog
+from kotahub.resolvers.index_cache import IndexCache
 from kotahub.resolvers.scope import CityBounds, ComplaintRules
 
 log = logging.getLogger("kotahub")
@@ -43,6 +44,7 @@ class HubRuntime:
     outbox: Outbox
     emergency_contacts: tuple[EmergencyContact, ...] = ()
     readiness_memo: tuple[float, dict[str, Any]] | None = None
+    indexes: IndexCache[Any] = field(default_factory=IndexCache)
     _worker: asyncio.Task[None] | None = None
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
 

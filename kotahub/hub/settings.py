@@ -30,6 +30,8 @@ from kotahub.hub.errors import ConfigError
 from kotahub.hub.oauth import OAuthSettings
 
 SourceName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,62}$")]
+# Global ids name these as the source of what the hub itself holds or computes.
+RESERVED_SOURCE_NAMES = frozenset({"hub", "city"})
 
 
 class SourceSettings(BaseModel):
@@ -46,6 +48,14 @@ class SourceSettings(BaseModel):
     ttl_seconds: float = Field(default=300.0, gt=0, le=86_400)
     timeout_seconds: float = Field(default=10.0, gt=0, le=120)
     options: dict[str, str | int | float | bool] = Field(default_factory=dict)
+
+    @field_validator("name")
+    @classmethod
+    def _not_reserved(cls, name: str) -> str:
+        if name in RESERVED_SOURCE_NAMES:
+            reserved = ", ".join(sorted(RESERVED_SOURCE_NAMES))
+            raise ValueError(f"{name!r} is reserved for the hub's own data; not one of {reserved}")
+        return name
 
     @model_validator(mode="after")
     def _one_credential(self) -> SourceSettings:

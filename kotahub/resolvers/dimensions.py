@@ -85,3 +85,30 @@ def meets_target(indicator: IndicatorRecord) -> bool | None:
         return None
     latest = indicator.points[-1].value
     return latest >= indicator.target if indicator.higher_is_better else latest <= indicator.target
+
+
+async def program(scope: RequestScope, source: str, local_id: str) -> ProgramRecord | None:
+    """One program by its source and the source's own id; None when it does not exist."""
+    if source not in {adapter.source for adapter in scope.catalog.dimensions}:
+        return None
+    found = await scope.loaders.programs.load((source, None))
+    return next((p for p in found if p.local_id == local_id), None)
+
+
+async def indicator(
+    scope: RequestScope, source: str, local_id: str
+) -> tuple[ProgramRecord, IndicatorRecord] | None:
+    """One indicator series by its id (``program-id/code``), with the program it measures."""
+    program_id, _, code = local_id.rpartition("/")
+    owner = await program(scope, source, program_id)
+    if owner is None or owner.indicator_resource is None:
+        return None
+    grouped = await scope.loaders.indicators.load((source, owner.indicator_resource))
+    return next(((owner, i) for i in grouped.get(owner.slug, ()) if i.code == code), None)
+
+
+async def live_indicator(scope: RequestScope, code: str) -> Partial[IndicatorRecord | None]:
+    """One live indicator by its code, computed now."""
+    every = (live for group in LIVE_INDICATORS.values() for live in group)
+    found = next((live for live in every if live.code == code), None)
+    return await found.compute(scope) if found else Partial(None)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from kotahub.hub.outbox import Outbox
 from kotahub.records import EmergencyContact, GeoPoint, Lang
 from kotahub.resolvers.catalog import Catalog
+from kotahub.resolvers.index_cache import IndexCache, RequestMemo
 from kotahub.resolvers.loaders import Loaders
 
 
@@ -54,3 +56,6 @@ class RequestScope:
     emergency_contacts: tuple[EmergencyContact, ...] = ()
     complaint_rules: ComplaintRules = field(default_factory=ComplaintRules)
     outbox: Outbox | None = None
+    # Shared by every request of the process: search indexes by the version of their data.
+    indexes: IndexCache[Any] = field(default_factory=IndexCache)
+    memo: RequestMemo = field(default_factory=RequestMemo)

@@ -5,18 +5,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
 from kotahub.records import ComplaintCategoryRecord, ComplaintRecord, Delivery, Provenance
 from kotahub.resolvers import complaints
+from kotahub.resolvers.city_items import ItemKey
 from kotahub.resolvers.paging import page_request
 from kotahub.schema.common import GeoPoint, SourceMeta
 from kotahub.schema.context import Info
+from kotahub.schema.kinds import PlaceKind
 from kotahub.schema.node import GlobalId, Node
 from kotahub.schema.paging import Connection, connection
+from kotahub.schema.place import NEARBY_DESCRIPTION
+
+if TYPE_CHECKING:
+    from kotahub.schema.nearby import NearbyPlace
 
 TYPE_NAME = "Complaint"
+CATEGORY = "ComplaintCategory"
 HUB_SOURCE = "hub"  # global ids of submissions the hub has not delivered yet
 
 
@@ -51,8 +59,12 @@ class CategoryQuestion:
 
 
 @strawberry.type(description="A kind of complaint the city takes.")
-class ComplaintCategory:
+class ComplaintCategory(Node):
     record: strawberry.Private[ComplaintCategoryRecord]
+
+    @classmethod
+    def of(cls, record: ComplaintCategoryRecord) -> ComplaintCategory:
+        return cls(id=GlobalId(CATEGORY, record.source, record.code).encode(), record=record)
 
     @strawberry.field
     def code(self) -> str:
@@ -205,6 +217,23 @@ class Complaint(Node):
         delivery = self.seen.delivery
         return delivery.reason if delivery and delivery.status == "REJECTED" else None
 
+    @strawberry.field(description=NEARBY_DESCRIPTION)
+    async def nearby(
+        self,
+        info: Info,
+        kinds: list[PlaceKind] | None = None,
+        radius_km: float = 1.0,
+        first: int = 10,
+    ) -> list[Annotated[NearbyPlace, strawberry.lazy("kotahub.schema.nearby")]]:
+        # Imported here: the nearby module builds every kind of place, this one among them.
+        from kotahub.schema.nearby import resolve_nearby
+
+        record = self.seen.record
+        if record is None:
+            return []
+        origin: ItemKey = ("complaint", record.source, record.local_id)
+        return await resolve_nearby(info, origin, record.location, kinds, radius_km, first)
+
     @strawberry.field
     def meta(self) -> SourceMeta:
         record, delivery = self.seen.record, self.seen.delivery
@@ -229,7 +258,7 @@ class ComplaintFilter:
 async def resolve_categories(info: Info) -> list[ComplaintCategory]:
     found = await complaints.categories(info.context.scope)
     info.context.report(found.failures, info)
-    return [ComplaintCategory(record=record) for record in found.value]
+    return [ComplaintCategory.of(record) for record in found.value]
 
 
 async def resolve_complaints(
@@ -272,3 +301,11 @@ async def complaint_by_global_id(info: Info, gid: GlobalId) -> Complaint | None:
     )
     record = await adapter.complaint(gid.local_id) if adapter else None
     return Complaint.of(record) if record else None
+
+
+async def category_by_global_id(info: Info, gid: GlobalId) -> ComplaintCategory | None:
+    found = await complaints.categories(info.context.scope)
+    info.context.report(found.failures, info)
+    wanted = (gid.source, gid.local_id)
+    found_category = (r for r in found.value if (r.source, r.code) == wanted)
+    return next((ComplaintCategory.of(r) for r in found_category), None)

@@ -6,11 +6,19 @@ from enum import Enum
 
 import strawberry
 
-from kotahub.records import IndicatorRecord, ProgramRecord
+from kotahub.records import DIMENSION_CODES, IndicatorRecord, ProgramRecord
 from kotahub.resolvers import dimensions
+from kotahub.resolvers.city_items import indicator_id
 from kotahub.resolvers.smart_city import DIMENSIONS, DimensionInfo
 from kotahub.schema.common import Lang, SourceMeta, in_lang, maybe_in_lang
 from kotahub.schema.context import Info
+from kotahub.schema.node import GlobalId, Node
+
+PROGRAM = "Program"
+INDICATOR = "Indicator"
+DIMENSION = "Dimension"
+LIVE_SOURCE = "hub"  # live indicators are computed by the hub itself
+CITY_SOURCE = "city"  # the six dimensions belong to the city, not to a source
 
 
 @strawberry.enum(description="Balikpapan's six smart-city dimensions.")
@@ -43,8 +51,17 @@ class BreakdownItem:
 
 
 @strawberry.type(description="A measure of progress, from the open-data portal or computed live.")
-class Indicator:
+class Indicator(Node):
     record: strawberry.Private[IndicatorRecord]
+
+    @classmethod
+    def of(cls, record: IndicatorRecord, program: ProgramRecord) -> Indicator:
+        local_id = indicator_id(program, record.code)
+        return cls(id=GlobalId(INDICATOR, program.source, local_id).encode(), record=record)
+
+    @classmethod
+    def computed(cls, record: IndicatorRecord) -> Indicator:
+        return cls(id=GlobalId(INDICATOR, LIVE_SOURCE, record.code).encode(), record=record)
 
     @strawberry.field
     def code(self) -> str:
@@ -131,12 +148,21 @@ class Indicator:
 
 
 @strawberry.type(description="A smart-city program under a dimension.")
-class Program:
+class Program(Node):
     record: strawberry.Private[ProgramRecord]
 
-    @strawberry.field
-    def id(self) -> str:
+    @classmethod
+    def of(cls, record: ProgramRecord) -> Program:
+        return cls(id=GlobalId(PROGRAM, record.source, record.local_id).encode(), record=record)
+
+    @strawberry.field(description="The open-data portal's own id of the program.")
+    def source_id(self) -> str:
         return self.record.local_id
+
+    @strawberry.field(description="The dimension it serves.")
+    def dimension(self) -> DimensionCode | None:
+        code = self.record.dimension
+        return DimensionCode(code) if code in DIMENSION_CODES else None
 
     @strawberry.field
     def name(self, info: Info, lang: Lang | None = None) -> str:
@@ -167,7 +193,7 @@ class Program:
     async def indicators(self, info: Info) -> list[Indicator]:
         found = await dimensions.program_indicators(info.context.scope, self.record)
         info.context.report(found.failures, info)
-        return [Indicator(record=record) for record in found.value]
+        return [Indicator.of(record, self.record) for record in found.value]
 
     @strawberry.field
     def meta(self) -> SourceMeta:
@@ -175,9 +201,13 @@ class Program:
 
 
 @strawberry.type(description="One of the six smart-city dimensions and what it is doing.")
-class Dimension:
+class Dimension(Node):
     info: strawberry.Private[DimensionInfo]
     alone: strawberry.Private[bool] = False  # asked for by itself, not in the list of six
+
+    @classmethod
+    def of(cls, info: DimensionInfo, alone: bool = False) -> Dimension:
+        return cls(id=GlobalId(DIMENSION, CITY_SOURCE, info.code).encode(), info=info, alone=alone)
 
     @strawberry.field
     def code(self) -> DimensionCode:
@@ -195,18 +225,39 @@ class Dimension:
     async def programs(self, info: Info) -> list[Program]:
         found = await dimensions.dimension_programs(info.context.scope, self.info.code, self.alone)
         info.context.report(found.failures, info)
-        return [Program(record=p) for p in found.value]
+        return [Program.of(p) for p in found.value]
 
     @strawberry.field(description="Indicators the hub computes live from the other domains.")
     async def live_indicators(self, info: Info) -> list[Indicator]:
         found = await dimensions.live_indicators(info.context.scope, self.info.code)
         info.context.report(found.failures, info)
-        return [Indicator(record=record) for record in found.value]
+        return [Indicator.computed(record) for record in found.value]
 
 
 def resolve_dimensions(info: Info) -> list[Dimension]:
-    return [Dimension(info=dimension) for dimension in DIMENSIONS]
+    return [Dimension.of(dimension) for dimension in DIMENSIONS]
 
 
 def resolve_dimension(info: Info, code: DimensionCode) -> Dimension | None:
-    return next((Dimension(info=d, alone=True) for d in DIMENSIONS if d.code == code.value), None)
+    return next((Dimension.of(d, alone=True) for d in DIMENSIONS if d.code == code.value), None)
+
+
+async def dimension_by_global_id(info: Info, gid: GlobalId) -> Dimension | None:
+    if gid.source != CITY_SOURCE:
+        return None
+    return next((Dimension.of(d, alone=True) for d in DIMENSIONS if d.code == gid.local_id), None)
+
+
+async def program_by_global_id(info: Info, gid: GlobalId) -> Program | None:
+    record = await dimensions.program(info.context.scope, gid.source, gid.local_id)
+    return Program.of(record) if record else None
+
+
+async def indicator_by_global_id(info: Info, gid: GlobalId) -> Indicator | None:
+    scope = info.context.scope
+    if gid.source == LIVE_SOURCE:
+        computed = await dimensions.live_indicator(scope, gid.local_id)
+        info.context.report(computed.failures, info)
+        return Indicator.computed(computed.value) if computed.value else None
+    found = await dimensions.indicator(scope, gid.source, gid.local_id)
+    return Indicator.of(found[1], found[0]) if found else None

@@ -82,6 +82,7 @@ class HealthService:
 @strawberry.type(description="A hospital, puskesmas, clinic, pharmacy or laboratory.")
 class HealthFacility(Place):
     record: strawberry.Private[HealthFacilityRecord]
+    kind = "health_facility"
 
     @classmethod
     def of(cls, record: HealthFacilityRecord, distance_km: float | None = None) -> HealthFacility:

@@ -2,18 +2,31 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Annotated, ClassVar
+
 import strawberry
 
 from kotahub.records import PlaceRecord
+from kotahub.resolvers.city_items import Kind
 from kotahub.resolvers.opening_hours import open_now
 from kotahub.schema.common import GeoPoint, SourceMeta
 from kotahub.schema.context import Info
+from kotahub.schema.kinds import PlaceKind
 from kotahub.schema.node import Node
+
+if TYPE_CHECKING:
+    from kotahub.schema.nearby import NearbyPlace
+
+NEARBY_DESCRIPTION = (
+    "Places of the kinds asked for (all, if none) within radiusKm, nearest first, itself "
+    "left out; every place of a list shares one search."
+)
 
 
 @strawberry.interface(description="Somewhere in the city: a tourist spot, a health facility, …")
 class Place(Node):
     record: strawberry.Private[PlaceRecord]
+    kind: ClassVar[Kind]
     distance_km: float | None = strawberry.field(
         default=None, description="Distance from the point asked for, in kilometres."
     )
@@ -51,3 +64,17 @@ class Place(Node):
     @strawberry.field(description="Where the data came from and how fresh it is.")
     def meta(self) -> SourceMeta:
         return SourceMeta.of(self.record.provenance)
+
+    @strawberry.field(description=NEARBY_DESCRIPTION)
+    async def nearby(
+        self,
+        info: Info,
+        kinds: list[PlaceKind] | None = None,
+        radius_km: float = 1.0,
+        first: int = 10,
+    ) -> list[Annotated[NearbyPlace, strawberry.lazy("kotahub.schema.nearby")]]:
+        # Imported here: the nearby module builds every kind of place, this one among them.
+        from kotahub.schema.nearby import resolve_nearby
+
+        origin = (self.kind, self.record.source, self.record.local_id)
+        return await resolve_nearby(info, origin, self.record.location, kinds, radius_km, first)

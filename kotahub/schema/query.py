@@ -9,6 +9,8 @@ import strawberry
 from kotahub.schema import complaint_submission, emergency, health, tourism
 from kotahub.schema import complaints as complaint_types
 from kotahub.schema import dimensions as dimension_types
+from kotahub.schema import districts as district_types
+from kotahub.schema import search as search_types
 from kotahub.schema.context import Info
 from kotahub.schema.node import GlobalId, Node
 from kotahub.schema.paging import Connection
@@ -17,6 +19,11 @@ NODE_RESOLVERS: dict[str, Callable[[Info, GlobalId], Awaitable[Node | None]]] = 
     tourism.TYPE_NAME: tourism.spot_by_global_id,
     health.TYPE_NAME: health.facility_by_global_id,
     complaint_types.TYPE_NAME: complaint_types.complaint_by_global_id,
+    complaint_types.CATEGORY: complaint_types.category_by_global_id,
+    dimension_types.DIMENSION: dimension_types.dimension_by_global_id,
+    dimension_types.PROGRAM: dimension_types.program_by_global_id,
+    dimension_types.INDICATOR: dimension_types.indicator_by_global_id,
+    district_types.TYPE_NAME: district_types.district_by_global_id,
 }
 
 
@@ -26,8 +33,16 @@ async def resolve_node(info: Info, id: strawberry.ID) -> Node | None:
     return await resolver(info, gid) if resolver else None
 
 
-@strawberry.type(description="Balikpapan's city data: tourism and health care, more to come.")
+@strawberry.type(
+    description="Balikpapan's city data: tourism, health care, complaints, the six smart-city "
+    "dimensions and the districts, searchable as one."
+)
 class Query:
+    search: Connection[search_types.SearchResult] = strawberry.field(
+        resolver=search_types.resolve_search,
+        description="Everything that matches the words, of every kind, best first; typos, "
+        "abbreviations (RS, pkm) and either language are understood.",
+    )
     tourist_spots: Connection[tourism.TouristSpot] = strawberry.field(
         resolver=tourism.resolve_tourist_spots,
         description="Tourist spots from every tourism source, filtered, near a point, paged.",
@@ -64,6 +79,14 @@ class Query:
     )
     dimension: dimension_types.Dimension | None = strawberry.field(
         resolver=dimension_types.resolve_dimension, description="One dimension by its code."
+    )
+    districts: list[district_types.District] = strawberry.field(
+        resolver=district_types.resolve_districts,
+        description="The six kecamatan, each with its places and complaints.",
+    )
+    district: district_types.District = strawberry.field(
+        resolver=district_types.resolve_district,
+        description="One kecamatan by name, such as 'Balikpapan Selatan' or 'selatan'.",
     )
     node: Node | None = strawberry.field(
         resolver=resolve_node, description="Any object by its global id."

@@ -36,6 +36,7 @@ class TicketPrice:
 @strawberry.type(description="A place to visit: beach, park, wildlife centre, landmark and more.")
 class TouristSpot(Place):
     record: strawberry.Private[TouristSpotRecord]
+    kind = "tourist_spot"
 
     @classmethod
     def of(cls, record: TouristSpotRecord, distance_km: float | None = None) -> TouristSpot:

@@ -1,0 +1,37 @@
+"""What lies around a place, of any kind; every place of a request shares one index."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from kotahub.records import Near
+from kotahub.resolvers.city_index import city_view
+from kotahub.resolvers.city_items import PLACE_KINDS, CityItem, ItemKey, Kind
+from kotahub.resolvers.outcome import Partial
+from kotahub.resolvers.scope import RequestScope
+
+
+@dataclass(frozen=True, slots=True)
+class NearbyHit:
+    item: CityItem
+    distance_km: float
+
+
+async def nearby(
+    scope: RequestScope,
+    origin: ItemKey,
+    around: Near,
+    kinds: Collection[Kind] | None,
+    first: int,
+) -> Partial[list[NearbyHit]]:
+    """Up to ``first`` places inside the circle, nearest first, the origin itself left out."""
+    view = await city_view(scope, kinds or PLACE_KINDS)
+    hits: list[NearbyHit] = []
+    for position, distance in view.index.grid.within(around):
+        item = view.item(position)
+        if item is not None and item.key != origin:
+            hits.append(NearbyHit(item, distance))
+            if len(hits) >= first:
+                break
+    return Partial(hits, view.failures)

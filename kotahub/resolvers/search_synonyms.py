@@ -1,0 +1,53 @@
+"""Words people use for the same thing, in Indonesian, English and common abbreviations."""
+
+from __future__ import annotations
+
+# Each group is one concept; a search for any member finds records that use any other.
+# Members are folded (lower case, no accents); a member may be a phrase of up to three words.
+SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
+    ("rumah sakit", "rs", "rsud", "rsia", "rsu", "hospital", "hospitals"),
+    (
+        "puskesmas",
+        "pkm",
+        "community health centre",
+        "community health center",
+        "health centre",
+        "health center",
+    ),
+    ("pantai", "beach", "beaches"),
+    ("apotek", "apotik", "pharmacy", "pharmacies", "farmasi", "drugstore"),
+    ("klinik", "clinic", "clinics"),
+    ("laboratorium", "lab", "laboratory"),
+    ("igd", "ugd", "gawat darurat", "emergency", "darurat"),
+    ("gigi", "dental", "dentist", "tooth", "teeth"),
+    ("taman", "park", "parks"),
+    ("kebun raya", "botanical garden", "botanic garden"),
+    ("hutan", "forest"),
+    ("hutan lindung", "protected forest"),
+    ("bakau", "mangrove", "mangroves"),
+    ("buaya", "crocodile", "crocodiles"),
+    ("beruang madu", "sun bear", "sun bears"),
+    ("masjid", "mosque"),
+    ("pasar", "market"),
+    ("sampah", "waste", "garbage", "trash", "rubbish"),
+    ("banjir", "flood", "flooding", "genangan"),
+    ("jalan", "jl", "jln", "road", "street"),
+    ("lampu jalan", "pju", "penerangan jalan", "street light", "streetlight"),
+    ("rusak", "broken", "damaged"),
+    ("berlubang", "lubang", "pothole", "potholes"),
+    ("drainase", "saluran", "drain", "drainage", "gutter"),
+    ("kesehatan", "health"),
+    ("wisata", "tourism", "tourist", "attraction", "attractions"),
+    ("kecamatan", "kec", "district"),
+    ("air bersih", "pdam", "clean water", "water supply"),
+    ("pohon", "tree", "trees"),
+    ("sekolah", "school"),
+    ("pendidikan", "education"),
+    ("angkutan umum", "public transport", "bus kota", "city bus"),
+    ("nontunai", "cashless", "non tunai"),
+    ("umkm", "small business", "msme"),
+    ("imunisasi", "vaksinasi", "immunization", "immunisation", "vaccination", "vaccine"),
+    ("rawat jalan", "outpatient"),
+    ("anak", "child", "children", "pediatric", "paediatric"),
+    ("kandungan", "kebidanan", "obstetri", "obstetrics", "gynaecology", "maternity"),
+)

@@ -1,0 +1,60 @@
+"""``nearby`` on every place: what lies around it, of the kinds asked for, nearest first."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Annotated
+
+import strawberry
+
+from kotahub.records import GeoPoint
+from kotahub.resolvers.city_items import ItemKey
+from kotahub.resolvers.geo import near as checked_near
+from kotahub.resolvers.nearby import nearby
+from kotahub.resolvers.paging import page_request
+from kotahub.schema.city_item import graphql_place
+from kotahub.schema.complaints import Complaint
+from kotahub.schema.context import Info
+from kotahub.schema.health import HealthFacility
+from kotahub.schema.kinds import PlaceKind, kinds_asked
+from kotahub.schema.tourism import TouristSpot
+
+NearbyItem = Annotated[
+    TouristSpot | HealthFacility | Complaint,
+    strawberry.union("NearbyItem", description="A place of any kind: spot, facility, complaint."),
+]
+DEFAULT_RADIUS_KM = 1.0
+DEFAULT_COUNT = 10
+
+
+@strawberry.type(description="A place near another, and how far away it is.")
+class NearbyPlace:
+    kind: PlaceKind
+    distance_km: float = strawberry.field(description="Straight-line distance in kilometres.")
+    item: NearbyItem
+
+
+async def resolve_nearby(
+    info: Info,
+    origin: ItemKey,
+    location: GeoPoint | None,
+    kinds: Sequence[PlaceKind] | None,
+    radius_km: float,
+    first: int,
+) -> list[NearbyPlace]:
+    """The places around ``location``; every place of a request shares one load and index."""
+    scope = info.context.scope
+    count = page_request(first, None, scope.page_limits.default, scope.page_limits.maximum).first
+    where = checked_near(location.lat, location.lon, radius_km) if location else None
+    if where is None:
+        return []
+    found = await nearby(scope, origin, where, kinds_asked(kinds), count)
+    info.context.report(found.failures, info)
+    return [
+        NearbyPlace(
+            kind=PlaceKind(hit.item.kind),
+            distance_km=hit.distance_km,
+            item=graphql_place(hit.item, hit.distance_km),
+        )
+        for hit in found.value
+    ]

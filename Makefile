@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 ASSETS := kotahub/hub/static/graphiql/manifest.json
 
-.PHONY: run demo-sources test lint check bench assets clean
+.PHONY: run demo-sources test lint check bench-search assets clean
 
 run: $(INSTALLED) $(ASSETS)
 	$(BIN)/kotahub serve
@@ -17,9 +17,12 @@ test: $(INSTALLED) $(ASSETS)
 	$(BIN)/python -m pytest
 
 lint: $(INSTALLED)
-	$(BIN)/ruff check kotahub tests scripts
-	$(BIN)/ruff format --check kotahub tests scripts
+	$(BIN)/ruff check kotahub tests scripts bench
+	$(BIN)/ruff format --check kotahub tests scripts bench
 	$(BIN)/mypy
+
+bench-search: $(INSTALLED)
+	$(BIN)/python -m bench.search_scale
 
 check: lint test
 

@@ -38,11 +38,20 @@ _JSON_ESCAPES = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
 
 @dataclass(frozen=True)
 class PlaygroundExample:
-    """One example operation, opened as a tab in the playground."""
+    """One example operation, opened as a tab in the playground, described in both languages."""
 
     title: str
     query: str
     variables: str | None = None
+    about_id: str = ""
+    about_en: str = ""
+
+    @property
+    def document(self) -> str:
+        """The query as the tab shows it: the title and both descriptions as comments first."""
+        lines = [self.title, *(text for text in (self.about_id, self.about_en) if text)]
+        header = "".join(f"# {line}\n" for line in lines)
+        return header + self.query
 
 
 def assets_installed(asset_dir: Path | None = None) -> bool:
@@ -55,7 +64,7 @@ def playground_config_json(endpoint: str, examples: Sequence[PlaygroundExample])
     config = {
         "endpoint": endpoint,
         "examples": [
-            {"title": ex.title, "query": ex.query, "variables": ex.variables} for ex in examples
+            {"title": ex.title, "query": ex.document, "variables": ex.variables} for ex in examples
         ],
     }
     return json.dumps(config, ensure_ascii=True).translate(_JSON_ESCAPES)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from kotahub.hub.errors import SourceError
-from kotahub.resolvers.city_items import CityItem, ItemKey, Kind, load_items, stamp_of
+from kotahub.resolvers.city_items import CityItem, Kind, items_of, load_batches, stamp_of
 from kotahub.resolvers.geo_grid import GeoGrid
 from kotahub.resolvers.scope import RequestScope
 from kotahub.resolvers.search_documents import document_of
@@ -33,15 +33,13 @@ def build_index(items: Sequence[CityItem]) -> CityIndex:
 
 @dataclass(frozen=True, slots=True)
 class CityView:
-    """What one request sees: this request's records, and an index built from the same data."""
+    """What one request sees: an index built from the very pages this request loaded."""
 
     index: CityIndex
-    current: Mapping[ItemKey, CityItem]
     failures: tuple[SourceError, ...]
 
-    def item(self, position: int) -> CityItem | None:
-        """The current record at an index position; None if it has gone since."""
-        return self.current.get(self.index.items[position].key)
+    def item(self, position: int) -> CityItem:
+        return self.index.items[position]
 
 
 async def city_view(scope: RequestScope, kinds: Collection[Kind]) -> CityView:
@@ -51,8 +49,13 @@ async def city_view(scope: RequestScope, kinds: Collection[Kind]) -> CityView:
 
 
 async def _view(scope: RequestScope, kinds: frozenset[Kind]) -> CityView:
-    found = await load_items(scope, kinds)
-    stamp = (tuple(sorted(kinds)), stamp_of(found.value))
-    index: CityIndex = await scope.indexes.get(stamp, lambda: build_index(found.value))
-    current = {item.key: item for item in found.value}
-    return CityView(index, current, found.failures)
+    """Loads the records (cached per source), and reuses the index while their pages are
+    the same: a new index is built only after a source's data was fetched anew."""
+    found = await load_batches(scope, kinds)
+    stamp = stamp_of(found.value)
+
+    def build() -> CityIndex:
+        return build_index(items_of(found.value))
+
+    index: CityIndex = await scope.indexes.get(tuple(sorted(kinds)), stamp, build)
+    return CityView(index, found.failures)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Collection, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, get_args
@@ -16,6 +16,7 @@ from kotahub.records import (
     HealthFacilityRecord,
     IndicatorRecord,
     ProgramRecord,
+    Provenance,
     TouristSpotRecord,
 )
 from kotahub.resolvers.dimensions import programs
@@ -32,8 +33,9 @@ ItemRecord = (
     TouristSpotRecord | HealthFacilityRecord | ComplaintRecord | ProgramRecord | IndicatorRecord
 )
 ItemKey = tuple[Kind, str, str]
-# What the index was built from: per kind and source, the record count and fetch times.
-Stamp = tuple[tuple[Kind, str, int, datetime, datetime], ...]
+# What an index was built from: per batch, its kind, owner, size and the fetch times of its pages.
+BatchStamp = tuple[Kind, str, int, frozenset[datetime]]
+Stamp = tuple[BatchStamp, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,56 +75,76 @@ def indicator_id(program: ProgramRecord, code: str) -> str:
     return f"{program.local_id}/{code}"
 
 
-async def load_items(scope: RequestScope, kinds: Collection[Kind]) -> Partial[list[CityItem]]:
-    """The items of the kinds asked for; a source that fails is left out and reported."""
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """Records of one kind as the sources gave them (for indicators: of one program)."""
+
+    kind: Kind
+    records: Sequence[ItemRecord]
+    program: ProgramRecord | None = None
+
+    def items(self) -> Iterator[CityItem]:
+        kind, program = self.kind, self.program
+        for record in self.records:
+            if program is not None and isinstance(record, IndicatorRecord):
+                local_id = indicator_id(program, record.code)
+                yield CityItem(kind, program.source, local_id, record, program)
+            elif not isinstance(record, IndicatorRecord):
+                yield CityItem(kind, record.source, record.local_id, record)
+
+    def stamp(self) -> BatchStamp:
+        """Changes whenever a page behind these records is fetched anew, or a source fails."""
+        fetched: set[datetime] = set()
+        last: Provenance | None = None
+        for record in self.records:  # records of one page share their provenance
+            if record.provenance is not last:
+                last = record.provenance
+                fetched.add(last.fetched_at)
+        owner = self.program.local_id if self.program else ""
+        return (self.kind, owner, len(self.records), frozenset(fetched))
+
+
+async def load_batches(scope: RequestScope, kinds: Collection[Kind]) -> Partial[list[Batch]]:
+    """The records of the kinds asked for; a source that fails is left out and reported."""
     loads = [_LOADS[kind](scope) for kind in ALL_KINDS if kind in kinds]
     results = await asyncio.gather(*loads)
-    items = [item for result in results for item in result.value]
+    batches = [batch for result in results for batch in result.value]
     failures = {id(f): f for result in results for f in result.failures}
-    return Partial(items, tuple(failures.values()))
+    return Partial(batches, tuple(failures.values()))
 
 
-def stamp_of(items: Sequence[CityItem]) -> Stamp:
-    """A fingerprint that changes whenever a source's data is fetched anew."""
-    seen: dict[tuple[Kind, str], tuple[int, datetime, datetime]] = {}
-    for item in items:
-        fetched = item.record.provenance.fetched_at
-        count, oldest, newest = seen.get((item.kind, item.source), (0, fetched, fetched))
-        seen[(item.kind, item.source)] = (count + 1, min(oldest, fetched), max(newest, fetched))
-    return tuple(sorted((kind, source, *facts) for (kind, source), facts in seen.items()))
+def items_of(batches: Iterable[Batch]) -> list[CityItem]:
+    return [item for batch in batches for item in batch.items()]
 
 
-async def _spots(scope: RequestScope) -> Partial[list[CityItem]]:
+def stamp_of(batches: Iterable[Batch]) -> Stamp:
+    """What identifies the data: the same stamp, the same fetched pages."""
+    return tuple(batch.stamp() for batch in batches)
+
+
+async def _spots(scope: RequestScope) -> Partial[list[Batch]]:
     found = await all_spots(scope)
-    return Partial(
-        [CityItem("tourist_spot", r.source, r.local_id, r) for r in found.value], found.failures
-    )
+    return Partial([Batch("tourist_spot", found.value)], found.failures)
 
 
-async def _facilities(scope: RequestScope) -> Partial[list[CityItem]]:
+async def _facilities(scope: RequestScope) -> Partial[list[Batch]]:
     found = await all_facilities(scope)
-    return Partial(
-        [CityItem("health_facility", r.source, r.local_id, r) for r in found.value], found.failures
-    )
+    return Partial([Batch("health_facility", found.value)], found.failures)
 
 
-async def _complaints(scope: RequestScope) -> Partial[list[CityItem]]:
+async def _complaints(scope: RequestScope) -> Partial[list[Batch]]:
     """The complaints each source lists by default (Open311: its latest 90 days)."""
     keys = [(adapter.source, ComplaintQuery()) for adapter in scope.catalog.complaints]
     found = await from_every_source(scope.loaders.complaints, keys)
-    return Partial(
-        [CityItem("complaint", r.source, r.local_id, r) for r in found.value], found.failures
-    )
+    return Partial([Batch("complaint", found.value)], found.failures)
 
 
-async def _programs(scope: RequestScope) -> Partial[list[CityItem]]:
+async def _programs(scope: RequestScope) -> Partial[list[Batch]]:
     found = await programs(scope, None)
-    return Partial(
-        [CityItem("program", r.source, r.local_id, r) for r in found.value], found.failures
-    )
+    return Partial([Batch("program", found.value)], found.failures)
 
 
-async def _indicators(scope: RequestScope) -> Partial[list[CityItem]]:
+async def _indicators(scope: RequestScope) -> Partial[list[Batch]]:
     """Every program's indicator series: one search for each indicator resource."""
     found = await programs(scope, None)
     measured = [p for p in found.value if p.indicator_resource is not None]
@@ -132,7 +154,7 @@ async def _indicators(scope: RequestScope) -> Partial[list[CityItem]]:
         return_exceptions=True,
     )
     by_resource = dict(zip(resources, loaded, strict=True))
-    items: list[CityItem] = []
+    batches: list[Batch] = []
     failures: list[SourceError] = list(found.failures)
     for program in measured:
         series = by_resource[(program.source, program.indicator_resource or "")]
@@ -141,16 +163,11 @@ async def _indicators(scope: RequestScope) -> Partial[list[CityItem]]:
         elif isinstance(series, BaseException):
             raise series
         else:
-            items += [_indicator(program, i) for i in series.get(program.slug, ())]
-    return Partial(items, tuple({id(f): f for f in failures}.values()))
+            batches.append(Batch("indicator", series.get(program.slug, ()), program))
+    return Partial(batches, tuple({id(f): f for f in failures}.values()))
 
 
-def _indicator(program: ProgramRecord, indicator: IndicatorRecord) -> CityItem:
-    local_id = indicator_id(program, indicator.code)
-    return CityItem("indicator", program.source, local_id, indicator, program)
-
-
-_LOADS: dict[Kind, Callable[[RequestScope], Awaitable[Partial[list[CityItem]]]]] = {
+_LOADS: dict[Kind, Callable[[RequestScope], Awaitable[Partial[list[Batch]]]]] = {
     "tourist_spot": _spots,
     "health_facility": _facilities,
     "complaint": _complaints,

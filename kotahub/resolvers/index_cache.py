@@ -9,35 +9,39 @@ from typing import Any, Generic, TypeVar, cast
 from cachetools import LRUCache
 
 T = TypeVar("T")
-MAX_INDEXES = 8  # a few sets of kinds, each in its current version
+MAX_INDEXES = 8  # sets of kinds searched, each with the index of its current data
 
 
 class IndexCache(Generic[T]):
-    """Indexes of the whole process by the stamp of their data; each is built once, off the
-    event loop, however many requests ask for it at the same time."""
+    """Indexes of the whole process, one per key, each kept while its data is unchanged.
+
+    An index is built once, off the event loop, however many requests ask for it at the
+    same time; a new stamp (the data was fetched anew) replaces the key's old index.
+    """
 
     def __init__(self, size: int = MAX_INDEXES) -> None:
-        self._built: LRUCache[Hashable, T] = LRUCache(maxsize=size)
-        self._building: dict[Hashable, asyncio.Task[T]] = {}
+        self._built: LRUCache[Hashable, tuple[Hashable, T]] = LRUCache(maxsize=size)
+        self._building: dict[tuple[Hashable, Hashable], asyncio.Task[T]] = {}
         self.builds = 0
 
-    async def get(self, stamp: Hashable, build: Callable[[], T]) -> T:
-        if stamp in self._built:
-            return self._built[stamp]
-        task = self._building.get(stamp)
+    async def get(self, key: Hashable, stamp: Hashable, build: Callable[[], T]) -> T:
+        cached = self._built.get(key)
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        task = self._building.get((key, stamp))
         if task is None:
-            task = asyncio.create_task(self._build(stamp, build))
-            self._building[stamp] = task
+            task = asyncio.create_task(self._build(key, stamp, build))
+            self._building[(key, stamp)] = task
         return await asyncio.shield(task)
 
-    async def _build(self, stamp: Hashable, build: Callable[[], T]) -> T:
+    async def _build(self, key: Hashable, stamp: Hashable, build: Callable[[], T]) -> T:
         try:
             built = await asyncio.to_thread(build)
             self.builds += 1
-            self._built[stamp] = built
+            self._built[key] = (stamp, built)
             return built
         finally:
-            del self._building[stamp]
+            del self._building[(key, stamp)]
 
 
 class RequestMemo:

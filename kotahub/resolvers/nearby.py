@@ -6,7 +6,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from kotahub.records import Near
-from kotahub.resolvers.city_index import city_view
+from kotahub.resolvers.city_index import CityView, city_view
 from kotahub.resolvers.city_items import PLACE_KINDS, CityItem, ItemKey, Kind
 from kotahub.resolvers.outcome import Partial
 from kotahub.resolvers.scope import RequestScope
@@ -27,11 +27,15 @@ async def nearby(
 ) -> Partial[list[NearbyHit]]:
     """Up to ``first`` places inside the circle, nearest first, the origin itself left out."""
     view = await city_view(scope, kinds or PLACE_KINDS)
+    return Partial(closest(view, origin, around, first), view.failures)
+
+
+def closest(view: CityView, origin: ItemKey, around: Near, first: int) -> list[NearbyHit]:
     hits: list[NearbyHit] = []
     for position, distance in view.index.grid.within(around):
         item = view.item(position)
-        if item is not None and item.key != origin:
+        if item.key != origin:
             hits.append(NearbyHit(item, distance))
             if len(hits) >= first:
                 break
-    return Partial(hits, view.failures)
+    return hits

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 from kotahub.resolvers.search_synonyms import SYNONYM_GROUPS
 from kotahub.resolvers.text_match import fold
@@ -30,6 +30,9 @@ def words(text: str) -> list[str]:
 
 PHRASE_GROUPS = _phrase_groups()
 SYNONYM_WORDS: tuple[str, ...] = tuple(sorted({p[0] for p in PHRASE_GROUPS if len(p) == 1}))
+_PHRASE_STARTS: dict[str, int] = {}  # the longest phrase each word begins
+for _phrase in PHRASE_GROUPS:
+    _PHRASE_STARTS[_phrase[0]] = max(_PHRASE_STARTS.get(_phrase[0], 0), len(_phrase))
 
 
 def group_of(word: str) -> str | None:
@@ -37,16 +40,21 @@ def group_of(word: str) -> str | None:
     return PHRASE_GROUPS.get((word,))
 
 
-def index_terms(text: str) -> Iterator[str]:
-    """Every word of the text, and the group of every phrase in it (a phrase inside a longer
-    one included, so that "hutan lindung" is found both as a protected forest and a forest)."""
+@lru_cache(maxsize=65536)  # names, categories, districts and agencies repeat across records
+def analysed(text: str) -> tuple[tuple[str, ...], int]:
+    """Every word of the text and the group of every phrase in it (a phrase inside a longer
+    one included, so that "hutan lindung" is found both as a protected forest and a forest),
+    with the number of words."""
     found = words(text)
+    terms: list[str] = []
     for start, word in enumerate(found):
-        yield word
-        for length in range(1, min(MAX_PHRASE_WORDS, len(found) - start) + 1):
+        terms.append(word)
+        longest = _PHRASE_STARTS.get(word, 0)
+        for length in range(1, min(longest, len(found) - start) + 1):
             group = PHRASE_GROUPS.get(tuple(found[start : start + length]))
             if group is not None:
-                yield group
+                terms.append(group)
+    return tuple(terms), len(found)
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,8 +14,8 @@ from kotahub.resolvers.search_text import (
     GROUP_MARK,
     SYNONYM_WORDS,
     QueryTerm,
+    analysed,
     group_of,
-    index_terms,
 )
 
 WeightedText = tuple[str | None, float]  # a text of a document and how much a match in it counts
@@ -54,14 +54,13 @@ class TextIndex:
             size += 1
             for text, weight in fields:
                 if text:
-                    self._add(doc, list(index_terms(text)), weight)
+                    self._add(doc, *analysed(text), weight)
         self.size = size
         words = {t for t in self._postings if not t.startswith(GROUP_MARK)}
         # Synonym words are known even where no document uses them: "hospitl" finds "=rumah sakit".
         self._lexicon = sorted(words | set(SYNONYM_WORDS))
 
-    def _add(self, doc: int, terms: list[str], weight: float) -> None:
-        length = sum(1 for term in terms if not term.startswith(GROUP_MARK))
+    def _add(self, doc: int, terms: tuple[str, ...], length: int, weight: float) -> None:
         weight /= 1.0 + LENGTH_PENALTY * min(max(length - 1, 0), MAX_PENALISED_WORDS)
         for term in terms:
             posting = self._postings.setdefault(term, {})

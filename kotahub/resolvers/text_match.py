@@ -8,6 +8,8 @@ from collections.abc import Iterable
 
 def fold(text: str) -> str:
     """Lower case, accents removed, runs of white space collapsed."""
+    if text.isascii():  # most text: nothing to decompose
+        return " ".join(text.casefold().split())
     decomposed = unicodedata.normalize("NFKD", text)
     plain = "".join(char for char in decomposed if not unicodedata.combining(char))
     return " ".join(plain.casefold().split())

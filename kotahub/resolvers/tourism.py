@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from kotahub.records import Near, TouristSpotRecord
 from kotahub.resolvers.fan_out import from_every_source
 from kotahub.resolvers.geo import within
+from kotahub.resolvers.opening_hours import open_now
 from kotahub.resolvers.outcome import Partial
 from kotahub.resolvers.paging import Page, PageRequest, paginate
 from kotahub.resolvers.scope import RequestScope
@@ -18,6 +19,7 @@ class SpotFilter:
     category: str | None = None
     district: str | None = None
     text: str | None = None
+    open_now: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +41,7 @@ async def find_spots(
 ) -> Partial[Page[SpotHit]]:
     """The spots matching the filter, nearest first under ``near``, else by name."""
     found = await all_spots(scope)
-    hits = [SpotHit(record) for record in found.value if _matches(record, spot_filter)]
+    hits = [SpotHit(record) for record in found.value if _matches(scope, record, spot_filter)]
     if near is not None:
         nearby = within((hit.record for hit in hits), near, lambda record: record.location)
         hits = [SpotHit(record, distance) for record, distance in nearby]
@@ -56,7 +58,11 @@ async def spot(scope: RequestScope, source: str, local_id: str) -> TouristSpotRe
     return next((record for record in spots if record.local_id == local_id), None)
 
 
-def _matches(record: TouristSpotRecord, spot_filter: SpotFilter) -> bool:
+def _matches(scope: RequestScope, record: TouristSpotRecord, spot_filter: SpotFilter) -> bool:
+    # openNow: false means known to be closed now; unknown hours match neither.
+    wanted_open = spot_filter.open_now
+    if wanted_open is not None and open_now(scope, record.opening_hours) is not wanted_open:
+        return False
     if spot_filter.category and fold(spot_filter.category) not in map(fold, record.categories):
         return False
     if spot_filter.district and fold(spot_filter.district) != fold(record.district or ""):

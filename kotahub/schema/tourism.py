@@ -97,6 +97,9 @@ class TouristSpotFilter:
     text: str | None = strawberry.field(
         default=None, description="Words found in the name, description, address or category."
     )
+    open_now: bool | None = strawberry.field(
+        default=None, description="Open at this moment (false: known to be closed now)."
+    )
 
 
 async def resolve_tourist_spots(
@@ -110,7 +113,7 @@ async def resolve_tourist_spots(
     request = page_request(first, after, scope.page_limits.default, scope.page_limits.maximum)
     where = checked_near(near.lat, near.lon, near.radius_km) if near else None
     given = filter or TouristSpotFilter()
-    spot_filter = tourism.SpotFilter(given.category, given.district, given.text)
+    spot_filter = tourism.SpotFilter(given.category, given.district, given.text, given.open_now)
     found = await tourism.find_spots(scope, spot_filter, where, request)
     info.context.report(found.failures, info)
     return connection(found.value, lambda hit: TouristSpot.of(hit.record, hit.distance_km))

@@ -86,3 +86,13 @@ async def test_every_playground_example_runs_cleanly_on_the_embedded_city(
             body = await gql(client, example.query, variables)
             assert "errors" not in body, (example.title, body)
             assert all(value for value in body["data"].values()), example.title
+
+
+def test_every_example_is_described_in_both_languages_whole_city_first() -> None:
+    for example in PLAYGROUND_EXAMPLES:
+        assert example.about_id and example.about_en, example.title
+        assert example.document.startswith(f"# {example.title}\n# {example.about_id}\n")
+        assert f"# {example.about_en}\n" in example.document
+    landing = PLAYGROUND_EXAMPLES[0].query
+    for part in ("openNow: true", "PUSKESMAS", "districts", "status: OPEN", "dimensions", "latest"):
+        assert part in landing

@@ -182,7 +182,7 @@ async def test_config_json_round_trips_script_breaking_text(page: httpx.Response
     config = json.loads(parser.config_text)
     assert config["endpoint"] == "/graphql"
     assert config["examples"] == [
-        {"title": ex.title, "query": ex.query, "variables": ex.variables} for ex in EXAMPLES
+        {"title": ex.title, "query": ex.document, "variables": ex.variables} for ex in EXAMPLES
     ]
 
 

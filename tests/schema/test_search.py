@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from typing import Any
 
+import httpx
 import pytest
+from redis.asyncio import Redis
 
+from kotahub.demo.app import COMPLAINTS_OPEN311
 from kotahub.hub.settings import Settings
 from tests.conftest import HubFactory, tourism_source
 from tests.support.graphql import gql, only_error
+from tests.support.open311_client import post, report
 from tests.support.servers import ThreadedServer
 
 SEARCH = """
@@ -206,3 +211,34 @@ async def test_unusable_text_is_refused_with_what_was_expected(
     assert error["message"].startswith(message)
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
     assert body["data"] is None
+
+
+async def test_the_index_follows_the_cache_when_a_source_is_fetched_anew(
+    hub: HubFactory,
+    hub_settings: Callable[..., Settings],
+    demo_server: ThreadedServer,
+    redis_url: str,
+) -> None:
+    word = f"kerikil{uuid.uuid4().hex[:8]}"
+    settings = hub_settings()
+    base = f"{demo_server.url}{COMPLAINTS_OPEN311}"
+    async with hub(settings) as client:
+        assert (await search(client, word))["totalCount"] == 0
+        async with httpx.AsyncClient(base_url=base) as upstream:
+            posted = await post(upstream, report(description=f"Jalan penuh {word} lepas"))
+        assert posted.status_code in (200, 201), posted.text
+        assert (await search(client, word))["totalCount"] == 0  # the cached pages still hold
+        await _expire_source(redis_url, settings.cache_prefix, "complaints")
+        found = await search(client, word)
+    assert [edge["node"]["kind"] for edge in found["edges"]] == ["COMPLAINT"]
+
+
+async def _expire_source(redis_url: str, prefix: str, source: str) -> None:
+    """What the passing of the source's time to live would do, without the wait."""
+    redis = Redis.from_url(redis_url)
+    try:
+        keys = [key async for key in redis.scan_iter(match=f"{prefix}:up:{source}:*")]
+        assert keys
+        await redis.delete(*keys)
+    finally:
+        await redis.aclose()

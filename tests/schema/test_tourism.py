@@ -149,3 +149,24 @@ async def test_spot_fields_carry_hours_price_photos_and_meta(
     assert any(node["eTicketUrl"] for node in nodes)
     assert all(node["ticketPrice"]["currency"] == "IDR" for node in nodes if node["ticketPrice"])
     assert all(photo.startswith("http") for node in nodes for photo in node["photos"])
+
+
+async def test_open_now_filter_agrees_with_is_open_now(
+    hub: HubFactory, hub_settings: Callable[..., Settings]
+) -> None:
+    query = """query($open: Boolean) { touristSpots(filter: {openNow: $open}, first: 100) {
+      edges { node { name isOpenNow } } } }"""
+    async with hub(hub_settings()) as client:
+        every = await gql(client, query)
+        open_ = await gql(client, query, {"open": True})
+        closed = await gql(client, query, {"open": False})
+
+    def spots(body: dict[str, Any]) -> dict[str, Any]:
+        return {
+            e["node"]["name"]: e["node"]["isOpenNow"] for e in body["data"]["touristSpots"]["edges"]
+        }
+
+    everything = spots(every)
+    assert spots(open_) == {name: True for name, now in everything.items() if now is True}
+    assert spots(closed) == {name: False for name, now in everything.items() if now is False}
+    assert everything and (spots(open_) or spots(closed))

@@ -20,11 +20,16 @@ def near(lat: float, lon: float, radius_km: float) -> Near:
         raise ClientInputError(f"near.lat must be between -90 and 90, got {lat}")
     if not -180 <= lon <= 180:
         raise ClientInputError(f"near.lon must be between -180 and 180, got {lon}")
+    return Near(GeoPoint(lat=lat, lon=lon), radius(radius_km, "near.radiusKm"))
+
+
+def radius(radius_km: float, argument: str) -> float:
+    """A checked search radius; the fault names the argument and the range expected."""
     if not 0 < radius_km <= MAX_RADIUS_KM:
         raise ClientInputError(
-            f"near.radiusKm must be above 0 and at most {MAX_RADIUS_KM:g}, got {radius_km}"
+            f"{argument} must be above 0 and at most {MAX_RADIUS_KM:g}, got {radius_km}"
         )
-    return Near(GeoPoint(lat=lat, lon=lon), radius_km)
+    return radius_km
 
 
 def distance_km(a: GeoPoint, b: GeoPoint) -> float:

@@ -6,10 +6,10 @@ import math
 from collections.abc import Iterable
 
 from kotahub.records import GeoPoint, Near
-from kotahub.resolvers.geo import distance_km
+from kotahub.resolvers.geo import EARTH_RADIUS_KM, distance_km
 
 CELL_DEGREES = 0.01  # about 1.1 km at the equator
-KM_PER_DEGREE = 111.32
+KM_PER_DEGREE = math.radians(EARTH_RADIUS_KM)  # the same Earth as the distances
 
 
 class GeoGrid:
@@ -24,7 +24,9 @@ class GeoGrid:
         """The points inside the circle with their distances, nearest first."""
         centre = near.point
         lat_span = near.radius_km / KM_PER_DEGREE
-        cos_lat = max(math.cos(math.radians(centre.lat)), 1e-6)
+        # Parallels are shortest on the box's side farthest from the equator.
+        farthest = min(abs(centre.lat) + lat_span, 90.0)
+        cos_lat = max(math.cos(math.radians(farthest)), 1e-6)
         lon_span = min(near.radius_km / (KM_PER_DEGREE * cos_lat), 180.0)
         low = _cell(centre.lat - lat_span, centre.lon - lon_span)
         high = _cell(centre.lat + lat_span, centre.lon + lon_span)

@@ -33,9 +33,9 @@ async def nearby(
 def closest(view: CityView, origin: ItemKey, around: Near, first: int) -> list[NearbyHit]:
     hits: list[NearbyHit] = []
     for position, distance in view.index.grid.within(around):
+        if len(hits) >= first:
+            break
         item = view.item(position)
         if item.key != origin:
             hits.append(NearbyHit(item, distance))
-            if len(hits) >= first:
-                break
     return hits

@@ -229,9 +229,10 @@ class Complaint(Node):
         from kotahub.schema.nearby import resolve_nearby
 
         record = self.seen.record
-        if record is None:
-            return []
-        origin: ItemKey = ("complaint", record.source, record.local_id)
+        if record is None:  # filed here and not delivered yet: no place known to the city
+            origin: ItemKey = ("complaint", HUB_SOURCE, self.seen.tracking_id)
+            return await resolve_nearby(info, origin, None, kinds, radius_km, first)
+        origin = ("complaint", record.source, record.local_id)
         return await resolve_nearby(info, origin, record.location, kinds, radius_km, first)
 
     @strawberry.field

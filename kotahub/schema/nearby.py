@@ -7,9 +7,9 @@ from typing import Annotated
 
 import strawberry
 
-from kotahub.records import GeoPoint
+from kotahub.records import GeoPoint, Near
 from kotahub.resolvers.city_items import ItemKey
-from kotahub.resolvers.geo import near as checked_near
+from kotahub.resolvers.geo import radius
 from kotahub.resolvers.nearby import nearby
 from kotahub.resolvers.paging import page_request
 from kotahub.schema.city_item import graphql_place
@@ -45,10 +45,10 @@ async def resolve_nearby(
     """The places around ``location``; every place of a request shares one load and index."""
     scope = info.context.scope
     count = page_request(first, None, scope.page_limits.default, scope.page_limits.maximum).first
-    where = checked_near(location.lat, location.lon, radius_km) if location else None
-    if where is None:
+    within = radius(radius_km, "radiusKm")
+    if location is None:
         return []
-    found = await nearby(scope, origin, where, kinds_asked(kinds), count)
+    found = await nearby(scope, origin, Near(location, within), kinds_asked(kinds), count)
     info.context.report(found.failures, info)
     return [
         NearbyPlace(

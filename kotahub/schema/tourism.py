@@ -8,6 +8,7 @@ from kotahub.records import TicketPrice as TicketPriceRecord
 from kotahub.records import TouristSpotRecord
 from kotahub.resolvers import tourism
 from kotahub.resolvers.geo import near as checked_near
+from kotahub.resolvers.geo import radius
 from kotahub.resolvers.health import nearby_facilities
 from kotahub.resolvers.paging import page_request
 from kotahub.schema.common import Lang, NearInput, maybe_in_lang
@@ -81,11 +82,11 @@ class TouristSpot(Place):
         location = self.record.location
         scope = info.context.scope
         request = page_request(first, None, scope.page_limits.default, scope.page_limits.maximum)
+        within = radius(radius_km, "radiusKm")
         if location is None:
             return []
-        where = checked_near(location.lat, location.lon, radius_km)
         kind = facility_kind(type)
-        found = await nearby_facilities(scope, where.point, where.radius_km, kind, request.first)
+        found = await nearby_facilities(scope, location, within, kind, request.first)
         info.context.report(found.failures, info)
         return [HealthFacility.of(hit.record, hit.distance_km) for hit in found.value]
 

@@ -16,6 +16,7 @@ from tests.conftest import HubFactory, tourism_source
 from tests.support.graphql import gql, only_error
 from tests.support.open311_client import post, report
 from tests.support.servers import ThreadedServer
+from tests.support.upstream_calls import listing_requests, upstream_requests
 
 SEARCH = """
 query Search($text: String!, $near: NearInput, $kinds: [SearchKind!], $first: Int,
@@ -155,28 +156,12 @@ async def test_pages_through_with_cursors_without_repeats(
 async def test_one_search_costs_what_one_listing_of_each_source_costs(
     hub: HubFactory, hub_settings: Callable[..., Settings], demo_server: ThreadedServer
 ) -> None:
-    logs = {
-        name: getattr(demo_server.app.state, name).state.request_log
-        for name in ("tourism", "health", "complaints", "dimensions")
-    }
-    listing = """{ touristSpots { totalCount } healthFacilities { totalCount }
-      complaints { totalCount }
-      dimensions { programs { indicators { code } } } }"""
     searches = """{ a: search(text: "pantai") { totalCount }
       b: search(text: "rumah sakit mangar") { edges { node { item {
         ... on TouristSpot { nearby(first: 3) { distanceKm } } } } } }
       c: search(text: "sampah") { totalCount } }"""
-    for log in logs.values():
-        log.clear()
-    async with hub(hub_settings()) as client:
-        assert "errors" not in await gql(client, listing)
-    one_listing = {name: log.count() for name, log in logs.items()}
-    for log in logs.values():
-        log.clear()
-    async with hub(hub_settings()) as client:
-        assert "errors" not in await gql(client, searches)
-    assert {name: log.count() for name, log in logs.items()} == one_listing
-    assert all(one_listing.values())
+    spent = await upstream_requests(hub, hub_settings(), demo_server, searches)
+    assert spent == await listing_requests(hub, hub_settings, demo_server)
 
 
 async def test_a_source_down_is_named_and_the_rest_is_returned(

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Literal, Protocol
 
 Lang = Literal["id", "en"]
+# The names global ids and provenance give to what is not from a configured source:
+HUB_SOURCE = "hub"  # what the hub holds or computes itself (queued complaints, live indicators)
+CITY_SOURCE = "city"  # what the city is (its six dimensions, its kecamatan)
+RESERVED_SOURCE_NAMES = frozenset({HUB_SOURCE, CITY_SOURCE})
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +51,16 @@ class Provenance:
     source: str
     fetched_at: datetime
     stale: bool = False
+    # For data read from several pages: the fetch times of them all, so that a page fetched
+    # anew changes it even when the oldest page did not change.
+    revision: tuple[datetime, ...] = ()
+
+    @classmethod
+    def combined(cls, pages: Sequence[Provenance]) -> Provenance:
+        """As old as the oldest page, stale if any page was, revised when any page is."""
+        oldest = min(pages, key=lambda page: page.fetched_at)
+        times = tuple(sorted({at for page in pages for at in (page.fetched_at, *page.revision)}))
+        return cls(oldest.source, oldest.fetched_at, any(p.stale for p in pages), times)
 
 
 @dataclass(frozen=True, slots=True)

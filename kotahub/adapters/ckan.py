@@ -83,19 +83,20 @@ class CKANDimensionsAdapter:
             "sort": "program asc, indicator asc, period asc",
         }
         page = await self._action("datastore_search", params)
-        oldest = Provenance(page.source, page.fetched_at, page.stale)
+        pages: list[Provenance] = []
         for _ in range(MAX_PAGES):
+            pages.append(Provenance(page.source, page.fetched_at, page.stale))
             result = page.body["result"]
             records = result.get("records") or []
             rows += records
             link = (result.get("_links") or {}).get("next")
             if not records or not link or _complete(result, len(rows)):
-                return indicators_from(rows, oldest)
+                return indicators_from(rows, Provenance.combined(pages))
             page = await self._follow(link, page.url)
         self._log.warning(
             "source %s: datastore_search stopped after %d pages", self.source, MAX_PAGES
         )
-        return indicators_from(rows, oldest)
+        return indicators_from(rows, Provenance.combined(pages))
 
     def _programs(self, packages: Any, provenance: Provenance) -> list[ProgramRecord]:
         """Programs of the six dimensions; other datasets (an "all" index) are left out."""

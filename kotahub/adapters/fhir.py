@@ -144,9 +144,8 @@ class Pages:
         self.pages: list[Provenance] = []
 
     def combined(self) -> Provenance:
-        """As old as the oldest page, and stale if any page was."""
-        oldest = min(self.pages, key=lambda page: page.fetched_at)
-        return Provenance(oldest.source, oldest.fetched_at, any(p.stale for p in self.pages))
+        """As old as the oldest page, stale if any page was, revised when any page is."""
+        return Provenance.combined(self.pages)
 
 
 def _bundle(source: str, body: Any) -> Mapping[str, Any]:

@@ -28,10 +28,9 @@ from pydantic_settings import (
 from kotahub.hub.emergency_numbers import DEFAULT_EMERGENCY_CONTACTS, EmergencyContactSettings
 from kotahub.hub.errors import ConfigError
 from kotahub.hub.oauth import OAuthSettings
+from kotahub.records import RESERVED_SOURCE_NAMES
 
 SourceName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,62}$")]
-# Global ids name these as the source of what the hub itself holds or computes.
-RESERVED_SOURCE_NAMES = frozenset({"hub", "city"})
 
 
 class SourceSettings(BaseModel):

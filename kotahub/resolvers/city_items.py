@@ -34,7 +34,7 @@ ItemRecord = (
 )
 ItemKey = tuple[Kind, str, str]
 # What an index was built from: per batch, its kind, owner, size and the fetch times of its pages.
-BatchStamp = tuple[Kind, str, int, frozenset[datetime]]
+BatchStamp = tuple[Kind, str, int, frozenset[tuple[datetime, tuple[datetime, ...]]]]
 Stamp = tuple[BatchStamp, ...]
 
 
@@ -94,12 +94,12 @@ class Batch:
 
     def stamp(self) -> BatchStamp:
         """Changes whenever a page behind these records is fetched anew, or a source fails."""
-        fetched: set[datetime] = set()
+        fetched: set[tuple[datetime, tuple[datetime, ...]]] = set()
         last: Provenance | None = None
         for record in self.records:  # records of one page share their provenance
             if record.provenance is not last:
                 last = record.provenance
-                fetched.add(last.fetched_at)
+                fetched.add((last.fetched_at, last.revision))
         owner = self.program.local_id if self.program else ""
         return (self.kind, owner, len(self.records), frozenset(fetched))
 

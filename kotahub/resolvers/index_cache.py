@@ -31,6 +31,7 @@ class IndexCache(Generic[T]):
         task = self._building.get((key, stamp))
         if task is None:
             task = asyncio.create_task(self._build(key, stamp, build))
+            task.add_done_callback(_retrieved)
             self._building[(key, stamp)] = task
         return await asyncio.shield(task)
 
@@ -51,8 +52,17 @@ class RequestMemo:
         self._work: dict[Hashable, asyncio.Task[Any]] = {}
 
     async def once(self, key: Hashable, work: Callable[[], Awaitable[T]]) -> T:
+        """The work's result; a field that is cancelled while waiting (GraphQL cancels the
+        siblings of a failed non-null field) does not cancel it for the others."""
         task = self._work.get(key)
-        if task is None:
+        if task is None or task.cancelled():
             task = asyncio.ensure_future(work())
+            task.add_done_callback(_retrieved)
             self._work[key] = task
-        return cast(T, await task)
+        return cast(T, await asyncio.shield(task))
+
+
+def _retrieved(task: asyncio.Task[Any]) -> None:
+    """Read the outcome, so that work whose every waiter was cancelled logs no warning."""
+    if not task.cancelled():
+        task.exception()

@@ -8,7 +8,13 @@ from dataclasses import dataclass
 from datetime import UTC
 
 from kotahub.adapters.contract import ComplaintQuery
-from kotahub.records import IndicatorPoint, IndicatorRecord, LocalizedText, Provenance
+from kotahub.records import (
+    HUB_SOURCE,
+    IndicatorPoint,
+    IndicatorRecord,
+    LocalizedText,
+    Provenance,
+)
 from kotahub.resolvers.complaints import closed_on_time, is_overdue
 from kotahub.resolvers.fan_out import from_every_source
 from kotahub.resolvers.health import all_facilities
@@ -45,7 +51,7 @@ class LiveIndicator:
             code=self.code,
             name=self.name,
             unit=self.unit,
-            provenance=Provenance("hub", inputs.fetched_at, inputs.stale),
+            provenance=Provenance(HUB_SOURCE, inputs.fetched_at, inputs.stale),
             points=(IndicatorPoint(moment.strftime("%Y-%m-%dT%H:%MZ"), value),),
             target=self.target,
             method=self.method,
@@ -103,7 +109,7 @@ def _oldest(provenances: Iterable[Provenance]) -> Provenance:
     """When the oldest input was fetched, and whether any input was stale."""
     seen = list(provenances)
     oldest = min(seen, key=lambda p: p.fetched_at)
-    return Provenance("hub", oldest.fetched_at, any(p.stale for p in seen))
+    return Provenance(HUB_SOURCE, oldest.fetched_at, any(p.stale for p in seen))
 
 
 LIVE_INDICATORS: dict[str, tuple[LiveIndicator, ...]] = {

@@ -59,10 +59,18 @@ def make_loaders(catalog: Catalog) -> Loaders:
     )
 
 
+class SharedLoader(DataLoader[K, V]):
+    """A DataLoader whose loads outlive any one field awaiting them: GraphQL cancels the
+    siblings of a failed non-null field, and that must not cancel the load for the rest."""
+
+    def load(self, key: K) -> Awaitable[V]:
+        return asyncio.shield(super().load(key))
+
+
 def _loader(load_one: Callable[[K], Awaitable[V]]) -> DataLoader[K, V]:
     """A loader whose keys are fetched concurrently, each failure kept with its own key."""
 
     async def load_many(keys: list[K]) -> list[V | BaseException]:
         return list(await asyncio.gather(*(load_one(key) for key in keys), return_exceptions=True))
 
-    return DataLoader(load_fn=load_many)
+    return SharedLoader(load_fn=load_many)

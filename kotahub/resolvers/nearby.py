@@ -31,8 +31,15 @@ async def nearby(
 
 
 def closest(view: CityView, origin: ItemKey, around: Near, first: int) -> list[NearbyHit]:
+    """The nearest ``first`` items of every kind in the view, the origin left out."""
+    measured = [
+        ((which, number), distance)
+        for which, index in enumerate(view.indexes)
+        for number, distance in index.grid.within(around)
+    ]
+    measured.sort(key=lambda pair: (pair[1], pair[0]))
     hits: list[NearbyHit] = []
-    for position, distance in view.index.grid.within(around):
+    for position, distance in measured:
         if len(hits) >= first:
             break
         item = view.item(position)

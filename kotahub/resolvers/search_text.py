@@ -11,6 +11,14 @@ from kotahub.resolvers.text_match import fold
 
 MAX_PHRASE_WORDS = 3
 GROUP_MARK = "="  # group terms cannot clash with words, which are letters and digits only
+# Words that say nothing of what is sought; a record lacking them must not rank lower.
+STOP_WORDS = frozenset(
+    {
+        *("di", "ke", "dari", "dan", "yang", "untuk", "dengan", "atau", "pada", "ini", "itu"),
+        *("ada", "dekat", "sekitar", "the", "a", "an", "of", "in", "at", "on", "for", "and"),
+        *("or", "to", "with", "near", "around"),
+    }
+)
 _WORD = re.compile(r"[0-9a-z]+")
 
 
@@ -70,8 +78,9 @@ class QueryTerm:
 
 
 def query_terms(text: str) -> list[QueryTerm]:
-    """The terms of a search, longest synonym phrase first; repeated terms count once."""
-    found = words(text)
+    """The terms of a search, longest synonym phrase first; repeated terms count once, and
+    words such as "di" or "the" only when the search has nothing else."""
+    found = [word for word in words(text) if word not in STOP_WORDS] or words(text)
     terms: list[QueryTerm] = []
     start = 0
     while start < len(found):

@@ -6,6 +6,7 @@ from kotahub.records import (
     ComplaintRecord,
     HealthFacilityRecord,
     IndicatorRecord,
+    Lang,
     ProgramRecord,
     TouristSpotRecord,
 )
@@ -26,6 +27,16 @@ def graphql_item(item: CityItem, distance_km: float | None = None) -> AnyItem:
     if isinstance(record, IndicatorRecord) and item.program is not None:
         return Indicator.of(record, item.program)
     return graphql_place(item, distance_km)
+
+
+def title_of(item: CityItem, lang: Lang) -> str:
+    """What a list shows for the item: its name, or for a complaint its category and id."""
+    record = item.record
+    if isinstance(record, ProgramRecord | IndicatorRecord):
+        return record.name.pick(lang)
+    if isinstance(record, ComplaintRecord):
+        return f"{record.category_name or record.category_code or 'Complaint'} {record.local_id}"
+    return item.title
 
 
 def graphql_place(item: CityItem, distance_km: float | None = None) -> PlaceItem:

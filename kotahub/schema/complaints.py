@@ -9,7 +9,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from kotahub.records import ComplaintCategoryRecord, ComplaintRecord, Delivery, Provenance
+from kotahub.records import (
+    HUB_SOURCE,
+    ComplaintCategoryRecord,
+    ComplaintRecord,
+    Delivery,
+    Provenance,
+)
 from kotahub.resolvers import complaints
 from kotahub.resolvers.city_items import ItemKey
 from kotahub.resolvers.paging import page_request
@@ -25,7 +31,6 @@ if TYPE_CHECKING:
 
 TYPE_NAME = "Complaint"
 CATEGORY = "ComplaintCategory"
-HUB_SOURCE = "hub"  # global ids of submissions the hub has not delivered yet
 
 
 @strawberry.enum(description="Whether the city still works on a complaint.")

@@ -6,7 +6,13 @@ from enum import Enum
 
 import strawberry
 
-from kotahub.records import DIMENSION_CODES, IndicatorRecord, ProgramRecord
+from kotahub.records import (
+    CITY_SOURCE,
+    DIMENSION_CODES,
+    HUB_SOURCE,
+    IndicatorRecord,
+    ProgramRecord,
+)
 from kotahub.resolvers import dimensions
 from kotahub.resolvers.city_items import indicator_id
 from kotahub.resolvers.smart_city import DIMENSIONS, DimensionInfo
@@ -17,8 +23,6 @@ from kotahub.schema.node import GlobalId, Node
 PROGRAM = "Program"
 INDICATOR = "Indicator"
 DIMENSION = "Dimension"
-LIVE_SOURCE = "hub"  # live indicators are computed by the hub itself
-CITY_SOURCE = "city"  # the six dimensions belong to the city, not to a source
 
 
 @strawberry.enum(description="Balikpapan's six smart-city dimensions.")
@@ -61,7 +65,7 @@ class Indicator(Node):
 
     @classmethod
     def computed(cls, record: IndicatorRecord) -> Indicator:
-        return cls(id=GlobalId(INDICATOR, LIVE_SOURCE, record.code).encode(), record=record)
+        return cls(id=GlobalId(INDICATOR, HUB_SOURCE, record.code).encode(), record=record)
 
     @strawberry.field
     def code(self) -> str:
@@ -255,7 +259,7 @@ async def program_by_global_id(info: Info, gid: GlobalId) -> Program | None:
 
 async def indicator_by_global_id(info: Info, gid: GlobalId) -> Indicator | None:
     scope = info.context.scope
-    if gid.source == LIVE_SOURCE:
+    if gid.source == HUB_SOURCE:
         computed = await dimensions.live_indicator(scope, gid.local_id)
         info.context.report(computed.failures, info)
         return Indicator.computed(computed.value) if computed.value else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
+from kotahub.records import CITY_SOURCE
 from kotahub.resolvers import districts
 from kotahub.resolvers.smart_city import KECAMATAN
 from kotahub.schema import complaints, health, tourism
@@ -12,7 +13,6 @@ from kotahub.schema.node import GlobalId, Node
 from kotahub.schema.paging import Connection
 
 TYPE_NAME = "District"
-CITY_SOURCE = "city"  # the kecamatan belong to the city, not to a source
 
 
 @strawberry.type(description="How many complaints of one category a district has.")
@@ -106,7 +106,7 @@ def resolve_districts() -> list[District]:
     return [District.of(name) for name in KECAMATAN]
 
 
-def resolve_district(name: str) -> District:
+def resolve_district(name: str) -> District | None:
     return District.of(districts.district_named(name))
 
 

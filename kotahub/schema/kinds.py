@@ -8,6 +8,7 @@ from typing import cast
 
 import strawberry
 
+from kotahub.hub.errors import ClientInputError
 from kotahub.resolvers.city_items import Kind
 
 
@@ -29,4 +30,8 @@ class PlaceKind(Enum):
 
 def kinds_asked(given: Sequence[SearchKind | PlaceKind] | None) -> list[Kind] | None:
     """The resolvers' kinds for those asked in GraphQL (the enums' values); None: every kind."""
-    return [cast(Kind, kind.value) for kind in given] if given else None
+    if given is None:
+        return None
+    if not given:
+        raise ClientInputError("kinds must name at least one kind; leave it out for every kind")
+    return [cast(Kind, kind.value) for kind in given]

@@ -8,11 +8,12 @@ from typing import Annotated
 import strawberry
 
 from kotahub.records import GeoPoint, Near
-from kotahub.resolvers.city_items import ItemKey
+from kotahub.resolvers.city_items import CityItem, ItemKey
 from kotahub.resolvers.geo import radius
-from kotahub.resolvers.nearby import nearby
+from kotahub.resolvers.nearby import NearbyHit, nearby
 from kotahub.resolvers.paging import page_request
-from kotahub.schema.city_item import graphql_place
+from kotahub.schema.city_item import graphql_place, title_of
+from kotahub.schema.common import Lang, lang_code
 from kotahub.schema.complaints import Complaint
 from kotahub.schema.context import Info
 from kotahub.schema.health import HealthFacility
@@ -23,15 +24,19 @@ NearbyItem = Annotated[
     TouristSpot | HealthFacility | Complaint,
     strawberry.union("NearbyItem", description="A place of any kind: spot, facility, complaint."),
 ]
-DEFAULT_RADIUS_KM = 1.0
-DEFAULT_COUNT = 10
 
 
 @strawberry.type(description="A place near another, and how far away it is.")
 class NearbyPlace:
+    found: strawberry.Private[CityItem]
+    id: strawberry.ID = strawberry.field(description="The place's global id.")
     kind: PlaceKind
     distance_km: float = strawberry.field(description="Straight-line distance in kilometres.")
     item: NearbyItem
+
+    @strawberry.field(description="What a list shows: a name, or a complaint's category.")
+    def title(self, info: Info, lang: Lang | None = None) -> str:
+        return title_of(self.found, lang_code(lang, info.context.scope.lang))
 
 
 async def resolve_nearby(
@@ -50,11 +55,15 @@ async def resolve_nearby(
         return []
     found = await nearby(scope, origin, Near(location, within), kinds_asked(kinds), count)
     info.context.report(found.failures, info)
-    return [
-        NearbyPlace(
-            kind=PlaceKind(hit.item.kind),
-            distance_km=hit.distance_km,
-            item=graphql_place(hit.item, hit.distance_km),
-        )
-        for hit in found.value
-    ]
+    return [_nearby_place(hit) for hit in found.value]
+
+
+def _nearby_place(hit: NearbyHit) -> NearbyPlace:
+    item = graphql_place(hit.item, hit.distance_km)
+    return NearbyPlace(
+        found=hit.item,
+        id=item.id,
+        kind=PlaceKind(hit.item.kind),
+        distance_km=hit.distance_km,
+        item=item,
+    )

@@ -84,9 +84,10 @@ class Query:
         resolver=district_types.resolve_districts,
         description="The six kecamatan, each with its places and complaints.",
     )
-    district: district_types.District = strawberry.field(
+    district: district_types.District | None = strawberry.field(
         resolver=district_types.resolve_district,
-        description="One kecamatan by name, such as 'Balikpapan Selatan' or 'selatan'.",
+        description="One kecamatan by name, such as 'Balikpapan Selatan' or 'selatan'; an "
+        "unknown name is an error that lists the six.",
     )
     node: Node | None = strawberry.field(
         resolver=resolve_node, description="Any object by its global id."

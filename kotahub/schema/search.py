@@ -6,11 +6,12 @@ from typing import Annotated
 
 import strawberry
 
+from kotahub.resolvers.city_items import CityItem
 from kotahub.resolvers.geo import near as checked_near
 from kotahub.resolvers.paging import page_request
 from kotahub.resolvers.search import SearchHit, search
-from kotahub.schema.city_item import graphql_item
-from kotahub.schema.common import NearInput
+from kotahub.schema.city_item import graphql_item, title_of
+from kotahub.schema.common import Lang, NearInput, lang_code
 from kotahub.schema.complaints import Complaint
 from kotahub.schema.context import Info
 from kotahub.schema.dimensions import Indicator, Program
@@ -27,6 +28,8 @@ SearchItem = Annotated[
 
 @strawberry.type(description="One search result: what it is, how well it matches, and the record.")
 class SearchResult:
+    found: strawberry.Private[CityItem]
+    id: strawberry.ID = strawberry.field(description="The item's global id.")
     kind: SearchKind
     score: float = strawberry.field(
         description="Relevance, higher is better; comparable within one search only."
@@ -35,6 +38,10 @@ class SearchResult:
         description="Distance from the point searched near, for places; else null."
     )
     item: SearchItem
+
+    @strawberry.field(description="What a result list shows: a name, or a complaint's category.")
+    def title(self, info: Info, lang: Lang | None = None) -> str:
+        return title_of(self.found, lang_code(lang, info.context.scope.lang))
 
 
 async def resolve_search(
@@ -54,9 +61,12 @@ async def resolve_search(
 
 
 def _result(hit: SearchHit) -> SearchResult:
+    item = graphql_item(hit.item, hit.distance_km)
     return SearchResult(
+        found=hit.item,
+        id=item.id,
         kind=SearchKind(hit.item.kind),
         score=hit.score,
         distance_km=hit.distance_km,
-        item=graphql_item(hit.item, hit.distance_km),
+        item=item,
     )

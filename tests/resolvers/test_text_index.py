@@ -6,6 +6,7 @@ import pytest
 
 from kotahub.resolvers.search_text import query_terms
 from kotahub.resolvers.text_index import TextIndex, WeightedText
+from kotahub.resolvers.text_scoring import Match, score
 
 DOCUMENTS: list[list[WeightedText]] = [
     [("Pantai Manggar Segara Sari", 3.0), ("beach", 3.0), ("Pantai berpasir putih", 1.0)],
@@ -19,10 +20,14 @@ DOCUMENTS: list[list[WeightedText]] = [
 INDEX = TextIndex(DOCUMENTS)
 
 
-def found(text: str) -> list[int]:
+def matched(index: TextIndex, text: str) -> dict[int, Match]:
+    return {doc: match for (_, doc), match in score([index], query_terms(text)).items()}
+
+
+def found(text: str, index: TextIndex = INDEX) -> list[int]:
     """Documents meeting every term, best first."""
     terms = query_terms(text)
-    matches = INDEX.match(terms)
+    matches = matched(index, text)
     complete = [doc for doc, m in matches.items() if m.terms_met == len(terms)]
     return sorted(complete, key=lambda doc: -matches[doc].score)
 
@@ -63,6 +68,24 @@ def test_known_words_are_not_read_as_typos() -> None:
     assert found("giri") == [5]
 
 
+def test_a_misspelling_in_a_description_does_not_stop_typo_correction() -> None:
+    complaint: list[WeightedText] = [("Sampah di pantai mangar menumpuk", 1.0)]
+    index = TextIndex([*DOCUMENTS, complaint])
+    assert set(found("mangar", index)) == {0, len(DOCUMENTS)}
+    assert set(found("pantai mangar", index)) == {0, len(DOCUMENTS)}
+
+
+def test_small_words_do_not_decide_what_is_found() -> None:
+    assert found("rumah sakit di balikpapan") == [2]
+    assert query_terms("di") == query_terms("di ")  # alone, they are searched for
+
+
+def test_only_the_last_word_may_be_unfinished() -> None:
+    assert found("pusk") == [3]
+    assert found("pusk klandasan") == []
+    assert found("klandasan pusk") == [3]
+
+
 def test_short_words_forgive_no_typo() -> None:
     assert found("pura") == [5]
     assert found("pira") == []
@@ -70,7 +93,7 @@ def test_short_words_forgive_no_typo() -> None:
 
 def test_a_match_in_a_short_name_counts_for_more() -> None:
     index = TextIndex([[("Pantai Kemala dan sekitarnya di kota", 3.0)], [("Pantai Kemala", 3.0)]])
-    matches = index.match(query_terms("kemala"))
+    matches = matched(index, "kemala")
     assert matches[1].score > matches[0].score > 0
 
 

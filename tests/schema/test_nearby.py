@@ -48,16 +48,19 @@ def haversine_km(a: tuple[float, float], b: tuple[float, float]) -> float:
 
 
 def places_of(data: dict[str, Any]) -> tuple[Places, list[dict[str, Any]]]:
-    """Every listed place with its kind and position, and the listed nodes themselves."""
+    """Every listed place with its kind and position, and the listed nodes that have one
+    (a place without a position has nothing around it)."""
     places: Places = {}
     nodes: list[dict[str, Any]] = []
     for field, kind in zip(LISTS, ("TOURIST_SPOT", "HEALTH_FACILITY", "COMPLAINT"), strict=True):
         assert 0 < len(data[field]["edges"]) < 100  # every place of the source, on one page
         for edge in data[field]["edges"]:
             node = edge["node"]
-            nodes.append(node)
             if node["location"]:
+                nodes.append(node)
                 places[node["id"]] = (kind, node["location"]["lat"], node["location"]["lon"])
+            else:
+                assert node.get("nearby", []) == [], node
     return places, nodes
 
 

@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from typing import Any
 
-import httpx
 import pytest
-from redis.asyncio import Redis
 
-from kotahub.demo.app import COMPLAINTS_OPEN311
 from kotahub.hub.settings import Settings
 from tests.conftest import HubFactory, tourism_source
 from tests.support.graphql import gql, only_error
-from tests.support.open311_client import post, report
 from tests.support.servers import ThreadedServer
 from tests.support.upstream_calls import listing_requests, upstream_requests
 
@@ -184,7 +179,7 @@ async def test_a_source_down_is_named_and_the_rest_is_returned(
         ("", "search text must contain a letter or a digit, got ''"),
         (" ?! ", "search text must contain a letter or a digit"),
         ("x" * 201, "search text must be at most 200 characters, got 201"),
-        ("a b c d e f g h i j k l m", "search text must have at most 12 words, got 13"),
+        (" ".join(f"w{n}" for n in range(13)), "search text must have at most 12 terms"),
     ],
 )
 async def test_unusable_text_is_refused_with_what_was_expected(
@@ -198,32 +193,40 @@ async def test_unusable_text_is_refused_with_what_was_expected(
     assert body["data"] is None
 
 
-async def test_the_index_follows_the_cache_when_a_source_is_fetched_anew(
-    hub: HubFactory,
-    hub_settings: Callable[..., Settings],
-    demo_server: ThreadedServer,
-    redis_url: str,
+async def test_near_counts_the_terms_met_inside_the_circle(
+    hub: HubFactory, hub_settings: Callable[..., Settings]
 ) -> None:
-    word = f"kerikil{uuid.uuid4().hex[:8]}"
-    settings = hub_settings()
-    base = f"{demo_server.url}{COMPLAINTS_OPEN311}"
-    async with hub(settings) as client:
-        assert (await search(client, word))["totalCount"] == 0
-        async with httpx.AsyncClient(base_url=base) as upstream:
-            posted = await post(upstream, report(description=f"Jalan penuh {word} lepas"))
-        assert posted.status_code in (200, 201), posted.text
-        assert (await search(client, word))["totalCount"] == 0  # the cached pages still hold
-        await _expire_source(redis_url, settings.cache_prefix, "complaints")
-        found = await search(client, word)
-    assert [edge["node"]["kind"] for edge in found["edges"]] == ["COMPLAINT"]
+    near = {**CITY_CENTRE, "radiusKm": 3}
+    async with hub(hub_settings()) as client:
+        found = await search(client, "puskesmas manggar", kinds=["HEALTH_FACILITY"], near=near)
+    # Puskesmas Manggar meets both words but lies 16 km away: the puskesmas inside win.
+    assert found["totalCount"] > 0
+    assert all(n.startswith("Puskesmas") for n in names(found))
+    assert all(edge["node"]["distanceKm"] <= 3 for edge in found["edges"])
 
 
-async def _expire_source(redis_url: str, prefix: str, source: str) -> None:
-    """What the passing of the source's time to live would do, without the wait."""
-    redis = Redis.from_url(redis_url)
-    try:
-        keys = [key async for key in redis.scan_iter(match=f"{prefix}:up:{source}:*")]
-        assert keys
-        await redis.delete(*keys)
-    finally:
-        await redis.aclose()
+async def test_results_carry_the_items_id_and_a_title_in_the_language_asked(
+    hub: HubFactory, hub_settings: Callable[..., Settings]
+) -> None:
+    query = """{ search(text: "bus kota", first: 5) { edges { node {
+      id kind title en: title(lang: EN)
+      item { ... on Program { id name(lang: EN) }
+             ... on Indicator { id name(lang: EN) } } } } } }"""
+    async with hub(hub_settings()) as client:
+        body = await gql(client, query)
+    nodes = [edge["node"] for edge in body["data"]["search"]["edges"]]
+    assert nodes and {n["kind"] for n in nodes} <= {"PROGRAM", "INDICATOR"}
+    for node in nodes:
+        assert node["id"] == node["item"]["id"]
+        assert node["en"] == node["item"]["name"] != ""
+        assert node["title"]
+
+
+async def test_an_empty_list_of_kinds_is_refused(
+    hub: HubFactory, hub_settings: Callable[..., Settings]
+) -> None:
+    async with hub(hub_settings()) as client:
+        body = await gql(client, SEARCH, {"text": "pantai", "kinds": []})
+    error = only_error(body)
+    assert error["message"].startswith("kinds must name at least one kind")
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"

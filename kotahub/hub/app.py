@@ -8,14 +8,16 @@ from contextlib import asynccontextmanager
 import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import RedirectResponse
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
 from kotahub.demo.app import create_demo_app
 from kotahub.hub.embedded import EMBEDDED_PREFIX, embedded_mounts
 from kotahub.hub.graphql_view import HubGraphQL
 from kotahub.hub.health import healthz, readyz
+from kotahub.hub.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from kotahub.hub.playground import playground_routes
+from kotahub.hub.response_cache import ResponseCache
 from kotahub.hub.runtime import check_sources, start_runtime
 from kotahub.hub.settings import Settings
 from kotahub.schema.build import build_schema
@@ -50,8 +52,9 @@ def create_app(
     graphql = HubGraphQL(build_schema(), graphql_ide="graphiql" if settings.graphiql else None)
     routes += [
         Route("/", _to_graphql),
-        Route("/graphql", graphql, methods=["GET", "POST"]),
+        Route("/graphql", ResponseCache(graphql), methods=["GET", "POST"]),
         Route("/healthz", healthz),
+        Route("/metrics", _metrics),
         Route("/readyz", readyz),
         *playground_routes(),
     ]
@@ -60,3 +63,9 @@ def create_app(
 
 async def _to_graphql(request: Request) -> RedirectResponse:
     return RedirectResponse("/graphql")
+
+
+async def _metrics(request: Request) -> Response:
+    """Prometheus text format: upstream requests, cache results and latencies."""
+    body = request.app.state.runtime.metrics.exposition()
+    return Response(body, media_type=METRICS_CONTENT_TYPE)

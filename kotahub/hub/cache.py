@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
-from typing import Protocol
+from collections.abc import Awaitable, Callable
+from typing import Protocol, TypeVar
 
 from cachetools import TLRUCache
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 log = logging.getLogger("kotahub.cache")
+T = TypeVar("T")
 
 
 class ResponseStore(Protocol):
@@ -53,6 +54,34 @@ class RedisStore:
 
     async def ping(self) -> None:
         await self._redis.ping()
+
+    async def try_lock(self, key: str, token: str, ttl_seconds: float) -> bool:
+        """Take the lock if no one holds it; it frees itself after ``ttl_seconds``."""
+        taken = await self._redis.set(key, token, nx=True, px=max(1, int(ttl_seconds * 1000)))
+        return bool(taken)
+
+    async def unlock(self, key: str, token: str) -> None:
+        """Free the lock if it is still the one this token took."""
+        await self._redis.eval(_UNLOCK, 1, key, token)
+
+    async def exists(self, key: str) -> bool:
+        return bool(await self._redis.exists(key))
+
+    async def counter(self, key: str) -> int:
+        value = await self._redis.get(key)
+        return int(value) if value is not None else 0
+
+    async def increment(self, key: str) -> int:
+        return int(await self._redis.incr(key))
+
+    async def publish(self, channel: str, message: str) -> None:
+        await self._redis.publish(channel, message)
+
+
+_UNLOCK = """
+if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
+return 0
+"""
 
 
 class FallbackStore:
@@ -104,6 +133,20 @@ class FallbackStore:
                 self._mark_up()
                 return
         await self._memory.set(key, value, ttl_seconds)
+
+    async def on_redis(self, operation: Callable[[RedisStore], Awaitable[T]]) -> T | None:
+        """The operation's result on Redis; None while Redis is down or not configured,
+        for the work that only matters across replicas (locks, counters, messages)."""
+        redis = self._redis_if_due()
+        if redis is None:
+            return None
+        try:
+            result = await operation(redis)
+        except (RedisError, OSError) as exc:
+            self._mark_down(exc)
+            return None
+        self._mark_up()
+        return result
 
     async def check_redis(self, announce: bool = True) -> str | None:
         """Ping Redis now; return None when it answers, else what went wrong.

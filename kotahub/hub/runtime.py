@@ -14,11 +14,14 @@ from redis.asyncio import Redis
 
 from kotahub.adapters.registry import adapter_factory, build_adapter
 from kotahub.hub.cache import FallbackStore, MemoryStore, RedisStore
+from kotahub.hub.cache_generations import Generations
 from kotahub.hub.delivery import DeliveryTiming, DeliveryWorker
 from kotahub.hub.embedded import embedded_sources
 from kotahub.hub.emergency_numbers import EmergencyContactSettings
 from kotahub.hub.errors import ConfigError
+from kotahub.hub.metrics import HubMetrics
 from kotahub.hub.outbox import Outbox
+from kotahub.hub.replica_flight import ReplicaFlight
 from kotahub.hub.settings import Settings, SourceSettings
 from kotahub.hub.source_client import SourceClient
 from kotahub.records import EmergencyContact, LocalizedText
@@ -42,6 +45,8 @@ class HubRuntime:
     client: SourceClient
     catalog: Catalog
     outbox: Outbox
+    metrics: HubMetrics
+    generations: Generations
     emergency_contacts: tuple[EmergencyContact, ...] = ()
     readiness_memo: tuple[float, dict[str, Any]] | None = None
     indexes: IndexCache[Any] = field(default_factory=IndexCache)
@@ -80,6 +85,7 @@ class HubRuntime:
         self._stop.set()
         if self._worker is not None:
             await self._worker
+        await self.client.aclose()
         await self.http.aclose()
         await self.redis.aclose()
 
@@ -117,11 +123,24 @@ async def start_runtime(
         log.info("cache: Redis at %s", shown)
     else:
         log.warning("cache: in memory (Redis at %s does not answer: %s)", shown, problem)
-    client = SourceClient(http, store, key_prefix=settings.cache_prefix)
+    metrics = HubMetrics()
+    generations = Generations(store, settings.cache_prefix)
+    client = SourceClient(
+        http,
+        store,
+        key_prefix=settings.cache_prefix,
+        metrics=metrics,
+        generations=generations,
+        flight=ReplicaFlight(store),
+        enabled=settings.upstream_cache,
+        default_stale_seconds=settings.stale_seconds,
+    )
     catalog = Catalog(tuple(build_adapter(source, client) for source in active_sources(settings)))
     contacts = tuple(emergency_contact(c) for c in settings.emergency_contacts)
     outbox = Outbox(redis, settings.cache_prefix)
-    return HubRuntime(settings, http, redis, store, client, catalog, outbox, contacts)
+    return HubRuntime(
+        settings, http, redis, store, client, catalog, outbox, metrics, generations, contacts
+    )
 
 
 def emergency_contact(setting: EmergencyContactSettings) -> EmergencyContact:

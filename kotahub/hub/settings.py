@@ -45,6 +45,9 @@ class SourceSettings(BaseModel):
     oauth: OAuthSettings | None = None
     api_key: SecretStr | None = None
     ttl_seconds: float = Field(default=300.0, gt=0, le=86_400)
+    # After its time to live, an answer is still served for this long while one refresh
+    # runs, and whenever the upstream fails; None: the hub's stale_seconds.
+    stale_seconds: float | None = Field(default=None, ge=0, le=7 * 86_400)
     timeout_seconds: float = Field(default=10.0, gt=0, le=120)
     options: dict[str, str | int | float | bool] = Field(default_factory=dict)
 
@@ -100,6 +103,12 @@ class Settings(BaseSettings):
     delivery_reclaim_seconds: float = Field(default=30.0, gt=0, le=86_400)
     readiness_cache_seconds: float = Field(default=2.0, ge=0, le=300)
     graphiql: bool = True
+    stale_seconds: float = Field(default=600.0, ge=0, le=7 * 86_400)
+    upstream_cache: bool = True
+    response_cache: bool = True
+    response_cache_max_seconds: float = Field(default=300.0, gt=0, le=86_400)
+    # invalidateCache is refused unless this is set and sent as "Authorization: Bearer …".
+    invalidation_token: SecretStr | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @field_validator("sources")

@@ -6,35 +6,38 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
 from kotahub.hub.cache import ResponseStore
+from kotahub.hub.cache_generations import Generations
 from kotahub.hub.cache_keys import upstream_key
 from kotahub.hub.errors import (
     SourceError,
-    SourceHTTPError,
     SourcePayloadError,
-    SourceTimeout,
-    SourceUnavailable,
 )
-from kotahub.hub.freshness import cache_ttl
+from kotahub.hub.freshness import CachePolicy, cache_policy
+from kotahub.hub.metrics import HubMetrics
 from kotahub.hub.oauth import TokenProvider
+from kotahub.hub.replica_flight import ReplicaFlight
+from kotahub.hub.request_trace import SourceUse, record_use
 from kotahub.hub.settings import SourceSettings
+from kotahub.hub.upstream_entry import CacheEntry
+from kotahub.hub.upstream_http import Call, parse_json, send, status_error
 from kotahub.hub.upstream_urls import ParamValue, normalized_url, resolve_link, shown
 
 log = logging.getLogger("kotahub.upstream")
 
-ERROR_BODY_LIMIT = 64 * 1024
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
 class Fetched:
-    """A parsed upstream answer and where and when it came from."""
+    """A parsed upstream answer, where and when it came from, and until when it is fresh."""
 
     source: str
     url: str
@@ -42,17 +45,37 @@ class Fetched:
     fetched_at: datetime
     from_cache: bool
     stale: bool = False
+    fresh_until: float | None = None  # seconds since the epoch; None: not cached
 
 
 class SourceClient:
     """Hands each adapter a session bound to its source, all sharing one pool and one cache."""
 
-    def __init__(self, http: httpx.AsyncClient, store: ResponseStore, key_prefix: str) -> None:
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        store: ResponseStore,
+        key_prefix: str,
+        *,
+        metrics: HubMetrics | None = None,
+        generations: Generations | None = None,
+        flight: ReplicaFlight | None = None,
+        enabled: bool = True,
+        default_stale_seconds: float = 600.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.http = http
         self.store = store
         self.key_prefix = key_prefix
+        self.metrics = metrics or HubMetrics()
+        self.generations = generations
+        self.flight = flight
+        self.enabled = enabled
+        self.default_stale_seconds = default_stale_seconds
+        self.clock = clock
         # Concurrent misses for one key within this process share a single upstream call.
         self.inflight: dict[str, asyncio.Task[Fetched]] = {}
+        self.refreshing: dict[str, asyncio.Task[None]] = {}
 
     def session(self, settings: SourceSettings) -> SourceSession:
         tokens = None
@@ -62,9 +85,36 @@ class SourceClient:
             )
         return SourceSession(self, settings, tokens)
 
+    async def key(self, source: str, url: str) -> str:
+        generation = await self.generations.current(source) if self.generations else 0
+        return upstream_key(self.key_prefix, source, generation, "GET", url)
+
+    def single_flight(
+        self, key: str, fetch: Callable[[], Awaitable[Fetched]]
+    ) -> Awaitable[Fetched]:
+        task = self.inflight.get(key)
+        if task is None:
+            task = asyncio.create_task(_awaited(fetch))
+            self.inflight[key] = task
+            task.add_done_callback(lambda done: _settle(self.inflight, key, done))
+        return asyncio.shield(task)
+
+    def refresh_soon(self, key: str, refresh: Callable[[], Awaitable[None]]) -> None:
+        """Refresh a stale entry in the background, once however many requests see it."""
+        if key not in self.refreshing:
+            task = asyncio.create_task(_awaited(refresh))
+            self.refreshing[key] = task
+            task.add_done_callback(lambda done: _settle(self.refreshing, key, done))
+
+    async def aclose(self) -> None:
+        tasks = [*self.refreshing.values(), *self.inflight.values()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
 
 class SourceSession:
-    """GETs JSON from one source, cached under the source's TTL rules."""
+    """GETs JSON from one source, cached under the source's freshness rules."""
 
     def __init__(
         self, client: SourceClient, settings: SourceSettings, tokens: TokenProvider | None = None
@@ -73,6 +123,8 @@ class SourceSession:
         self.settings = settings
         self.name = settings.name
         self._tokens = tokens
+        stale = settings.stale_seconds
+        self._stale_seconds = client.default_stale_seconds if stale is None else stale
 
     def resolve(self, target: str, relative_to: str | None = None) -> str:
         """An absolute URL for a path under the base URL, or a link found on a page."""
@@ -87,22 +139,72 @@ class SourceSession:
         accept: str = "application/json",
         headers: Mapping[str, str] | None = None,
     ) -> Fetched:
-        """The JSON at ``target``: from the cache when fresh, else from the upstream (once)."""
+        """The JSON at ``target``: fresh from the cache; stale from it while one refresh runs
+        (or the upstream fails); else from the upstream, once for every waiting request."""
         url = self.resolve(target, relative_to)
-        key = upstream_key(self._client.key_prefix, self.name, "GET", normalized_url(url, params))
-        cached = await self._client.store.get(key)
-        if cached is not None:
-            hit = self._from_cache(cached)
-            if hit is not None:
-                return hit
-        inflight = self._client.inflight
-        task = inflight.get(key)
-        if task is None:
-            call = Call("GET", url, params, accept, headers=dict(headers or {}))
-            task = asyncio.create_task(self._fetch_and_store(call, key))
-            inflight[key] = task
-            task.add_done_callback(lambda done: _settle(inflight, key, done))
-        return await asyncio.shield(task)
+        call = Call("GET", url, params, accept, headers=dict(headers or {}))
+        if not self._client.enabled:
+            fetched = await self._client.single_flight(url, lambda: self._fetch(call))
+        else:
+            key = await self._client.key(self.name, normalized_url(url, params))
+            fetched = await self._cached(key, call)
+        use = SourceUse(self.name, fetched.fetched_at, fetched.stale, fetched.fresh_until)
+        record_use(use)
+        return fetched
+
+    async def _cached(self, key: str, call: Call) -> Fetched:
+        client = self._client
+        entry = await self._read(key)
+        state = entry.freshness(client.clock()) if entry else "expired"
+        if entry is not None and state != "expired":
+            client.metrics.cache("upstream", "hit" if state == "fresh" else "stale")
+            if state == "stale":
+                client.refresh_soon(key, lambda: self._refresh(key, call, entry))
+            return self._from_entry(entry, stale=state == "stale")
+        client.metrics.cache("upstream", "miss")
+        return await client.single_flight(key, lambda: self._fill(key, call))
+
+    async def _fill(self, key: str, call: Call) -> Fetched:
+        """A miss: of the replicas sharing Redis, one asks the upstream; the others read its
+        answer from the cache."""
+        flight = self._client.flight
+        if flight is None:
+            return await self._fetch_and_store(key, call)
+        lead = await flight.lead(key, self.settings.timeout_seconds + 1.0, lambda: self._ready(key))
+        try:
+            entry = None if lead.fetch else await self._read(key)
+            if entry is not None:
+                return self._from_entry(entry, stale=False)
+            return await self._fetch_and_store(key, call)
+        finally:
+            await lead.release()
+
+    async def _ready(self, key: str) -> bool:
+        entry = await self._read(key)
+        return entry is not None and entry.freshness(self._client.clock()) == "fresh"
+
+    async def _refresh(self, key: str, call: Call, entry: CacheEntry) -> None:
+        """Replace a stale entry, asking only whether it changed when the upstream can say;
+        if the upstream fails, the stale entry goes on being served until its window ends."""
+        flight = self._client.flight
+        lead = (
+            await flight.lead(key, self.settings.timeout_seconds + 1.0, self._never)
+            if flight
+            else None
+        )
+        if lead is not None and not lead.fetch:
+            return
+        try:
+            await self._fetch_and_store(key, call, entry)
+        except SourceError as exc:
+            log.warning("source %s: refresh failed, serving the stale answer: %s", self.name, exc)
+        finally:
+            if lead is not None:
+                await lead.release()
+
+    @staticmethod
+    async def _never() -> bool:
+        return False
 
     async def probe(
         self,
@@ -113,20 +215,57 @@ class SourceSession:
         """Reach the source without the cache; raise a SourceError when it does not answer."""
         await self._request(Call("GET", self.resolve(target), params, headers=dict(headers or {})))
 
-    async def _fetch_and_store(self, call: Call, key: str) -> Fetched:
+    async def _fetch(self, call: Call) -> Fetched:
         response = await self._request(call)
-        body = self._parse(response)
-        page_url = str(response.url)
-        fetched = Fetched(self.name, page_url, body, datetime.now(UTC), from_cache=False)
-        ttl = cache_ttl(response.headers.get("cache-control"), self.settings.ttl_seconds)
-        if ttl > 0:
-            entry = {
-                "url": page_url,
-                "body": response.text,
-                "fetched_at": fetched.fetched_at.timestamp(),
-            }
-            await self._client.store.set(key, json.dumps(entry).encode(), ttl)
-        return fetched
+        now = datetime.now(UTC)
+        return Fetched(self.name, str(response.url), self._parse(response), now, False)
+
+    async def _fetch_and_store(
+        self, key: str, call: Call, known: CacheEntry | None = None
+    ) -> Fetched:
+        """Ask the upstream (only whether ``known`` changed, when it can say) and keep the
+        answer for as long as its freshness rules allow."""
+        if known is not None and known.revalidatable:
+            call = replace(call, headers={**call.headers, **known.conditional_headers()})
+        response = await self._request(call, not_modified_ok=known is not None)
+        policy = cache_policy(
+            response.headers.get("cache-control"), self.settings.ttl_seconds, self._stale_seconds
+        )
+        if response.status_code == 304 and known is not None:
+            self._client.metrics.revalidations.labels(self.name, "not_modified").inc()
+            entry = self._entry(known.url, known.body, policy, response, known)
+        else:
+            if known is not None and known.revalidatable:
+                self._client.metrics.revalidations.labels(self.name, "modified").inc()
+            body = self._parse(response)
+            entry = self._entry(str(response.url), response.text, policy, response)
+            if not policy.cacheable:
+                return Fetched(self.name, entry.url, body, _at(entry.fetched_at), False)
+        if policy.cacheable:
+            ttl = entry.stale_until - self._client.clock()
+            await self._client.store.set(key, entry.encode(), ttl)
+        return self._from_entry(entry, stale=False, from_cache=False)
+
+    def _entry(
+        self,
+        url: str,
+        body: str,
+        policy: CachePolicy,
+        response: httpx.Response,
+        known: CacheEntry | None = None,
+    ) -> CacheEntry:
+        now = self._client.clock()
+        fresh_until = now + policy.fresh_seconds
+        return CacheEntry(
+            url=url,
+            body=body,
+            fetched_at=now,
+            fresh_until=fresh_until,
+            stale_until=fresh_until + policy.stale_seconds,
+            etag=response.headers.get("etag") or (known.etag if known else None),
+            last_modified=response.headers.get("last-modified")
+            or (known.last_modified if known else None),
+        )
 
     async def fresh_json(self, target: str, params: Mapping[str, ParamValue] | None = None) -> Any:
         """The JSON at ``target`` straight from the upstream, for answers that must not be
@@ -143,16 +282,18 @@ class SourceSession:
         call = Call("POST", self.resolve(target), form=form, headers=dict(headers or {}))
         return self._parse(await self._request(call))
 
-    async def _request(self, call: Call) -> httpx.Response:
+    async def _request(self, call: Call, not_modified_ok: bool = False) -> httpx.Response:
         """One call; with OAuth, a refused token is replaced and the call tried once more."""
         token = await self._bearer()
         response = await self._send(call, token)
         if response.status_code == 401 and self._tokens is not None and token is not None:
             self._tokens.forget(token)
             response = await self._send(call, await self._bearer())
+        if response.status_code == 304 and not_modified_ok:
+            return response
         if response.status_code >= 300:
             where = f"{call.method} {shown(str(response.url))}"
-            raise _status_error(self.name, where, response)
+            raise status_error(self.name, where, response)
         return response
 
     async def _bearer(self) -> str | None:
@@ -161,84 +302,43 @@ class SourceSession:
         return self.settings.token.get_secret_value() if self.settings.token else None
 
     async def _send(self, call: Call, token: str | None) -> httpx.Response:
-        headers = {"Accept": call.accept, **call.headers}
-        if token is not None:
-            headers["Authorization"] = f"Bearer {token}"
         timeout = self.settings.timeout_seconds
-        request = self._client.http.build_request(
-            call.method, call.full_url(), headers=headers, data=call.form, timeout=timeout
-        )
-        where = f"{call.method} {shown(str(request.url))}"
-        started = time.perf_counter()
-        try:
-            async with asyncio.timeout(timeout):
-                response = await self._client.http.send(request)
-        except (TimeoutError, httpx.TimeoutException) as exc:
-            raise SourceTimeout(self.name, f"{where} got no answer within {timeout:g}s") from exc
-        except httpx.HTTPError as exc:
-            raise SourceUnavailable(
-                self.name, f"{where} failed: {type(exc).__name__} ({exc or 'no detail'})"
-            ) from exc
-        elapsed_ms = (time.perf_counter() - started) * 1000
-        log.debug("%s %s -> %s in %.1f ms", self.name, where, response.status_code, elapsed_ms)
-        return response
+        return await send(self._client.http, self.name, call, token, timeout, self._client.metrics)
 
     def _parse(self, response: httpx.Response) -> Any:
-        try:
-            return json.loads(response.content)
-        except ValueError as exc:
-            kind = response.headers.get("content-type", "no content type")
-            raise SourcePayloadError(
-                self.name,
-                f"GET {shown(str(response.url))} answered with content that is not valid JSON "
-                f"({kind})",
-            ) from exc
+        return parse_json(self.name, response)
 
-    def _from_cache(self, raw: bytes) -> Fetched | None:
-        try:
-            entry = json.loads(raw)
-            body = json.loads(entry["body"])
-            fetched_at = datetime.fromtimestamp(float(entry["fetched_at"]), UTC)
-            url = str(entry["url"])
-        except (ValueError, KeyError, TypeError):
-            log.warning("ignoring an unreadable cache entry for source %s", self.name)
+    async def _read(self, key: str) -> CacheEntry | None:
+        raw = await self._client.store.get(key)
+        if raw is None:
             return None
-        return Fetched(self.name, url, body, fetched_at, from_cache=True)
+        entry = CacheEntry.decode(raw)
+        if entry is None:
+            log.warning("ignoring an unreadable cache entry for source %s", self.name)
+        return entry
+
+    def _from_entry(self, entry: CacheEntry, stale: bool, from_cache: bool = True) -> Fetched:
+        try:
+            body = json.loads(entry.body)
+        except ValueError as exc:  # only a damaged entry: what was stored had been parsed
+            raise SourcePayloadError(
+                self.name, f"a cached answer of {shown(entry.url)} is damaged"
+            ) from exc
+        fetched_at = _at(entry.fetched_at)
+        return Fetched(self.name, entry.url, body, fetched_at, from_cache, stale, entry.fresh_until)
 
 
-@dataclass(frozen=True, slots=True)
-class Call:
-    """One request to an upstream."""
-
-    method: str
-    url: str
-    params: Mapping[str, ParamValue] | None = None
-    accept: str = "application/json"
-    form: Mapping[str, str | list[str]] | None = None
-    headers: Mapping[str, str] = field(default_factory=dict)
-
-    def full_url(self) -> httpx.URL:
-        # Merged by hand: httpx would replace the URL's own query with ``params``.
-        url = httpx.URL(self.url)
-        return url.copy_merge_params(dict(self.params)) if self.params else url
+async def _awaited(work: Callable[[], Awaitable[T]]) -> T:
+    return await work()
 
 
-def _settle(
-    inflight: dict[str, asyncio.Task[Fetched]], key: str, done: asyncio.Task[Fetched]
-) -> None:
-    """Forget a finished fetch; reading its outcome keeps asyncio from warning when every
+def _settle(running: dict[str, Any], key: str, done: asyncio.Task[Any]) -> None:
+    """Forget a finished task; reading its outcome keeps asyncio from warning when every
     waiter was cancelled before it finished."""
-    inflight.pop(key, None)
+    running.pop(key, None)
     if not done.cancelled():
         done.exception()
 
 
-def _status_error(source: str, where: str, response: httpx.Response) -> SourceError:
-    status = response.status_code
-    if status < 400:
-        moved_to = shown(response.headers.get("location", "nowhere"))
-        message = f"{where} answered HTTP {status}, a redirect to {moved_to}; "
-        message += "configure the source's base_url with the final address"
-    else:
-        message = f"{where} answered HTTP {status}"
-    return SourceHTTPError(source, status, message, body=response.text[:ERROR_BODY_LIMIT])
+def _at(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)

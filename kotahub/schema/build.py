@@ -10,6 +10,7 @@ from strawberry.types import ExecutionContext
 
 from kotahub.schema.complaints import Complaint
 from kotahub.schema.errors import ErrorPolicy, without_values
+from kotahub.schema.freshness import StaleReport
 from kotahub.schema.health import HealthFacility
 from kotahub.schema.query import Mutation, Query
 from kotahub.schema.tourism import TouristSpot
@@ -32,5 +33,5 @@ def build_schema() -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         types=[TouristSpot, HealthFacility, Complaint],
-        extensions=[ErrorPolicy],
+        extensions=[ErrorPolicy, StaleReport],
     )

@@ -24,7 +24,8 @@ def test_sequences_repeat_a_parameter() -> None:
     assert url == "http://x/Location?_count=5&_include=a&_include=b"
 
 
-def test_keys_name_prefix_source_and_method() -> None:
-    key = upstream_key("kotahub", "tourism", "get", "http://x/items?a=1")
-    assert key.startswith("kotahub:up:tourism:GET:")
-    assert key != upstream_key("kotahub", "health", "get", "http://x/items?a=1")
+def test_keys_name_prefix_source_generation_and_method() -> None:
+    key = upstream_key("kotahub", "tourism", 3, "get", "http://x/items?a=1")
+    assert key.startswith("kotahub:up:tourism:g3:GET:")
+    assert key != upstream_key("kotahub", "health", 3, "get", "http://x/items?a=1")
+    assert key != upstream_key("kotahub", "tourism", 4, "get", "http://x/items?a=1")

@@ -6,9 +6,11 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from redis.asyncio import Redis
 
 from kotahub.hub.settings import Settings
+from kotahub.hub.upstream_entry import CacheEntry
 from tests.conftest import HubFactory, tourism_source
 from tests.support.graphql import gql
 from tests.support.redis_server import RedisServer
@@ -31,11 +33,11 @@ async def test_second_identical_query_is_served_from_redis(
     assert tourism_log.count() == calls
     assert first == second
     redis = Redis.from_url(redis_url)
-    keys = [key async for key in redis.scan_iter(match=f"{settings.cache_prefix}:up:tourism:GET:*")]
+    keys = [key async for key in redis.scan_iter(match=f"{settings.cache_prefix}:up:tourism:*")]
     ttl = await redis.pttl(keys[0])
     await redis.aclose()
     assert len(keys) == calls
-    assert 0 < ttl <= 300_000  # the upstream's Cache-Control: max-age=300
+    assert 300_000 < ttl <= 900_000  # max-age=300, then the default stale window of 600 s
 
 
 async def test_cache_is_shared_by_hubs_on_one_redis(
@@ -98,7 +100,7 @@ async def test_hub_starts_and_answers_with_no_redis_at_all(
     assert "cache: in memory (Redis at redis://127.0.0.1:9/0 does not answer" in caplog.text
 
 
-async def test_ttl_follows_max_age_else_the_source_default(
+async def test_freshness_follows_max_age_else_the_source_default_then_the_stale_window(
     hub: HubFactory,
     hub_settings: Callable[..., Settings],
     redis_url: str,
@@ -110,16 +112,28 @@ async def test_ttl_follows_max_age_else_the_source_default(
         "name": "plain",
         "kind": "geojson",
         "ttl_seconds": 42,
+        "stale_seconds": 5,
         "base_url": misbehaving_server.url + "/api/items",
     }
     settings = hub_settings(sources=[with_max_age, without])
     async with hub(settings) as client:
         await gql(client, QUERY)
     redis = Redis.from_url(redis_url)
-    ttls = {}
+    found: dict[str, list[tuple[CacheEntry, int]]] = {}
     for source in ("tourism", "plain"):
-        pattern = f"{settings.cache_prefix}:up:{source}:GET:*"
-        ttls[source] = [await redis.pttl(key) async for key in redis.scan_iter(match=pattern)]
+        pattern = f"{settings.cache_prefix}:up:{source}:*"
+        keys = [key async for key in redis.scan_iter(match=pattern)]
+        found[source] = [(_entry(await redis.get(k)), await redis.pttl(k)) for k in keys]
     await redis.aclose()
-    assert ttls["tourism"] and all(30_000 < ttl <= 300_000 for ttl in ttls["tourism"])
-    assert len(ttls["plain"]) == 2 and all(0 < ttl <= 42_000 for ttl in ttls["plain"])
+    assert found["tourism"] and len(found["plain"]) == 2
+    for source, fresh, stale in (("tourism", 300, 600), ("plain", 42, 5)):
+        for entry, ttl in found[source]:
+            assert entry.fresh_until - entry.fetched_at == pytest.approx(fresh, abs=0.01)
+            assert entry.stale_until - entry.fresh_until == pytest.approx(stale, abs=0.01)
+            assert (fresh + stale - 5) * 1000 < ttl <= (fresh + stale) * 1000
+
+
+def _entry(raw: bytes | str | None) -> CacheEntry:
+    entry = CacheEntry.decode(raw.encode() if isinstance(raw, str) else raw or b"")
+    assert entry is not None
+    return entry

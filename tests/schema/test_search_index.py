@@ -70,11 +70,13 @@ async def test_the_index_follows_the_cache_when_a_source_is_fetched_anew(
 
 
 async def _expire_source(redis_url: str, prefix: str, source: str) -> None:
-    """What the passing of the source's time to live would do, without the wait."""
+    """What the passing of the source's time to live would do, without the wait: its answers
+    go, and the whole responses built from them (which live no longer than they do)."""
     redis = Redis.from_url(redis_url)
     try:
         keys = [key async for key in redis.scan_iter(match=f"{prefix}:up:{source}:*")]
         assert keys
+        keys += [key async for key in redis.scan_iter(match=f"{prefix}:resp:*")]
         await redis.delete(*keys)
     finally:
         await redis.aclose()

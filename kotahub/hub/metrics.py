@@ -1,0 +1,71 @@
+"""The hub's Prometheus metrics, each app with a registry of its own."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    disable_created_metrics,
+    generate_latest,
+)
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+CacheLevel = Literal["upstream", "response"]
+CacheResult = Literal["hit", "miss", "stale", "bypass"]
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+CONTENT_TYPE = CONTENT_TYPE_LATEST
+disable_created_metrics()  # type: ignore[no-untyped-call]  # *_created: the start time again
+
+
+class HubMetrics:
+    """What the hub counts; read at /metrics and by the tests."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.upstream_requests = Counter(
+            "kotahub_upstream_requests_total",
+            "Requests actually sent to an upstream (conditional ones included).",
+            ["source"],
+            registry=self.registry,
+        )
+        self.upstream_errors = Counter(
+            "kotahub_upstream_errors_total",
+            "Upstream requests that failed, by error code.",
+            ["source", "code"],
+            registry=self.registry,
+        )
+        self.upstream_latency = Histogram(
+            "kotahub_upstream_request_duration_seconds",
+            "Time for an upstream to answer.",
+            ["source"],
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.revalidations = Counter(
+            "kotahub_upstream_revalidations_total",
+            "Conditional refreshes, by whether the upstream's answer had changed.",
+            ["source", "result"],
+            registry=self.registry,
+        )
+        self.cache_requests = Counter(
+            "kotahub_cache_requests_total",
+            "Cache lookups by level (upstream answers, whole responses) and result.",
+            ["level", "result"],
+            registry=self.registry,
+        )
+        self.request_latency = Histogram(
+            "kotahub_request_duration_seconds",
+            "Time to answer a GraphQL request, by whole-response cache result.",
+            ["cache"],
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+
+    def cache(self, level: CacheLevel, result: CacheResult) -> None:
+        self.cache_requests.labels(level=level, result=result).inc()
+
+    def exposition(self) -> bytes:
+        return generate_latest(self.registry)

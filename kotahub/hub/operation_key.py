@@ -1,0 +1,52 @@
+"""Which requests may share a whole cached response, and the key they share it under."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse, print_ast
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    """A parsed operation: whether it is a query, and its document with layout removed."""
+
+    is_query: bool
+    document_digest: str
+
+
+@lru_cache(maxsize=1024)  # portals send the same few documents over and over
+def operation_of(document: str, operation_name: str | None) -> Operation | None:
+    """The operation a request would run; None when it would not run (the GraphQL layer then
+    reports why)."""
+    try:
+        parsed = parse(document)
+    except GraphQLError:
+        return None
+    operations = [d for d in parsed.definitions if isinstance(d, OperationDefinitionNode)]
+    if operation_name is not None:
+        operations = [o for o in operations if o.name and o.name.value == operation_name]
+    if len(operations) != 1:
+        return None
+    digest = hashlib.sha256(print_ast(parsed).encode()).hexdigest()
+    return Operation(operations[0].operation == OperationType.QUERY, digest)
+
+
+def response_key(
+    prefix: str,
+    generation: int,
+    operation: Operation,
+    operation_name: str | None,
+    variables: dict[str, Any] | None,
+    lang: str,
+) -> str:
+    """Equal for requests that must get the same answer: same document however laid out,
+    same operation, same variables however ordered, same language."""
+    canonical = json.dumps(variables or {}, sort_keys=True, separators=(",", ":"))
+    parts = (operation.document_digest, operation_name or "", canonical, lang)
+    digest = hashlib.sha256("\0".join(parts).encode()).hexdigest()[:40]
+    return f"{prefix}:resp:g{generation}:{digest}"

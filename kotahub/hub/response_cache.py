@@ -1,0 +1,192 @@
+"""Whole responses of anonymous queries, kept as long as the data they were built from.
+
+Wraps the GraphQL endpoint. A request that may share its answer (a query, not a mutation;
+no credentials; the same document, variables and language as another) is answered from
+Redis when it can be, skipping GraphQL execution altogether. Otherwise it runs as usual,
+and its answer is kept when it has no errors and used no stale data, for as long as the
+least fresh of the upstream answers it used, at most ``response_cache_max_seconds``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.datastructures import Headers, QueryParams
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from kotahub.hub.cache_generations import EVERYTHING
+from kotahub.hub.language import preferred_lang
+from kotahub.hub.operation_key import operation_of, response_key
+from kotahub.hub.request_trace import CURRENT_TRACE, RequestTrace
+from kotahub.hub.runtime import HubRuntime
+
+CREDENTIALS = ("authorization", "cookie", "proxy-authorization", "x-api-key")
+MAX_CACHED_BODY = 4 * 1024 * 1024
+CACHE_HEADER = b"x-kotahub-cache"
+
+
+class ResponseCache:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        runtime: HubRuntime = scope["app"].state.runtime
+        started = time.perf_counter()
+        body = await _read_body(receive)
+        token = CURRENT_TRACE.set(RequestTrace())
+        try:
+            result = await self._answer(runtime, scope, body, send)
+        finally:
+            CURRENT_TRACE.reset(token)
+        runtime.metrics.request_latency.labels(result).observe(time.perf_counter() - started)
+
+    async def _answer(self, runtime: HubRuntime, scope: Scope, body: bytes, send: Send) -> str:
+        key = await _key(runtime, scope, body) if runtime.settings.response_cache else None
+        if key is None:
+            runtime.metrics.cache("response", "bypass")
+            await self.app(scope, _replay(body), send)
+            return "bypass"
+        cached = await runtime.store.get(key)
+        if cached is not None:
+            runtime.metrics.cache("response", "hit")
+            await _send_json(send, cached, b"hit")
+            return "hit"
+        runtime.metrics.cache("response", "miss")
+        captured = _Captured()
+        await self.app(scope, _replay(body), captured.send)
+        await self._keep(runtime, key, captured)
+        await captured.forward(send, b"miss")
+        return "miss"
+
+    async def _keep(self, runtime: HubRuntime, key: str, captured: _Captured) -> None:
+        trace = CURRENT_TRACE.get()
+        until = trace.keep_until() if trace is not None else None
+        if until is None or not captured.shareable():
+            return
+        ttl = min(until - time.time(), runtime.settings.response_cache_max_seconds)
+        if ttl > 0:
+            await runtime.store.set(key, captured.body, ttl)
+
+
+async def _key(runtime: HubRuntime, scope: Scope, body: bytes) -> str | None:
+    headers = Headers(scope=scope)
+    if any(name in headers for name in CREDENTIALS):
+        return None
+    request = _graphql_request(scope["method"], headers, scope.get("query_string", b""), body)
+    if request is None:
+        return None
+    document, name, variables = request
+    operation = operation_of(document, name)
+    if operation is None or not operation.is_query:
+        return None
+    lang = preferred_lang(headers.get("accept-language"), runtime.settings.default_lang)
+    generation = await runtime.generations.current(EVERYTHING)
+    prefix = runtime.settings.cache_prefix
+    return response_key(prefix, generation, operation, name, variables, lang)
+
+
+def _graphql_request(
+    method: str, headers: Headers, query_string: bytes, body: bytes
+) -> tuple[str, str | None, dict[str, Any] | None] | None:
+    """The document, operation name and variables of a single GraphQL request; None for
+    anything else (a batch, a page request, a malformed body), which runs uncached."""
+    if method == "GET":
+        params = QueryParams(query_string.decode("latin-1"))
+        payload: Any = {k: params.get(k) for k in ("query", "operationName", "variables")}
+        try:
+            payload["variables"] = json.loads(payload["variables"] or "null")
+        except ValueError:
+            return None
+    elif method == "POST" and headers.get("content-type", "").startswith("application/json"):
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            return None
+    else:
+        return None
+    if not isinstance(payload, dict):
+        return None
+    document, name, variables = (payload.get(k) for k in ("query", "operationName", "variables"))
+    if not isinstance(document, str) or not isinstance(name, str | None):
+        return None
+    if not isinstance(variables, dict | None):
+        return None
+    return document, name, variables
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+def _replay(body: bytes) -> Receive:
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return {"type": "http.disconnect"}
+
+    return receive
+
+
+async def _send_json(send: Send, body: bytes, result: bytes) -> None:
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        (CACHE_HEADER, result),
+    ]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+@dataclass
+class _Captured:
+    """A response held back until it is known whether it may be kept."""
+
+    status: int = 0
+    headers: list[tuple[bytes, bytes]] = field(default_factory=list)
+    chunks: list[bytes] = field(default_factory=list)
+
+    async def send(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.status = message["status"]
+            self.headers = list(message.get("headers", []))
+        elif message["type"] == "http.response.body":
+            self.chunks.append(message.get("body", b""))
+
+    @property
+    def body(self) -> bytes:
+        return b"".join(self.chunks)
+
+    def shareable(self) -> bool:
+        """A 200 JSON answer without errors; a value that merely looks like an error key
+        only costs a cache entry."""
+        content_type = dict(self.headers).get(b"content-type", b"")
+        body = self.body
+        return (
+            self.status == 200
+            and content_type.startswith(b"application/json")
+            and len(body) <= MAX_CACHED_BODY
+            and b'"errors":' not in body
+        )
+
+    async def forward(self, send: Send, result: bytes) -> None:
+        headers = [*self.headers, (CACHE_HEADER, result)]
+        await send({"type": "http.response.start", "status": self.status, "headers": headers})
+        await send({"type": "http.response.body", "body": self.body})

@@ -1,0 +1,74 @@
+"""One cached upstream answer: its body, when it was fetched, how long it may be used."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Literal
+
+Freshness = Literal["fresh", "stale", "expired"]
+
+
+@dataclass(frozen=True, slots=True)
+class CacheEntry:
+    """Times are seconds since the epoch, so that every replica reads them alike."""
+
+    url: str
+    body: str
+    fetched_at: float
+    fresh_until: float
+    stale_until: float
+    etag: str | None = None
+    last_modified: str | None = None
+
+    def freshness(self, now: float) -> Freshness:
+        if now < self.fresh_until:
+            return "fresh"
+        return "stale" if now < self.stale_until else "expired"
+
+    @property
+    def revalidatable(self) -> bool:
+        return self.etag is not None or self.last_modified is not None
+
+    def conditional_headers(self) -> dict[str, str]:
+        """What asks the upstream for the answer only if it changed (RFC 9110, 13.1)."""
+        headers = {}
+        if self.etag is not None:
+            headers["If-None-Match"] = self.etag
+        if self.last_modified is not None:
+            headers["If-Modified-Since"] = self.last_modified
+        return headers
+
+    def encode(self) -> bytes:
+        return json.dumps(
+            {
+                "url": self.url,
+                "body": self.body,
+                "fetched_at": self.fetched_at,
+                "fresh_until": self.fresh_until,
+                "stale_until": self.stale_until,
+                "etag": self.etag,
+                "last_modified": self.last_modified,
+            }
+        ).encode()
+
+    @classmethod
+    def decode(cls, raw: bytes) -> CacheEntry | None:
+        """The entry, or None for bytes that are not one (an older format, say)."""
+        try:
+            data = json.loads(raw)
+            return cls(
+                url=str(data["url"]),
+                body=str(data["body"]),
+                fetched_at=float(data["fetched_at"]),
+                fresh_until=float(data["fresh_until"]),
+                stale_until=float(data["stale_until"]),
+                etag=_optional_text(data.get("etag")),
+                last_modified=_optional_text(data.get("last_modified")),
+            )
+        except (ValueError, KeyError, TypeError):
+            return None
+
+
+def _optional_text(value: object) -> str | None:
+    return value if isinstance(value, str) else None

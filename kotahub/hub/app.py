@@ -42,6 +42,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         app.state.runtime = await start_runtime(settings, transports)
+        app.state.runtime.start_listening()
         if settings.delivery_worker:
             app.state.runtime.start_delivery()
         try:

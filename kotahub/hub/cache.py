@@ -74,8 +74,9 @@ class RedisStore:
     async def increment(self, key: str) -> int:
         return int(await self._redis.incr(key))
 
-    async def publish(self, channel: str, message: str) -> None:
-        await self._redis.publish(channel, message)
+    async def publish(self, channel: str, message: str) -> int:
+        """Send a message; the number of subscribers that received it."""
+        return int(await self._redis.publish(channel, message))
 
 
 _UNLOCK = """

@@ -5,6 +5,7 @@
     KotaHubError                     anything the hub raises on purpose
     ├── ConfigError                  a setting or config file is wrong; stops start-up
     ├── ClientInputError             a client sent a value the API cannot use
+    ├── NotAllowed                   the request lacks the right to do what it asks
     └── SourceError                  an upstream source could not give a usable answer
         ├── SourceUnavailable        the connection failed or the source is unknown here
         │   └── SourceTimeout        the source did not answer within its timeout
@@ -35,6 +36,12 @@ class ClientInputError(KotaHubError):
     """A client sent a value the API cannot use; the message says what was expected."""
 
     code = "BAD_USER_INPUT"
+
+
+class NotAllowed(KotaHubError):
+    """The request lacks the right to do what it asks; the message says what it needs."""
+
+    code = "FORBIDDEN"
 
 
 class SourceError(KotaHubError):

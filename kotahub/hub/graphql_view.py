@@ -10,6 +10,7 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
+from kotahub.hub.cache_admin import HubCacheAdmin
 from kotahub.hub.examples import PLAYGROUND_EXAMPLES
 from kotahub.hub.language import preferred_lang
 from kotahub.hub.playground import render_playground
@@ -38,6 +39,13 @@ class HubGraphQL(GraphQL[GraphQLContext, None]):
             complaint_rules=runtime.complaint_rules,
             outbox=runtime.outbox,
             indexes=runtime.indexes,
+            cache_admin=HubCacheAdmin(
+                settings,
+                runtime.store,
+                runtime.generations,
+                frozenset(adapter.source for adapter in runtime.catalog.adapters),
+                request.headers.get("authorization"),
+            ),
         )
         return GraphQLContext(scope=scope)
 

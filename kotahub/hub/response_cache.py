@@ -50,7 +50,7 @@ class ResponseCache:
         key = await _key(runtime, scope, body) if runtime.settings.response_cache else None
         if key is None:
             runtime.metrics.cache("response", "bypass")
-            await self.app(scope, _replay(body), send)
+            await self.app(scope, _replay(body), _marked(send, b"bypass"))
             return "bypass"
         cached = await runtime.store.get(key)
         if cached is not None:
@@ -143,6 +143,18 @@ def _replay(body: bytes) -> Receive:
         return {"type": "http.disconnect"}
 
     return receive
+
+
+def _marked(send: Send, result: bytes) -> Send:
+    """``send`` with the cache result added to the response's headers."""
+
+    async def marked(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = [*message.get("headers", []), (CACHE_HEADER, result)]
+            message = {**message, "headers": headers}
+        await send(message)
+
+    return marked
 
 
 async def _send_json(send: Send, body: bytes, result: bytes) -> None:

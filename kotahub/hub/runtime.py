@@ -14,11 +14,13 @@ from redis.asyncio import Redis
 
 from kotahub.adapters.registry import adapter_factory, build_adapter
 from kotahub.hub.cache import FallbackStore, MemoryStore, RedisStore
+from kotahub.hub.cache_admin import invalidations_channel
 from kotahub.hub.cache_generations import Generations
 from kotahub.hub.delivery import DeliveryTiming, DeliveryWorker
 from kotahub.hub.embedded import embedded_sources
 from kotahub.hub.emergency_numbers import EmergencyContactSettings
 from kotahub.hub.errors import ConfigError
+from kotahub.hub.invalidation_listener import listen_for_invalidations
 from kotahub.hub.metrics import HubMetrics
 from kotahub.hub.outbox import Outbox
 from kotahub.hub.replica_flight import ReplicaFlight
@@ -51,12 +53,20 @@ class HubRuntime:
     readiness_memo: tuple[float, dict[str, Any]] | None = None
     indexes: IndexCache[Any] = field(default_factory=IndexCache)
     _worker: asyncio.Task[None] | None = None
+    _listener: asyncio.Task[None] | None = None
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
 
     @property
     def complaint_rules(self) -> ComplaintRules:
         days = self.settings.complaint_service_level_days
         return ComplaintRules(timedelta(days=days), CityBounds(*self.settings.city_bounds))
+
+    def start_listening(self) -> None:
+        """Hear other replicas' cache invalidations as soon as they happen."""
+        if self._listener is None:
+            channel = invalidations_channel(self.settings.cache_prefix)
+            listening = listen_for_invalidations(self.redis, channel, self.generations, self._stop)
+            self._listener = asyncio.create_task(listening)
 
     def start_delivery(self) -> None:
         """Run the complaint delivery worker in this process, if there is anything to deliver."""
@@ -85,6 +95,9 @@ class HubRuntime:
         self._stop.set()
         if self._worker is not None:
             await self._worker
+        if self._listener is not None:
+            self._listener.cancel()  # it may be waiting up to a second for a message
+            await asyncio.gather(self._listener, return_exceptions=True)
         await self.client.aclose()
         await self.http.aclose()
         await self.redis.aclose()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from kotahub.hub.outbox import Outbox
@@ -44,6 +44,21 @@ class ComplaintRules:
 
 
 @dataclass(frozen=True, slots=True)
+class Invalidation:
+    """What dropping a source's cached data did."""
+
+    source: str
+    generation: int
+    everywhere: bool  # False: Redis was down, so only this process forgot
+
+
+class CacheAdmin(Protocol):
+    """The cache operations an authorised request may ask for; the HTTP layer provides it."""
+
+    async def invalidate(self, source: str) -> Invalidation: ...
+
+
+@dataclass(frozen=True, slots=True)
 class RequestScope:
     """Made fresh for each request by the HTTP layer."""
 
@@ -59,3 +74,4 @@ class RequestScope:
     # Shared by every request of the process: search indexes by the version of their data.
     indexes: IndexCache[Any] = field(default_factory=IndexCache)
     memo: RequestMemo = field(default_factory=RequestMemo)
+    cache_admin: CacheAdmin | None = None

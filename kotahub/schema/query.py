@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 
 import strawberry
 
-from kotahub.schema import complaint_submission, emergency, health, tourism
+from kotahub.schema import cache_admin, complaint_submission, emergency, health, tourism
 from kotahub.schema import complaints as complaint_types
 from kotahub.schema import dimensions as dimension_types
 from kotahub.schema import districts as district_types
@@ -94,9 +94,14 @@ class Query:
     )
 
 
-@strawberry.type(description="Changes: filing a complaint.")
+@strawberry.type(description="Changes: filing a complaint; dropping a source's cached data.")
 class Mutation:
     submit_complaint: complaint_submission.SubmitComplaintPayload = strawberry.field(
         resolver=complaint_submission.resolve_submit,
         description="File a complaint; it is queued durably before this answers, then delivered.",
+    )
+    invalidate_cache: cache_admin.InvalidateCachePayload = strawberry.field(
+        resolver=cache_admin.resolve_invalidate_cache,
+        description="Drop every cached answer of a source, and every cached whole response, in "
+        "every replica. Admins only: needs the configured token as 'Authorization: Bearer …'.",
     )

@@ -1,0 +1,111 @@
+"""Whole responses: shared by requests that must get the same answer, and by no others."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from kotahub.hub.settings import Settings
+from tests.conftest import HubFactory
+from tests.support.controlled_upstream import Behaviour, controlled_upstream
+from tests.support.servers import ThreadedServer
+
+QUERY = "query Spots($first: Int, $after: String) { touristSpots(first: $first, after: $after) { edges { node { name description } } } }"  # noqa: E501
+RELAID = """
+# the same operation, laid out otherwise
+query Spots($first: Int, $after: String) {
+  touristSpots(first: $first, after: $after) {
+    edges { node { name    description } }
+  }
+}"""
+
+
+@pytest.fixture
+def behaviour() -> Behaviour:
+    return Behaviour(cache_control="max-age=2")
+
+
+@pytest.fixture
+def upstream(behaviour: Behaviour) -> Iterator[ThreadedServer]:
+    server = ThreadedServer(controlled_upstream(behaviour))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def settings(hub_settings: Callable[..., Settings], upstream: ThreadedServer) -> Settings:
+    source = {"name": "uji", "kind": "geojson", "base_url": f"{upstream.url}/items"}
+    return hub_settings(sources=[source])
+
+
+async def post(
+    client: httpx.AsyncClient, query: str, variables: dict[str, Any], **headers: str
+) -> httpx.Response:
+    response = await client.post(
+        "/graphql", json={"query": query, "variables": variables}, headers=headers
+    )
+    assert response.status_code == 200, response.text
+    return response
+
+
+async def test_the_same_question_however_written_gets_the_kept_answer(
+    hub: HubFactory, settings: Settings, behaviour: Behaviour
+) -> None:
+    async with hub(settings) as client:
+        first = await post(client, QUERY, {"first": 5, "after": None})
+        again = await post(client, RELAID, {"after": None, "first": 5})
+        english = await post(
+            client, QUERY, {"first": 5, "after": None}, **{"accept-language": "en"}
+        )
+        other = await post(client, QUERY, {"first": 4, "after": None})
+    assert first.headers["x-kotahub-cache"] == "miss"
+    assert again.headers["x-kotahub-cache"] == "hit" and again.content == first.content
+    assert english.headers["x-kotahub-cache"] == "miss"  # another language, another answer
+    assert other.headers["x-kotahub-cache"] == "miss"
+    assert behaviour.requests() == 1  # the rest came from the kept answers
+
+
+async def test_credentials_mutations_and_errors_are_never_kept(
+    hub: HubFactory, settings: Settings
+) -> None:
+    broken = "{ touristSpots(first: -1) { totalCount } }"
+    mutation = 'mutation { invalidateCache(source: "uji") { generation } }'
+    async with hub(settings) as client:
+        for _ in range(2):
+            signed = await post(client, QUERY, {"first": 5}, authorization="Bearer abc")
+            failed = await post(client, broken, {})
+            changed = await post(client, mutation, {})
+        assert signed.headers["x-kotahub-cache"] == "bypass"
+        assert failed.headers["x-kotahub-cache"] == "miss" and "errors" in failed.json()
+        assert changed.headers["x-kotahub-cache"] == "bypass"
+        metrics = (await client.get("/metrics")).text
+    assert 'kotahub_cache_requests_total{level="response",result="hit"}' not in metrics
+
+
+async def test_an_answer_is_kept_no_longer_than_the_data_it_used(
+    hub: HubFactory, settings: Settings, behaviour: Behaviour
+) -> None:
+    async with hub(settings) as client:
+        await post(client, QUERY, {"first": 5})
+        behaviour.version = 2
+        kept = await post(client, QUERY, {"first": 5})
+        await asyncio.sleep(2.1)  # the upstream said max-age=2
+        later = await post(client, QUERY, {"first": 5})
+    assert kept.headers["x-kotahub-cache"] == "hit"
+    assert later.headers["x-kotahub-cache"] == "miss"
+    assert "Pantai Uji v1" in later.text  # stale, being refreshed: served, but not kept
+    assert later.json()["extensions"]["stale"][0]["source"] == "uji"
+
+
+async def test_response_cache_can_be_turned_off(
+    hub: HubFactory, hub_settings: Callable[..., Settings], upstream: ThreadedServer
+) -> None:
+    source = {"name": "uji", "kind": "geojson", "base_url": f"{upstream.url}/items"}
+    async with hub(hub_settings(sources=[source], response_cache=False)) as client:
+        answers = [await post(client, QUERY, {"first": 5}) for _ in range(2)]
+    assert [a.headers["x-kotahub-cache"] for a in answers] == ["bypass", "bypass"]

@@ -1,0 +1,132 @@
+"""Stale answers: served while one refresh runs, served while the upstream fails, and
+refreshed by asking the upstream only whether they changed."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from kotahub.hub.settings import Settings
+from tests.conftest import HubFactory
+from tests.support.controlled_upstream import Behaviour, controlled_upstream
+from tests.support.graphql import gql, only_error
+from tests.support.servers import ThreadedServer
+
+QUERY = "{ touristSpots { edges { node { name meta { source fetchedAt stale } } } } }"
+FRESH_SECONDS = 1.0
+
+
+@pytest.fixture
+def behaviour() -> Behaviour:
+    return Behaviour(cache_control=f"max-age={FRESH_SECONDS:g}")
+
+
+@pytest.fixture
+def upstream(behaviour: Behaviour) -> Iterator[ThreadedServer]:
+    server = ThreadedServer(controlled_upstream(behaviour))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def settings(hub_settings: Callable[..., Settings], upstream: ThreadedServer) -> Settings:
+    source = {"name": "uji", "kind": "geojson", "base_url": f"{upstream.url}/items"}
+    return hub_settings(sources=[source], response_cache=False, stale_seconds=3)
+
+
+def spot(body: dict[str, Any]) -> dict[str, Any]:
+    node: dict[str, Any] = body["data"]["touristSpots"]["edges"][0]["node"]
+    return node
+
+
+async def eventually(check: Callable[[], bool], seconds: float = 3.0) -> None:
+    for _ in range(int(seconds / 0.02)):
+        if check():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("the condition never held")
+
+
+async def test_stale_is_served_while_one_refresh_runs(
+    hub: HubFactory, settings: Settings, behaviour: Behaviour
+) -> None:
+    async with hub(settings) as client:
+        first = await gql(client, QUERY)
+        behaviour.version, behaviour.delay_seconds = 2, 0.5  # a slow refresh
+        await asyncio.sleep(FRESH_SECONDS + 0.1)
+        during = await asyncio.gather(*(gql(client, QUERY) for _ in range(20)))
+        await eventually(lambda: behaviour.requests() == 2)
+        await asyncio.sleep(0.5)
+        await asyncio.sleep(0.1)  # the refresh stores its answer
+        after = await gql(client, QUERY)
+    assert spot(first)["name"] == "Pantai Uji v1" and not spot(first)["meta"]["stale"]
+    for body in during:
+        assert spot(body)["name"] == "Pantai Uji v1" and spot(body)["meta"]["stale"]
+        assert body["extensions"]["stale"] == [
+            {"source": "uji", "fetchedAt": spot(first)["meta"]["fetchedAt"]}
+        ]
+    assert behaviour.requests() == 2  # twenty stale answers, one refresh
+    assert spot(after)["name"] == "Pantai Uji v2" and not spot(after)["meta"]["stale"]
+    assert "extensions" not in after or "stale" not in after["extensions"]
+
+
+async def test_stale_is_served_while_the_upstream_fails_until_the_window_ends(
+    hub: HubFactory, settings: Settings, behaviour: Behaviour
+) -> None:
+    async with hub(settings) as client:
+        await gql(client, QUERY)
+        behaviour.failing = True
+        await asyncio.sleep(FRESH_SECONDS + 0.1)
+        failing = [await gql(client, QUERY) for _ in range(3)]
+        await asyncio.sleep(3.0)  # the stale window (stale_seconds=3) is over
+        gone = await gql(client, QUERY)
+    for body in failing:
+        assert "errors" not in body
+        assert spot(body)["name"] == "Pantai Uji v1" and spot(body)["meta"]["stale"]
+    error = only_error(gone)
+    assert error["extensions"] == {"code": "UPSTREAM_HTTP_ERROR", "source": "uji"}
+
+
+async def test_a_stale_entry_is_revalidated_with_its_etag(
+    hub: HubFactory, settings: Settings, behaviour: Behaviour
+) -> None:
+    async with hub(settings) as client:
+        first = await gql(client, QUERY)
+        await asyncio.sleep(FRESH_SECONDS + 0.1)
+        await gql(client, QUERY)  # stale: starts the conditional refresh
+        await eventually(lambda: behaviour.requests() == 2)
+        await asyncio.sleep(0.1)
+        after = await gql(client, QUERY)
+        metrics = (await client.get("/metrics")).text
+    assert behaviour.seen[1] == ("/items", '"v1"')  # If-None-Match: the answer it had
+    assert spot(after)["name"] == spot(first)["name"] and not spot(after)["meta"]["stale"]
+    assert spot(after)["meta"]["fetchedAt"] > spot(first)["meta"]["fetchedAt"]
+    assert 'kotahub_upstream_revalidations_total{result="not_modified",source="uji"} 1.0' in (
+        metrics
+    )
+
+
+async def test_must_revalidate_means_no_stale_answers(
+    hub: HubFactory, settings: Settings, behaviour: Behaviour
+) -> None:
+    behaviour.cache_control = "max-age=1, must-revalidate"
+    async with hub(settings) as client:
+        await gql(client, QUERY)
+        behaviour.version = 2
+        await asyncio.sleep(FRESH_SECONDS + 0.1)
+        after = await gql(client, QUERY)
+    assert spot(after)["name"] == "Pantai Uji v2" and not spot(after)["meta"]["stale"]
+
+
+async def test_concurrent_misses_make_one_upstream_call(
+    hub: HubFactory, settings: Settings, behaviour: Behaviour
+) -> None:
+    behaviour.delay_seconds = 0.3
+    async with hub(settings) as client:
+        bodies = await asyncio.gather(*(gql(client, QUERY) for _ in range(200)))
+    assert all(spot(body)["name"] == "Pantai Uji v1" for body in bodies)
+    assert behaviour.requests() == 1

@@ -13,6 +13,7 @@ from kotahub.adapters.error_bodies import explained
 from kotahub.adapters.fhir_bundle import ResourceIndex, next_link, outcome_text
 from kotahub.adapters.fhir_capabilities import LocationSearch, location_search
 from kotahub.adapters.fhir_facilities import facilities_from
+from kotahub.adapters.near_grid import snapped
 from kotahub.hub.errors import SourceError, SourceHTTPError, SourcePayloadError
 from kotahub.hub.settings import SourceSettings
 from kotahub.hub.source_client import Fetched, SourceSession
@@ -27,11 +28,14 @@ PART_OF = "Location:partof"
 
 
 class FHIROptions(BaseModel, extra="forbid"):
-    """Page size; who computes ``near`` (``auto`` asks the CapabilityStatement); includes."""
+    """Page size; who computes ``near`` (``auto`` asks the CapabilityStatement); includes;
+    the grid server-side near searches are snapped to (0: not snapped)."""
 
     page_size: int = Field(default=200, ge=1, le=1000)
     near_search: Literal["auto", "server", "hub"] = "auto"
     includes: bool = True
+    # Server-side near searches are snapped to this grid so that neighbours share answers.
+    near_grid_degrees: float = Field(default=0.01, ge=0, le=1)
 
 
 class FHIRHealthAdapter:
@@ -63,7 +67,8 @@ class FHIRHealthAdapter:
         if caps is not None and "status" in caps.params:
             params["status"] = "active"
         if near is not None and self._server_near(caps):
-            params["near"] = f"{near.point.lat:.6f}|{near.point.lon:.6f}|{near.radius_km:g}|km"
+            asked = snapped(near, self._options.near_grid_degrees)
+            params["near"] = f"{asked.point.lat:.6f}|{asked.point.lon:.6f}|{asked.radius_km:g}|km"
             # The wings come as includes, and _revinclude reaches only matched Locations:
             # services are then read from the (cached) service list instead.
             includes, revincludes = [*includes, PART_OF], [PART_OF]

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from kotahub.adapters.contract import Adapter, HealthAdapter
+from kotahub.adapters.near_grid import snapped
 from kotahub.demo.app import HEALTH_FHIR
 from kotahub.demo.fhir_store import DATA_FILE
 from kotahub.hub.errors import SourceHTTPError, SourcePayloadError
@@ -107,8 +108,25 @@ async def test_near_is_searched_by_the_server_or_computed_alike(
         r.local_id for r in by_hub if r.location and distance_km(centre.point, r.location) <= 4.0
     }
     assert health_log.count("/metadata") == 1 and len(near_queries) == 1
-    assert {r.local_id for r in by_server} == inside
+    assert {r.local_id for r in by_server} >= inside  # asked on the grid: a wider circle
+    asked = snapped(centre, 0.01)
+    assert all(
+        distance_km(asked.point, r.location) <= asked.radius_km for r in by_server if r.location
+    )
     assert len(inside) < len(_operating_top_level_locations())
+
+
+async def test_neighbouring_points_share_one_snapped_search(
+    fhir: Callable[..., HealthAdapter], health_log: Any
+) -> None:
+    adapter = fhir(near_search="server")
+    here = Near(GeoPoint(lat=-1.2631, lon=116.8313), 2.0)
+    next_door = Near(GeoPoint(lat=-1.2612, lon=116.8291), 2.0)  # the same 0.01-degree cell
+    await adapter.facilities(here)
+    await adapter.facilities(next_door)
+    near_queries = {query for _, _, query in health_log.requests if "near=" in query}
+    assert len(near_queries) == 1
+    assert "near=-1.260000%7C116.830000%7C3%7Ckm" in next(iter(near_queries))
 
 
 async def test_separate_service_search_when_includes_are_off(

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from typing import Any, ClassVar, Literal
 
+from cachetools import LRUCache
 from pydantic import BaseModel, Field
 
 from kotahub.adapters.contract import Domain
@@ -51,6 +52,7 @@ class FHIRHealthAdapter:
         self._session = session
         self._log = logger
         self._options = FHIROptions.model_validate(settings.options)
+        self._mapped: LRUCache[Hashable, Sequence[HealthFacilityRecord]] = LRUCache(maxsize=64)
 
     @property
     def source(self) -> str:
@@ -78,7 +80,13 @@ class FHIRHealthAdapter:
             await self._search_into(index, "HealthcareService", provenance)
         if ORGANIZATION not in includes:
             await self._search_into(index, "Organization", provenance)
-        return facilities_from(index, provenance.combined())
+        # The same pages (one search, each page as fetched) map to the same facilities.
+        pages = tuple((page.fetched_at, page.stale) for page in provenance.pages)
+        key = (normalized_url("Location", params), pages)
+        found = self._mapped.get(key)
+        if found is None:
+            found = self._mapped[key] = facilities_from(index, provenance.combined())
+        return found
 
     async def _capabilities(self) -> LocationSearch | None:
         """The server's Location search support; None when its CapabilityStatement fails."""

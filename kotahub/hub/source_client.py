@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import httpx
+from cachetools import LRUCache
 
 from kotahub.hub.cache import ResponseStore
 from kotahub.hub.cache_generations import Generations
@@ -33,6 +34,7 @@ from kotahub.hub.upstream_urls import ParamValue, normalized_url, resolve_link, 
 log = logging.getLogger("kotahub.upstream")
 
 T = TypeVar("T")
+RECENT_ANSWER_BYTES = 32 * 1024 * 1024  # of upstream text; parsed, a few times that
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +77,12 @@ class SourceClient:
         self.clock = clock
         # Concurrent misses for one key within this process share a single upstream call.
         self.inflight: dict[str, asyncio.Task[Fetched]] = {}
+        # Fresh answers this process read lately, parsed: read again without Redis or JSON
+        # decoding. A key names one generation, and its answer may be served until
+        # fresh_until whichever replica fetched it, so no replica needs telling.
+        self._recent: LRUCache[str, tuple[Fetched, int]] = LRUCache(
+            maxsize=RECENT_ANSWER_BYTES, getsizeof=lambda kept: kept[1]
+        )
         self.refreshing: dict[str, asyncio.Task[None]] = {}
 
     def session(self, settings: SourceSettings) -> SourceSession:
@@ -88,6 +96,18 @@ class SourceClient:
     async def key(self, source: str, url: str) -> str:
         generation = await self.generations.current(source) if self.generations else 0
         return upstream_key(self.key_prefix, source, generation, "GET", url)
+
+    def recent_answer(self, key: str) -> Fetched | None:
+        kept = self._recent.get(key)
+        if kept is None or kept[0].fresh_until is None or self.clock() >= kept[0].fresh_until:
+            return None
+        return kept[0]
+
+    def remember(self, key: str, fetched: Fetched, size: int) -> Fetched:
+        """Keep a fresh answer in process (its body is shared: adapters only read bodies)."""
+        if size <= RECENT_ANSWER_BYTES // 8:
+            self._recent[key] = (fetched, size)
+        return fetched
 
     def single_flight(
         self, key: str, fetch: Callable[[], Awaitable[Fetched]]
@@ -154,13 +174,18 @@ class SourceSession:
 
     async def _cached(self, key: str, call: Call) -> Fetched:
         client = self._client
+        recent = client.recent_answer(key)
+        if recent is not None:
+            client.metrics.cache("upstream", "hit")
+            return recent
         entry = await self._read(key)
         state = entry.freshness(client.clock()) if entry else "expired"
         if entry is not None and state != "expired":
             client.metrics.cache("upstream", "hit" if state == "fresh" else "stale")
             if state == "stale":
                 client.refresh_soon(key, lambda: self._refresh(key, call, entry))
-            return self._from_entry(entry, stale=state == "stale")
+                return self._from_entry(entry, stale=True)
+            return client.remember(key, self._from_entry(entry, stale=False), len(entry.body))
         client.metrics.cache("upstream", "miss")
         return await client.single_flight(key, lambda: self._fill(key, call))
 
@@ -244,7 +269,9 @@ class SourceSession:
         if policy.cacheable:
             ttl = entry.stale_until - self._client.clock()
             await self._client.store.set(key, entry.encode(), ttl)
-        return self._from_entry(entry, stale=False, from_cache=False)
+        fetched = self._from_entry(entry, stale=False, from_cache=False)
+        self._client.remember(key, replace(fetched, from_cache=True), len(entry.body))
+        return fetched
 
     def _entry(
         self,

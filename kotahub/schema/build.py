@@ -6,6 +6,7 @@ import logging
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.extensions import ValidationCache
 from strawberry.types import ExecutionContext
 
 from kotahub.schema.complaints import Complaint
@@ -16,6 +17,7 @@ from kotahub.schema.query import Mutation, Query
 from kotahub.schema.tourism import TouristSpot
 
 log = logging.getLogger("kotahub.graphql")
+DOCUMENT_CACHE_SIZE = 512
 
 
 class HubSchema(strawberry.Schema):
@@ -33,5 +35,10 @@ def build_schema() -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         types=[TouristSpot, HealthFacility, Complaint],
-        extensions=[ErrorPolicy, StaleReport],
+        # Portals send the same few documents: validate each once, not on every request.
+        extensions=[
+            ErrorPolicy,
+            StaleReport,
+            lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),  # the cache itself is shared
+        ],
     )

@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from cachetools import LRUCache
 from starlette.datastructures import Headers, QueryParams
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -25,12 +26,19 @@ from kotahub.hub.runtime import HubRuntime
 
 CREDENTIALS = ("authorization", "cookie", "proxy-authorization", "x-api-key")
 MAX_CACHED_BODY = 4 * 1024 * 1024
+RECENT_RESPONSE_BYTES = 16 * 1024 * 1024
 CACHE_HEADER = b"x-kotahub-cache"
 
 
 class ResponseCache:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        # Answers this process kept or read lately, until they expire: a hit costs no Redis
+        # round trip. Keys carry the generation of whole responses, so invalidation reaches
+        # them too.
+        self._recent: LRUCache[str, tuple[float, bytes]] = LRUCache(
+            maxsize=RECENT_RESPONSE_BYTES, getsizeof=lambda kept: len(kept[1])
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -52,7 +60,7 @@ class ResponseCache:
             runtime.metrics.cache("response", "bypass")
             await self.app(scope, _replay(body), _marked(send, b"bypass"))
             return "bypass"
-        cached = await runtime.store.get(key)
+        cached = await self._kept(runtime, key)
         if cached is not None:
             runtime.metrics.cache("response", "hit")
             await _send_json(send, cached, b"hit")
@@ -64,14 +72,33 @@ class ResponseCache:
         await captured.forward(send, b"miss")
         return "miss"
 
+    async def _kept(self, runtime: HubRuntime, key: str) -> bytes | None:
+        """A kept answer: from this process when it has it, else from Redis."""
+        recent = self._recent.get(key)
+        if recent is not None and time.time() < recent[0]:
+            return recent[1]
+        stored = await runtime.store.get(key)
+        if stored is None:
+            return None
+        until, _, body = stored.partition(b"\n")
+        self._remember(key, float(until), body)
+        return body
+
     async def _keep(self, runtime: HubRuntime, key: str, captured: _Captured) -> None:
         trace = CURRENT_TRACE.get()
         until = trace.keep_until() if trace is not None else None
         if until is None or not captured.shareable():
             return
-        ttl = min(until - time.time(), runtime.settings.response_cache_max_seconds)
+        until = min(until, time.time() + runtime.settings.response_cache_max_seconds)
+        ttl = until - time.time()
         if ttl > 0:
-            await runtime.store.set(key, captured.body, ttl)
+            body = captured.body
+            await runtime.store.set(key, b"%.3f\n%b" % (until, body), ttl)
+            self._remember(key, until, body)
+
+    def _remember(self, key: str, until: float, body: bytes) -> None:
+        if len(body) <= RECENT_RESPONSE_BYTES // 16:
+            self._recent[key] = (until, body)
 
 
 async def _key(runtime: HubRuntime, scope: Scope, body: bytes) -> str | None:

@@ -33,11 +33,14 @@ def is_open(expression: str | None, at: datetime, zone: ZoneInfo) -> bool | None
     """Open at ``at`` in the place's own time zone; None when hours are unknown or unreadable."""
     if not expression:
         return None
+    local = at.astimezone(zone).replace(tzinfo=None, second=0, microsecond=0)
+    return _open_in_minute(expression, local)
+
+
+@lru_cache(maxsize=8192)  # opening hours change by the minute; evaluating them is not cheap
+def _open_in_minute(expression: str, minute: datetime) -> bool | None:
     parsed = _parsed(expression)
-    if parsed is None:
-        return None
-    local = at.astimezone(zone).replace(tzinfo=None)
-    return bool(parsed.is_open(local))
+    return None if parsed is None else bool(parsed.is_open(minute))
 
 
 def open_now(scope: RequestScope, hours: str | None) -> bool | None:

@@ -3,9 +3,10 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
+BENCH_INSTALLED := $(VENV)/.installed-bench
 ASSETS := kotahub/hub/static/graphiql/manifest.json
 
-.PHONY: run demo-sources test lint check bench-search assets clean
+.PHONY: run demo-sources test lint check bench bench-search assets clean
 
 run: $(INSTALLED) $(ASSETS)
 	$(BIN)/kotahub serve
@@ -21,6 +22,9 @@ lint: $(INSTALLED)
 	$(BIN)/ruff format --check kotahub tests scripts bench
 	$(BIN)/mypy
 
+bench: $(BENCH_INSTALLED)
+	$(BIN)/python -m bench.run
+
 bench-search: $(INSTALLED)
 	$(BIN)/python -m bench.search_scale
 
@@ -34,6 +38,10 @@ $(BIN)/python:
 
 $(INSTALLED): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@
+
+$(BENCH_INSTALLED): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,bench]'
 	touch $@
 
 $(ASSETS): graphiql/package.json graphiql/package-lock.json scripts/install_graphiql_assets.py | $(INSTALLED)

@@ -14,7 +14,7 @@ from prometheus_client import (
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 CacheLevel = Literal["upstream", "response"]
-CacheResult = Literal["hit", "miss", "stale", "bypass"]
+CacheResult = Literal["hit", "miss", "stale", "bypass", "shared"]
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 disable_created_metrics()  # type: ignore[no-untyped-call]  # *_created: the start time again

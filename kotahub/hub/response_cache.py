@@ -9,6 +9,7 @@ least fresh of the upstream answers it used, at most ``response_cache_max_second
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from dataclasses import dataclass, field
@@ -33,6 +34,8 @@ CACHE_HEADER = b"x-kotahub-cache"
 class ResponseCache:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        # Identical questions asked while the first is still being answered wait for it.
+        self._running: dict[str, asyncio.Future[_Captured]] = {}
         # Answers this process kept or read lately, until they expire: a hit costs no Redis
         # round trip. Keys carry the generation of whole responses, so invalidation reaches
         # them too.
@@ -65,12 +68,23 @@ class ResponseCache:
             runtime.metrics.cache("response", "hit")
             await _send_json(send, cached, b"hit")
             return "hit"
+        running = self._running.get(key)
+        if running is not None:  # the same question is being answered: share that answer
+            runtime.metrics.cache("response", "shared")
+            await (await asyncio.shield(running)).forward(send, b"shared")
+            return "shared"
         runtime.metrics.cache("response", "miss")
+        running = asyncio.ensure_future(self._run(runtime, key, scope, body))
+        self._running[key] = running
+        running.add_done_callback(lambda _: self._running.pop(key, None))
+        await (await asyncio.shield(running)).forward(send, b"miss")
+        return "miss"
+
+    async def _run(self, runtime: HubRuntime, key: str, scope: Scope, body: bytes) -> _Captured:
         captured = _Captured()
         await self.app(scope, _replay(body), captured.send)
         await self._keep(runtime, key, captured)
-        await captured.forward(send, b"miss")
-        return "miss"
+        return captured
 
     async def _kept(self, runtime: HubRuntime, key: str) -> bytes | None:
         """A kept answer: from this process when it has it, else from Redis."""

@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 
 from kotahub.adapters.registry import adapter_factory, build_adapter
 from kotahub.hub.cache import FallbackStore, MemoryStore, RedisStore
@@ -34,6 +34,7 @@ from kotahub.resolvers.scope import CityBounds, ComplaintRules
 log = logging.getLogger("kotahub")
 
 USER_AGENT = "KotaHub/0.1 (+city data gateway)"
+REDIS_CONNECTIONS = 256
 
 
 @dataclass
@@ -165,12 +166,17 @@ def emergency_contact(setting: EmergencyContactSettings) -> EmergencyContact:
 
 
 def _connect_redis(settings: Settings) -> Redis:
+    """A client whose pool makes a burst of requests wait for a free connection instead of
+    failing (which would look like Redis being down)."""
     try:
-        return Redis.from_url(
+        pool = BlockingConnectionPool.from_url(
             settings.redis_url,
+            max_connections=REDIS_CONNECTIONS,
+            timeout=settings.redis_timeout_seconds,
             socket_timeout=settings.redis_timeout_seconds,
             socket_connect_timeout=settings.redis_timeout_seconds,
         )
+        return Redis.from_pool(pool)
     except ValueError as exc:
         raise ConfigError(
             f"invalid setting 'redis_url' (environment REDIS_URL): got "

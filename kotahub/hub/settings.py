@@ -89,7 +89,8 @@ class Settings(BaseSettings):
     cache_prefix: str = Field(default="kotahub", pattern=r"^[A-Za-z0-9_.-]{1,40}$")
     memory_cache_entries: int = Field(default=2048, ge=16, le=1_000_000)
     redis_retry_seconds: float = Field(default=5.0, gt=0, le=3600)
-    redis_timeout_seconds: float = Field(default=0.5, gt=0, le=30)
+    # Generous: under a burst of requests the event loop itself can lag by a second.
+    redis_timeout_seconds: float = Field(default=2.0, gt=0, le=30)
     default_page_size: int = Field(default=20, ge=1, le=1000)
     max_page_size: int = Field(default=100, ge=1, le=1000)
     emergency_contacts: tuple[EmergencyContactSettings, ...] = DEFAULT_EMERGENCY_CONTACTS

@@ -197,9 +197,11 @@ class SourceSession:
             return await self._fetch_and_store(key, call)
         lead = await flight.lead(key, self.settings.timeout_seconds + 1.0, lambda: self._ready(key))
         try:
-            entry = None if lead.fetch else await self._read(key)
-            if entry is not None:
-                return self._from_entry(entry, stale=False)
+            # Read again even when leading: another replica may have fetched it and let go
+            # of the lock between this process's miss and its taking the lock.
+            entry = await self._read(key)
+            if entry is not None and entry.freshness(self._client.clock()) == "fresh":
+                return self._client.remember(key, self._from_entry(entry, False), len(entry.body))
             return await self._fetch_and_store(key, call)
         finally:
             await lead.release()

@@ -109,3 +109,17 @@ async def test_response_cache_can_be_turned_off(
     async with hub(hub_settings(sources=[source], response_cache=False)) as client:
         answers = [await post(client, QUERY, {"first": 5}) for _ in range(2)]
     assert [a.headers["x-kotahub-cache"] for a in answers] == ["bypass", "bypass"]
+
+
+async def test_identical_questions_asked_together_run_once(
+    hub: HubFactory, settings: Settings, behaviour: Behaviour
+) -> None:
+    behaviour.delay_seconds = 0.3
+    async with hub(settings) as client:
+        answers = await asyncio.gather(*(post(client, QUERY, {"first": 5}) for _ in range(50)))
+        metrics = (await client.get("/metrics")).text
+    results = sorted(a.headers["x-kotahub-cache"] for a in answers)
+    assert results == ["miss"] + ["shared"] * 49
+    assert len({a.content for a in answers}) == 1
+    assert behaviour.requests() == 1
+    assert 'kotahub_cache_requests_total{level="response",result="shared"} 49.0' in metrics

@@ -1,0 +1,123 @@
+"""The five configurations answering the landing query, each measured in its own server."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import httpx
+
+from bench.hub import HubConfig, post_landing, redis_fallbacks, start_hub, upstream_requests
+from bench.measure import Load, Result, measure
+from bench.processes import Server, clean_environment, free_port, serve
+
+
+@dataclass(frozen=True)
+class Bench:
+    """What every configuration shares: the upstreams, Redis, the query and the load."""
+
+    work: Path
+    run_id: str
+    upstreams: str
+    redis_url: str
+    body: Path
+    load: Load
+
+    def prefix(self, name: str) -> str:
+        """A cache prefix of this run's own, so no run reads another's cache."""
+        return f"bench-{self.run_id}-{name}"
+
+    def hub(self, name: str, response_cache: bool, upstream_cache: bool) -> Server:
+        config = HubConfig(self.prefix(name), response_cache, upstream_cache)
+        return start_hub(f"hub-{name}", config, self.upstreams, self.redis_url, self.work)
+
+
+def hub_response_cache(bench: Bench) -> tuple[Result, bytes]:
+    """(2) Whole-response cache hit; also returns the bytes the hub answered, for (1)."""
+    label = "hub, whole-response cache hit"
+    return _hub("hub_response_hit", label, bench, response_cache=True, upstream_cache=True)
+
+
+def bare_route(bench: Bench, answer: bytes) -> Result:
+    """(1) A bare Starlette route answering the hub's own response bytes."""
+    answer_file = bench.work / "hub-answer.json"
+    answer_file.write_bytes(answer)
+    port = free_port()
+    args = ["-m", "bench.bare_route", "--port", str(port), "--body", str(answer_file)]
+    server = serve("bare-route", args, port, bench.work, clean_environment())
+    try:
+        label = "bare Starlette route (same bytes)"
+        return measure("bare_route", label, server, bench.body, bench.load, lambda: 0.0)
+    finally:
+        server.stop()
+
+
+def hub_upstream_warm(bench: Bench) -> Result:
+    """(3) Response cache off, upstream answers warm in Redis."""
+    label = "hub, upstream cache warm, response cache off"
+    return _hub("hub_upstream_warm", label, bench, response_cache=False, upstream_cache=True)[0]
+
+
+def hub_cold(bench: Bench) -> Result:
+    """(4) Both caches off: every query goes upstream, batched per request, single-flighted."""
+    label = "hub, caches cold (both off)"
+    return _hub("hub_cold", label, bench, response_cache=False, upstream_cache=False)[0]
+
+
+def _hub(
+    key: str, label: str, bench: Bench, response_cache: bool, upstream_cache: bool
+) -> tuple[Result, bytes]:
+    """A fresh hub warmed by one query (which must answer without errors), then loaded."""
+    hub = bench.hub(key.removeprefix("hub_"), response_cache, upstream_cache)
+    try:
+        answer = post_landing(hub, bench.body.read_bytes())
+        result = measure(key, label, hub, bench.body, bench.load, _counter(hub))
+        fallbacks = len(redis_fallbacks(hub))
+        note = f"hub fell back from Redis to memory {fallbacks}x" if fallbacks else ""
+        return replace(result, note=note), answer
+    finally:
+        hub.stop()
+
+
+def naive_service(bench: Bench, hub_answer: bytes) -> Result:
+    """(5) The hand-written Strawberry service calling the upstreams directly."""
+    port = free_port()
+    args = ["-m", "bench.naive_service", "--port", str(port), "--upstreams", bench.upstreams]
+    server = serve("naive-service", args, port, bench.work, clean_environment())
+    try:
+        same = same_data(post_landing(server, bench.body.read_bytes()), hub_answer)
+        note = "" if same else "answer differs from the hub's"
+        label = "hand-written Strawberry service"
+        count = _naive_counter(server)
+        return measure("naive_service", label, server, bench.body, bench.load, count, note)
+    finally:
+        server.stop()
+
+
+def _counter(hub: Server) -> Callable[[], float]:
+    return lambda: upstream_requests(hub)
+
+
+def _naive_counter(server: Server) -> Callable[[], float]:
+    def count() -> float:
+        return float(httpx.get(f"{server.url}/_upstream_requests", timeout=10.0).json()["count"])
+
+    return count
+
+
+def same_data(answer: bytes, reference: bytes) -> bool:
+    """Whether two answers hold the same data, distances compared to within 10 m."""
+    return _close(json.loads(answer)["data"], json.loads(reference)["data"])
+
+
+def _close(a: object, b: object) -> bool:
+    if isinstance(a, int | float) and isinstance(b, int | float) and float in (type(a), type(b)):
+        return math.isclose(a, b, abs_tol=0.01)
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_close(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_close(x, y) for x, y in zip(a, b, strict=True))
+    return a == b

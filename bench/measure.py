@@ -1,0 +1,82 @@
+"""One configuration under load: warm-up, measured run, upstream calls and peak memory."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.processes import Server
+
+
+@dataclass(frozen=True)
+class Load:
+    """How hard and how long each configuration is driven."""
+
+    concurrency: int
+    duration: float
+    warmup: float
+
+
+@dataclass(frozen=True)
+class Result:
+    """What one configuration measured."""
+
+    key: str
+    label: str
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    requests: int
+    errors: int
+    upstream_per_query: float
+    peak_mb: float
+    note: str = ""
+
+
+def loadgen(port: int, body: Path, *options: str) -> dict[str, float]:
+    """Runs bench.loadgen in a process of its own and returns what it printed."""
+    command = [sys.executable, "-m", "bench.loadgen", "--port", str(port), "--body", str(body)]
+    done = subprocess.run([*command, *options], capture_output=True, check=False, timeout=600)
+    if done.returncode != 0:
+        raise RuntimeError(f"loadgen failed ({done.returncode}): {done.stderr.decode()[-2000:]}")
+    result: dict[str, float] = json.loads(done.stdout)
+    return result
+
+
+def sustained(port: int, body: Path, concurrency: int, seconds: float) -> dict[str, float]:
+    options = ["--concurrency", str(concurrency), "--duration", str(seconds)]
+    return loadgen(port, body, *options)
+
+
+def measure(
+    key: str,
+    label: str,
+    server: Server,
+    body: Path,
+    load: Load,
+    upstream_calls: Callable[[], float],
+    note: str = "",
+) -> Result:
+    """Warm-up (not counted), then the measured run, with the upstream calls made during it."""
+    if load.warmup > 0:
+        sustained(server.port, body, load.concurrency, load.warmup)
+    before = upstream_calls()
+    run = sustained(server.port, body, load.concurrency, load.duration)
+    calls = upstream_calls() - before
+    queries = int(run["requests"] + run["errors"])
+    return Result(
+        key=key,
+        label=label,
+        rps=run["rps"],
+        p50_ms=run["p50_ms"],
+        p99_ms=run["p99_ms"],
+        requests=int(run["requests"]),
+        errors=int(run["errors"]),
+        upstream_per_query=calls / queries if queries else 0.0,
+        peak_mb=server.peak_memory_mb(),
+        note=note,
+    )

@@ -1,0 +1,87 @@
+"""The landing benchmark's results: what was measured, the targets, and the raw numbers."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from bench.cold_check import ColdCheck
+from bench.measure import Result
+
+HUB_KEYS = ("hub_response_hit", "hub_upstream_warm", "hub_cold")
+HIT_RATIO = "(2)/(1) throughput: whole-response cache hit vs bare route"
+WARM_RATIO = "(3)/(5) throughput: upstream-warm hub vs hand-written service"
+COLD_CALLS = "concurrent cold queries: upstream calls vs distinct resources of one"
+PEAK_MEMORY = "peak hub memory (VmHWM of any hub process, after its load)"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The knobs of one run."""
+
+    latency_ms: float
+    concurrency: int
+    duration: float
+    warmup: float
+    burst: int
+
+
+@dataclass(frozen=True)
+class Target:
+    """One figure the project aims for, this run's value, and whether it was met."""
+
+    name: str
+    value: str
+    goal: str
+    met: bool
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything one run measured."""
+
+    settings: Settings
+    machine: dict[str, str | int]
+    results: list[Result]
+    cold: ColdCheck
+    elapsed_s: float
+
+    def result(self, key: str) -> Result:
+        return next(r for r in self.results if r.key == key)
+
+    def peak_hub_mb(self) -> float:
+        hubs = [self.result(key).peak_mb for key in HUB_KEYS]
+        return max([*hubs, self.cold.peak_mb])
+
+    def targets(self) -> list[Target]:
+        hit = _ratio(self.result("hub_response_hit").rps, self.result("bare_route").rps)
+        warm = _ratio(self.result("hub_upstream_warm").rps, self.result("naive_service").rps)
+        cold, peak = self.cold, self.peak_hub_mb()
+        calls = f"{cold.burst_upstream_calls} calls vs {cold.distinct_resources} resources"
+        return [
+            Target(HIT_RATIO, f"{hit:.2f}", ">= 0.5", hit >= 0.5),
+            Target(WARM_RATIO, f"{warm:.1f}", ">= 10", warm >= 10),
+            Target(f"{cold.concurrent} {COLD_CALLS}", calls, "equal", cold.met),
+            Target(PEAK_MEMORY, f"{peak:.0f} MB", "< 200 MB", peak < 200),
+        ]
+
+    def as_json(self) -> str:
+        data: dict[str, Any] = {
+            "settings": asdict(self.settings),
+            "machine": self.machine,
+            "configurations": [asdict(r) for r in self.results],
+            "cold_check": asdict(self.cold) | {"met": self.cold.met},
+            "targets": [asdict(t) for t in self.targets()],
+            "elapsed_s": round(self.elapsed_s, 1),
+        }
+        return json.dumps(data, indent=2) + "\n"
+
+
+def _ratio(a: float, b: float) -> float:
+    return a / b if b else 0.0
+
+
+def number(value: float) -> str:
+    """Large numbers whole and grouped, small ones with a decimal."""
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.1f}"

@@ -35,6 +35,7 @@ log = logging.getLogger("kotahub")
 
 USER_AGENT = "KotaHub/0.1 (+city data gateway)"
 REDIS_CONNECTIONS = 256
+POLL_MS = 250
 
 
 @dataclass
@@ -72,8 +73,9 @@ class HubRuntime:
     def start_delivery(self) -> None:
         """Run the complaint delivery worker in this process, if there is anything to deliver."""
         if self.catalog.complaints and self._worker is None:
-            # A blocking read must end well within the Redis command timeout.
-            poll_ms = max(10, int(self.settings.redis_timeout_seconds * 500))
+            # A blocking read must end well within the Redis command timeout, and soon
+            # enough that stopping the hub does not wait on it.
+            poll_ms = min(POLL_MS, max(10, int(self.settings.redis_timeout_seconds * 500)))
             timing = DeliveryTiming(
                 self.settings.delivery_retry_seconds, self._reclaim_seconds(), poll_ms
             )

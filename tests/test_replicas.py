@@ -16,7 +16,7 @@ from tests.support.hub_process import hub_processes
 from tests.support.servers import ThreadedServer
 
 QUERY = "{ touristSpots { edges { node { name } } } }"
-TOKEN = "rahasia-replika"
+TOKEN = "rahasia-replika-uji"
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hmac
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from kotahub.hub.cache import FallbackStore
 from kotahub.hub.cache_generations import EVERYTHING, Generations
@@ -27,7 +27,7 @@ class HubCacheAdmin:
     store: FallbackStore
     generations: Generations
     sources: frozenset[str]
-    authorization: str | None
+    authorization: str | None = field(repr=False)
 
     async def invalidate(self, source: str) -> Invalidation:
         """Move the source, and whole responses, to their next generation; tell the other
@@ -51,5 +51,6 @@ class HubCacheAdmin:
                 "KOTAHUB_INVALIDATION_TOKEN, then sends it as 'Authorization: Bearer <token>'"
             )
         given = (self.authorization or "").removeprefix("Bearer ").strip()
-        if not hmac.compare_digest(given.encode(), token.get_secret_value().encode()):
+        expected = token.get_secret_value().encode()
+        if not given or not hmac.compare_digest(given.encode(), expected):
             raise NotAllowed("invalidateCache needs the admin token as 'Authorization: Bearer …'")

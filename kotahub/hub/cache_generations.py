@@ -40,7 +40,8 @@ class Generations:
             return known[0]
         key = self._key(source)
         read = await self._store.on_redis(lambda redis: redis.counter(key))
-        generation = read if read is not None else (known[0] if known else 0)
+        # Never back: an invalidation made here while Redis was away must not be undone.
+        generation = max(read or 0, known[0] if known else 0)
         self._known[source] = (generation, self._clock())
         return generation
 

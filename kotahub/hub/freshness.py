@@ -14,10 +14,17 @@ _NO_STALE = frozenset({"must-revalidate", "proxy-revalidate"})
 
 @dataclass(frozen=True, slots=True)
 class CachePolicy:
-    """Seconds an answer is fresh, then seconds it may still be served stale (RFC 5861)."""
+    """Seconds an answer is fresh; then seconds it is served stale while one refresh runs,
+    and seconds (counted from the same moment, never fewer) it is served only when the
+    upstream fails (RFC 5861)."""
 
     fresh_seconds: float
     stale_seconds: float
+    revalidate_seconds: float | None = None  # None: the whole stale window
+
+    @property
+    def serve_while_revalidating(self) -> float:
+        return self.stale_seconds if self.revalidate_seconds is None else self.revalidate_seconds
 
     @property
     def cacheable(self) -> bool:
@@ -27,31 +34,33 @@ class CachePolicy:
 def cache_policy(
     cache_control: str | None, default_seconds: float, default_stale_seconds: float
 ) -> CachePolicy:
-    """``s-maxage`` or ``max-age`` when given, else the default; the stale window from
-    ``stale-while-revalidate`` / ``stale-if-error`` when given, else the default, and none
-    under ``must-revalidate``. ``no-store`` and ``no-cache`` answers are not kept at all."""
+    """``s-maxage`` or ``max-age`` when given, else the default; then the windows of
+    ``stale-while-revalidate`` and ``stale-if-error`` when either is given, else the default
+    for both, and none under ``must-revalidate``. ``no-store`` and ``no-cache`` answers are
+    not kept at all."""
     if not cache_control:
         return CachePolicy(default_seconds, default_stale_seconds)
     directives = {name.lower(): value for name, value in _DIRECTIVE.findall(cache_control)}
     if _NEVER & directives.keys():
         return CachePolicy(0.0, 0.0)
     fresh = _first_seconds(directives, ("s-maxage", "max-age"))
-    stale = _largest_seconds(directives, ("stale-while-revalidate", "stale-if-error"))
     if _NO_STALE & directives.keys():
-        stale = 0.0
+        return CachePolicy(default_seconds if fresh is None else fresh, 0.0, 0.0)
+    revalidate = _first_seconds(directives, ("stale-while-revalidate",))
+    on_error = _first_seconds(directives, ("stale-if-error",))
+    if revalidate is None and on_error is None:
+        revalidate = on_error = default_stale_seconds
+    elif revalidate is None:
+        revalidate = 0.0  # the upstream allows stale answers only when it fails
     return CachePolicy(
         default_seconds if fresh is None else fresh,
-        default_stale_seconds if stale is None else stale,
+        max(revalidate, on_error or 0.0),
+        revalidate,
     )
 
 
 def _first_seconds(directives: dict[str, str], names: tuple[str, ...]) -> float | None:
     return next((s for n in names if (s := _seconds(directives.get(n))) is not None), None)
-
-
-def _largest_seconds(directives: dict[str, str], names: tuple[str, ...]) -> float | None:
-    given = [s for n in names if (s := _seconds(directives.get(n))) is not None]
-    return max(given) if given else None
 
 
 def _seconds(value: str | None) -> float | None:

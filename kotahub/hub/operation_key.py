@@ -38,7 +38,7 @@ def operation_of(document: str, operation_name: str | None) -> Operation | None:
 
 def response_key(
     prefix: str,
-    generation: int,
+    generations: tuple[int, ...],
     operation: Operation,
     operation_name: str | None,
     variables: dict[str, Any] | None,
@@ -47,6 +47,7 @@ def response_key(
     """Equal for requests that must get the same answer: same document however laid out,
     same operation, same variables however ordered, same language."""
     canonical = json.dumps(variables or {}, sort_keys=True, separators=(",", ":"))
-    parts = (operation.document_digest, operation_name or "", canonical, lang)
+    versions = ".".join(map(str, generations))
+    parts = (operation.document_digest, operation_name or "", canonical, lang, versions)
     digest = hashlib.sha256("\0".join(parts).encode()).hexdigest()[:40]
-    return f"{prefix}:resp:g{generation}:{digest}"
+    return f"{prefix}:resp:{digest}"

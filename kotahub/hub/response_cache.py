@@ -25,7 +25,9 @@ from kotahub.hub.operation_key import operation_of, response_key
 from kotahub.hub.request_trace import CURRENT_TRACE, RequestTrace
 from kotahub.hub.runtime import HubRuntime
 
-CREDENTIALS = ("authorization", "cookie", "proxy-authorization", "x-api-key")
+# The hub knows callers only by these; a browser's cookies (analytics, a portal's session)
+# mean nothing to it and must not keep every browser from the cache.
+CREDENTIALS = ("authorization", "proxy-authorization", "x-api-key")
 MAX_CACHED_BODY = 4 * 1024 * 1024
 RECENT_RESPONSE_BYTES = 16 * 1024 * 1024
 CACHE_HEADER = b"x-kotahub-cache"
@@ -76,7 +78,7 @@ class ResponseCache:
         runtime.metrics.cache("response", "miss")
         running = asyncio.ensure_future(self._run(runtime, key, scope, body))
         self._running[key] = running
-        running.add_done_callback(lambda _: self._running.pop(key, None))
+        running.add_done_callback(lambda done: _settled(self._running, key, done))
         await (await asyncio.shield(running)).forward(send, b"miss")
         return "miss"
 
@@ -115,6 +117,14 @@ class ResponseCache:
             self._recent[key] = (until, body)
 
 
+def _settled(running: dict[str, asyncio.Future[_Captured]], key: str, done: Any) -> None:
+    """Forget a finished answer; reading its outcome keeps asyncio from warning when every
+    request waiting for it went away."""
+    running.pop(key, None)
+    if not done.cancelled():
+        done.exception()
+
+
 async def _key(runtime: HubRuntime, scope: Scope, body: bytes) -> str | None:
     headers = Headers(scope=scope)
     if any(name in headers for name in CREDENTIALS):
@@ -127,9 +137,13 @@ async def _key(runtime: HubRuntime, scope: Scope, body: bytes) -> str | None:
     if operation is None or not operation.is_query:
         return None
     lang = preferred_lang(headers.get("accept-language"), runtime.settings.default_lang)
-    generation = await runtime.generations.current(EVERYTHING)
+    generations = runtime.generations
+    # Every source's generation, as this replica knows it: a replica that missed an
+    # invalidation keeps what it builds from old data under a key no one else asks for.
+    sources = sorted(adapter.source for adapter in runtime.catalog.adapters)
+    known = [await generations.current(source) for source in (EVERYTHING, *sources)]
     prefix = runtime.settings.cache_prefix
-    return response_key(prefix, generation, operation, name, variables, lang)
+    return response_key(prefix, tuple(known), operation, name, variables, lang)
 
 
 def _graphql_request(

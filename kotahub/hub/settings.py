@@ -30,6 +30,7 @@ from kotahub.hub.errors import ConfigError
 from kotahub.hub.oauth import OAuthSettings
 from kotahub.records import RESERVED_SOURCE_NAMES
 
+MIN_TOKEN_LENGTH = 16
 SourceName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,62}$")]
 
 
@@ -122,6 +123,16 @@ class Settings(BaseSettings):
         if duplicates:
             raise ValueError(f"source names must be unique, but {duplicates} appear more than once")
         return sources
+
+    @field_validator("invalidation_token")
+    @classmethod
+    def _long_token(cls, token: SecretStr | None) -> SecretStr | None:
+        if token is not None and len(token.get_secret_value()) < MIN_TOKEN_LENGTH:
+            raise ValueError(
+                f"expected at least {MIN_TOKEN_LENGTH} characters (a random secret), "
+                "or no value at all to turn invalidateCache off"
+            )
+        return token
 
     @field_validator("redis_url")
     @classmethod

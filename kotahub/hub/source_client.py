@@ -180,6 +180,8 @@ class SourceSession:
             return recent
         entry = await self._read(key)
         state = entry.freshness(client.clock()) if entry else "expired"
+        if entry is not None and state == "fallback":
+            return await self._fetch_or_fall_back(key, call, entry)
         if entry is not None and state != "expired":
             client.metrics.cache("upstream", "hit" if state == "fresh" else "stale")
             if state == "stale":
@@ -189,12 +191,27 @@ class SourceSession:
         client.metrics.cache("upstream", "miss")
         return await client.single_flight(key, lambda: self._fill(key, call))
 
-    async def _fill(self, key: str, call: Call) -> Fetched:
-        """A miss: of the replicas sharing Redis, one asks the upstream; the others read its
-        answer from the cache."""
+    async def _fetch_or_fall_back(self, key: str, call: Call, entry: CacheEntry) -> Fetched:
+        """Past the window for serving stale while refreshing, but not past stale-if-error:
+        ask the upstream now, and serve the stale answer only if it fails."""
+        client = self._client
+        try:
+            fetched = await client.single_flight(key, lambda: self._fill(key, call, entry))
+        except SourceError as exc:
+            client.metrics.cache("upstream", "stale")
+            log.warning(
+                "source %s: serving a stale answer, the upstream failed: %s", self.name, exc
+            )
+            return self._from_entry(entry, stale=True)
+        client.metrics.cache("upstream", "miss")
+        return fetched
+
+    async def _fill(self, key: str, call: Call, known: CacheEntry | None = None) -> Fetched:
+        """A miss: of the replicas sharing Redis, one asks the upstream (only whether ``known``
+        changed, when it can say); the others read its answer from the cache."""
         flight = self._client.flight
         if flight is None:
-            return await self._fetch_and_store(key, call)
+            return await self._fetch_and_store(key, call, known)
         lead = await flight.lead(key, self.settings.timeout_seconds + 1.0, lambda: self._ready(key))
         try:
             # Read again even when leading: another replica may have fetched it and let go
@@ -202,7 +219,7 @@ class SourceSession:
             entry = await self._read(key)
             if entry is not None and entry.freshness(self._client.clock()) == "fresh":
                 return self._client.remember(key, self._from_entry(entry, False), len(entry.body))
-            return await self._fetch_and_store(key, call)
+            return await self._fetch_and_store(key, call, known)
         finally:
             await lead.release()
 
@@ -214,12 +231,15 @@ class SourceSession:
         """Replace a stale entry, asking only whether it changed when the upstream can say;
         if the upstream fails, the stale entry goes on being served until its window ends."""
         flight = self._client.flight
-        lead = (
-            await flight.lead(key, self.settings.timeout_seconds + 1.0, self._never)
-            if flight
-            else None
-        )
-        if lead is not None and not lead.fetch:
+
+        async def refreshed() -> bool:  # by another replica, while this one waited
+            now = await self._read(key)
+            return now is not None and now.fetched_at > entry.fetched_at
+
+        hold = self.settings.timeout_seconds + 1.0
+        lead = await flight.lead(key, hold, refreshed) if flight else None
+        if lead is not None and (not lead.fetch or await refreshed()):
+            await lead.release()
             return
         try:
             await self._fetch_and_store(key, call, entry)
@@ -228,10 +248,6 @@ class SourceSession:
         finally:
             if lead is not None:
                 await lead.release()
-
-    @staticmethod
-    async def _never() -> bool:
-        return False
 
     async def probe(
         self,
@@ -294,6 +310,7 @@ class SourceSession:
             etag=response.headers.get("etag") or (known.etag if known else None),
             last_modified=response.headers.get("last-modified")
             or (known.last_modified if known else None),
+            revalidate_until=fresh_until + policy.serve_while_revalidating,
         )
 
     async def fresh_json(self, target: str, params: Mapping[str, ParamValue] | None = None) -> Any:

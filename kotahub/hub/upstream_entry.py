@@ -6,7 +6,9 @@ import json
 from dataclasses import dataclass
 from typing import Literal
 
-Freshness = Literal["fresh", "stale", "expired"]
+# fresh: serve; stale: serve, and refresh in the background; fallback: fetch, and serve it
+# only if the upstream fails; expired: fetch.
+Freshness = Literal["fresh", "stale", "fallback", "expired"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,11 +22,14 @@ class CacheEntry:
     stale_until: float
     etag: str | None = None
     last_modified: str | None = None
+    revalidate_until: float | None = None  # None: the whole stale window
 
     def freshness(self, now: float) -> Freshness:
         if now < self.fresh_until:
             return "fresh"
-        return "stale" if now < self.stale_until else "expired"
+        if now < (self.stale_until if self.revalidate_until is None else self.revalidate_until):
+            return "stale"
+        return "fallback" if now < self.stale_until else "expired"
 
     @property
     def revalidatable(self) -> bool:
@@ -49,6 +54,7 @@ class CacheEntry:
                 "stale_until": self.stale_until,
                 "etag": self.etag,
                 "last_modified": self.last_modified,
+                "revalidate_until": self.revalidate_until,
             }
         ).encode()
 
@@ -65,6 +71,7 @@ class CacheEntry:
                 stale_until=float(data["stale_until"]),
                 etag=_optional_text(data.get("etag")),
                 last_modified=_optional_text(data.get("last_modified")),
+                revalidate_until=_optional_number(data.get("revalidate_until")),
             )
         except (ValueError, KeyError, TypeError):
             return None
@@ -72,3 +79,7 @@ class CacheEntry:
 
 def _optional_text(value: object) -> str | None:
     return value if isinstance(value, str) else None
+
+
+def _optional_number(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) else None

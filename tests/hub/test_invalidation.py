@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterator
 
 import httpx
@@ -115,3 +116,31 @@ async def test_with_redis_down_only_this_replica_forgets_and_says_so(
         private_redis.start()
     assert body["data"]["invalidateCache"]["everywhere"] is False
     assert after == ["Pantai Uji v2"]
+
+
+@pytest.mark.parametrize("token", ["", "pendek"])
+def test_an_empty_or_short_token_stops_start_up(
+    make_settings: Callable[..., Settings], token: str
+) -> None:
+    with pytest.raises(ValueError, match="at least 16 characters"):
+        make_settings(invalidation_token=token)
+
+
+async def test_an_invalidation_made_while_redis_was_down_is_not_undone_when_it_returns(
+    hub: HubFactory,
+    make_settings: Callable[..., Settings],
+    behaviour: Behaviour,
+    private_redis: RedisServer,
+) -> None:
+    settings = make_settings(invalidation_token=TOKEN, redis_url=private_redis.url)
+    async with hub(settings) as client:
+        await names(client)
+        private_redis.stop()
+        behaviour.version = 2
+        await gql(client, INVALIDATE, {"source": "uji"}, headers=ADMIN)
+        assert await names(client) == ["Pantai Uji v2"]
+        private_redis.start()
+        behaviour.version = 3
+        await asyncio.sleep(5.2)  # the generations are read from Redis again
+        after = await names(client)
+    assert after in (["Pantai Uji v2"], ["Pantai Uji v3"])  # never the old v1 again

@@ -130,3 +130,20 @@ async def test_concurrent_misses_make_one_upstream_call(
         bodies = await asyncio.gather(*(gql(client, QUERY) for _ in range(200)))
     assert all(spot(body)["name"] == "Pantai Uji v1" for body in bodies)
     assert behaviour.requests() == 1
+
+
+async def test_past_revalidation_but_within_stale_if_error_the_upstream_is_asked_first(
+    hub: HubFactory, settings: Settings, behaviour: Behaviour
+) -> None:
+    behaviour.cache_control = "max-age=1, stale-if-error=60"
+    async with hub(settings) as client:
+        await gql(client, QUERY)
+        behaviour.version = 2
+        await asyncio.sleep(FRESH_SECONDS + 0.1)
+        answered = await gql(client, QUERY)  # the upstream answers: its new data, at once
+        behaviour.failing = True
+        await asyncio.sleep(FRESH_SECONDS + 0.1)
+        failed = await gql(client, QUERY)  # it fails: the stale answer rather than an error
+    assert spot(answered)["name"] == "Pantai Uji v2" and not spot(answered)["meta"]["stale"]
+    assert "errors" not in failed
+    assert spot(failed)["name"] == "Pantai Uji v2" and spot(failed)["meta"]["stale"]

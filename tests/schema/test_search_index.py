@@ -18,7 +18,7 @@ from tests.support.open311_client import post, report
 from tests.support.redis_server import RedisServer
 from tests.support.servers import ThreadedServer
 
-TOKEN = "rahasia-indeks"
+TOKEN = "rahasia-indeks-uji"
 
 
 async def test_the_index_of_each_kind_is_built_once_while_its_data_is_unchanged(

@@ -51,7 +51,11 @@ class ResponseCache:
             return
         runtime: HubRuntime = scope["app"].state.runtime
         started = time.perf_counter()
-        body = await _read_body(receive)
+        limit = runtime.settings.max_body_bytes
+        body = await _read_body(receive, limit)
+        if body is None:
+            await _send_too_large(send, limit)
+            return
         token = CURRENT_TRACE.set(RequestTrace())
         try:
             result = await self._answer(runtime, scope, body, send)
@@ -175,16 +179,32 @@ def _graphql_request(
     return document, name, variables
 
 
-async def _read_body(receive: Receive) -> bytes:
-    chunks = []
+async def _read_body(receive: Receive, limit: int) -> bytes | None:
+    """The request body; None as soon as it grows past ``limit`` bytes (nothing more is read)."""
+    chunks, size = [], 0
     while True:
         message = await receive()
         if message["type"] != "http.request":
             break
-        chunks.append(message.get("body", b""))
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
         if not message.get("more_body", False):
             break
     return b"".join(chunks)
+
+
+async def _send_too_large(send: Send, limit: int) -> None:
+    error = {
+        "message": f"the request body is larger than {limit} bytes, the most this API accepts",
+        "extensions": {"code": "PAYLOAD_TOO_LARGE", "limit": limit},
+    }
+    body = json.dumps({"errors": [error]}).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
+    await send({"type": "http.response.start", "status": 413, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 def _replay(body: bytes) -> Receive:

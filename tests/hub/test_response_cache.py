@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -11,8 +11,7 @@ import pytest
 
 from kotahub.hub.settings import Settings
 from tests.conftest import HubFactory
-from tests.support.controlled_upstream import Behaviour, controlled_upstream
-from tests.support.servers import ThreadedServer
+from tests.support.controlled_upstream import Behaviour
 
 QUERY = "query Spots($first: Int, $after: String) { touristSpots(first: $first, after: $after) { edges { node { name description } } } }"  # noqa: E501
 RELAID = """
@@ -30,17 +29,8 @@ def behaviour() -> Behaviour:
 
 
 @pytest.fixture
-def upstream(behaviour: Behaviour) -> Iterator[ThreadedServer]:
-    server = ThreadedServer(controlled_upstream(behaviour))
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def settings(hub_settings: Callable[..., Settings], upstream: ThreadedServer) -> Settings:
-    source = {"name": "uji", "kind": "geojson", "base_url": f"{upstream.url}/items"}
-    return hub_settings(sources=[source])
+def settings(hub_settings: Callable[..., Settings], uji_source: dict[str, Any]) -> Settings:
+    return hub_settings(sources=[uji_source])
 
 
 async def post(
@@ -103,9 +93,9 @@ async def test_an_answer_is_kept_no_longer_than_the_data_it_used(
 
 
 async def test_response_cache_can_be_turned_off(
-    hub: HubFactory, hub_settings: Callable[..., Settings], upstream: ThreadedServer
+    hub: HubFactory, hub_settings: Callable[..., Settings], uji_source: dict[str, Any]
 ) -> None:
-    source = {"name": "uji", "kind": "geojson", "base_url": f"{upstream.url}/items"}
+    source = uji_source
     async with hub(hub_settings(sources=[source], response_cache=False)) as client:
         answers = [await post(client, QUERY, {"first": 5}) for _ in range(2)]
     assert [a.headers["x-kotahub-cache"] for a in answers] == ["bypass", "bypass"]
@@ -126,9 +116,9 @@ async def test_identical_questions_asked_together_run_once(
 
 
 async def test_a_body_over_the_limit_is_refused_unread(
-    hub: HubFactory, hub_settings: Callable[..., Settings], upstream: ThreadedServer
+    hub: HubFactory, hub_settings: Callable[..., Settings], uji_source: dict[str, Any]
 ) -> None:
-    source = {"name": "uji", "kind": "geojson", "base_url": f"{upstream.url}/items"}
+    source = uji_source
     async with hub(hub_settings(sources=[source], max_body_bytes=2048)) as client:
         padding = "#" + "x" * 4096 + "\n"
         refused = await client.post("/graphql", json={"query": padding + QUERY})

@@ -4,16 +4,15 @@ refreshed by asking the upstream only whether they changed."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from kotahub.hub.settings import Settings
 from tests.conftest import HubFactory
-from tests.support.controlled_upstream import Behaviour, controlled_upstream
+from tests.support.controlled_upstream import Behaviour
 from tests.support.graphql import gql, only_error
-from tests.support.servers import ThreadedServer
 
 QUERY = "{ touristSpots { edges { node { name meta { source fetchedAt stale } } } } }"
 FRESH_SECONDS = 1.0
@@ -25,17 +24,8 @@ def behaviour() -> Behaviour:
 
 
 @pytest.fixture
-def upstream(behaviour: Behaviour) -> Iterator[ThreadedServer]:
-    server = ThreadedServer(controlled_upstream(behaviour))
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def settings(hub_settings: Callable[..., Settings], upstream: ThreadedServer) -> Settings:
-    source = {"name": "uji", "kind": "geojson", "base_url": f"{upstream.url}/items"}
-    return hub_settings(sources=[source], response_cache=False, stale_seconds=3)
+def settings(hub_settings: Callable[..., Settings], uji_source: dict[str, Any]) -> Settings:
+    return hub_settings(sources=[uji_source], response_cache=False, stale_seconds=3)
 
 
 def spot(body: dict[str, Any]) -> dict[str, Any]:

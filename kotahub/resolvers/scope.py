@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+from kotahub.hub.access import ANONYMOUS, Principal
 from kotahub.hub.outbox import Outbox
 from kotahub.records import EmergencyContact, GeoPoint, Lang
 from kotahub.resolvers.catalog import Catalog
@@ -75,3 +76,4 @@ class RequestScope:
     indexes: IndexCache[Any] = field(default_factory=IndexCache)
     memo: RequestMemo = field(default_factory=RequestMemo)
     cache_admin: CacheAdmin | None = None
+    principal: Principal = ANONYMOUS

@@ -32,7 +32,25 @@ def _serve(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
     _configure_logging(settings.log_level)
     app = create_app(settings)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False)
+    # The hub reads X-Forwarded-For itself, from the proxies named in trusted_proxies only.
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        proxy_headers=False,
+    )
+    return 0
+
+
+def _api_key(args: argparse.Namespace) -> int:
+    from kotahub.hub.api_keys import hash_of, new_key
+
+    key = new_key()
+    print(f"key (give it to {args.name}; it is not stored anywhere): {key}")
+    print("configuration (TOML):")
+    print(f'[[api_keys]]\nname = "{args.name}"\nscope = "{args.scope}"\nhash = "{hash_of(key)}"')
     return 0
 
 
@@ -72,6 +90,12 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the GraphQL hub (HOST and PORT set the address)")
     serve.add_argument("--config", type=Path, help="TOML file with settings and [[sources]]")
     serve.set_defaults(run=_serve)
+    api_key = commands.add_parser(
+        "api-key", help="make a new API key and print the hash to configure for it"
+    )
+    api_key.add_argument("name", help="who holds the key, e.g. rsud-beriman")
+    api_key.add_argument("--scope", choices=["partner", "admin"], default="partner")
+    api_key.set_defaults(run=_api_key)
     worker = commands.add_parser(
         "worker", help="deliver queued complaints to their sources (also runs inside serve)"
     )

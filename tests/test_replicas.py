@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,12 +12,12 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.support.api_keys import ADMIN, api_keys
 from tests.support.controlled_upstream import Behaviour, controlled_upstream
 from tests.support.hub_process import hub_processes
 from tests.support.servers import ThreadedServer
 
 QUERY = "{ touristSpots { edges { node { name } } } }"
-TOKEN = "rahasia-replika-uji"
 
 
 @pytest.fixture
@@ -33,7 +34,7 @@ def replicas(behaviour: Behaviour, redis_url: str, tmp_path: Path) -> Iterator[l
         "redis_url": redis_url,
         "cache_prefix": f"replicas-{uuid.uuid4().hex[:8]}",
         "response_cache": "false",
-        "invalidation_token": TOKEN,
+        "api_keys": json.dumps(api_keys()),
         "log_level": "WARNING",
     }
     try:
@@ -64,7 +65,7 @@ async def test_an_invalidation_on_one_replica_is_heard_by_the_other(
 ) -> None:
     first, second = replicas
     mutation = 'mutation { invalidateCache(source: "uji") { everywhere } }'
-    admin = {"authorization": f"Bearer {TOKEN}"}
+    admin = ADMIN
     async with httpx.AsyncClient(timeout=30) as client:
         assert await names(client, second) == ["Pantai Uji v1"]
         behaviour.version = 2

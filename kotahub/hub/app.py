@@ -13,9 +13,13 @@ from starlette.routing import BaseRoute, Mount, Route
 
 from kotahub.demo.app import create_demo_app
 from kotahub.hub.embedded import EMBEDDED_PREFIX, embedded_mounts
+from kotahub.hub.graphql_gate import GraphQLGate
 from kotahub.hub.graphql_view import HubGraphQL
 from kotahub.hub.health import healthz, readyz
+from kotahub.hub.http_policy import gate_rules, http_middleware
+from kotahub.hub.media_types import GraphQLMediaType
 from kotahub.hub.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from kotahub.hub.persisted_queries import load_manifest
 from kotahub.hub.playground import playground_routes
 from kotahub.hub.response_cache import ResponseCache
 from kotahub.hub.runtime import check_sources, start_runtime
@@ -32,6 +36,7 @@ def create_app(
     under ``/reference`` so that browsers can open what they link to.
     """
     check_sources(settings)
+    manifest = load_manifest(settings.persisted_queries_file)  # a bad one stops start-up here
     routes: list[BaseRoute] = []
     transports = dict(mounts or {})
     if settings.embedded:
@@ -41,7 +46,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        app.state.runtime = await start_runtime(settings, transports)
+        app.state.runtime = await start_runtime(settings, transports, manifest)
         app.state.runtime.start_listening()
         if settings.delivery_worker:
             app.state.runtime.start_delivery()
@@ -50,16 +55,18 @@ def create_app(
         finally:
             await app.state.runtime.aclose()
 
-    graphql = HubGraphQL(build_schema(), graphql_ide="graphiql" if settings.graphiql else None)
+    schema = build_schema()
+    graphql = HubGraphQL(schema, graphql_ide="graphiql" if settings.graphiql else None)
+    gate = GraphQLGate(ResponseCache(graphql), gate_rules(settings, schema))
     routes += [
         Route("/", _to_graphql),
-        Route("/graphql", ResponseCache(graphql), methods=["GET", "POST"]),
+        Route("/graphql", GraphQLMediaType(gate), methods=["GET", "POST"]),
         Route("/healthz", healthz),
         Route("/metrics", _metrics),
         Route("/readyz", readyz),
         *playground_routes(),
     ]
-    return Starlette(routes=routes, lifespan=lifespan)
+    return Starlette(routes=routes, lifespan=lifespan, middleware=http_middleware(settings))
 
 
 async def _to_graphql(request: Request) -> RedirectResponse:

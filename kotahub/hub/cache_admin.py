@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import hmac
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+from kotahub.hub.access import Principal, Role
 from kotahub.hub.cache import FallbackStore
 from kotahub.hub.cache_generations import EVERYTHING, Generations
 from kotahub.hub.errors import ClientInputError, NotAllowed
@@ -21,13 +21,13 @@ def invalidations_channel(prefix: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class HubCacheAdmin:
-    """One request's access to cache invalidation, decided by its Authorization header."""
+    """One request's access to cache invalidation, decided by the scope of its API key."""
 
     settings: Settings
     store: FallbackStore
     generations: Generations
     sources: frozenset[str]
-    authorization: str | None = field(repr=False)
+    principal: Principal
 
     async def invalidate(self, source: str) -> Invalidation:
         """Move the source, and whole responses, to their next generation; tell the other
@@ -44,13 +44,8 @@ class HubCacheAdmin:
         return Invalidation(source, generation, everywhere=told is not None)
 
     def _check_allowed(self) -> None:
-        token = self.settings.invalidation_token
-        if token is None:
+        if not self.principal.allows(Role.ADMIN):
             raise NotAllowed(
-                "invalidateCache is turned off; an operator turns it on by setting "
-                "KOTAHUB_INVALIDATION_TOKEN, then sends it as 'Authorization: Bearer <token>'"
+                "invalidateCache needs an API key with the admin scope, sent as "
+                f"'X-API-Key: <key>'; this request has the {self.principal.role.label} scope"
             )
-        given = (self.authorization or "").removeprefix("Bearer ").strip()
-        expected = token.get_secret_value().encode()
-        if not given or not hmac.compare_digest(given.encode(), expected):
-            raise NotAllowed("invalidateCache needs the admin token as 'Authorization: Bearer …'")

@@ -8,7 +8,8 @@
     ├── NotAllowed                   the request lacks the right to do what it asks
     └── SourceError                  an upstream source could not give a usable answer
         ├── SourceUnavailable        the connection failed or the source is unknown here
-        │   └── SourceTimeout        the source did not answer within its timeout
+        │   ├── SourceTimeout        the source did not answer within its timeout
+        │   └── SourceCircuitOpen    recent calls failed: the breaker fails fast for a while
         ├── SourceHTTPError          the source answered with an HTTP error status
         └── SourcePayloadError       the answer is not valid JSON or not the protocol's shape
 
@@ -65,6 +66,13 @@ class SourceTimeout(SourceUnavailable):
     """The source did not answer within its configured timeout."""
 
     code = "UPSTREAM_TIMEOUT"
+
+
+class SourceCircuitOpen(SourceUnavailable):
+    """Recent calls to the source failed, so its circuit breaker answers at once, without
+    calling it, until a probe call succeeds."""
+
+    code = "UPSTREAM_CIRCUIT_OPEN"
 
 
 class SourceHTTPError(SourceError):

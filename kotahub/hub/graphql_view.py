@@ -10,6 +10,7 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
+from kotahub.hub.access import ANONYMOUS
 from kotahub.hub.cache_admin import HubCacheAdmin
 from kotahub.hub.examples import PLAYGROUND_EXAMPLES
 from kotahub.hub.language import preferred_lang
@@ -28,6 +29,8 @@ class HubGraphQL(GraphQL[GraphQLContext, None]):
     ) -> GraphQLContext:
         runtime: HubRuntime = request.app.state.runtime
         settings = runtime.settings
+        admitted = getattr(request.state, "admitted", None)
+        principal = admitted.principal if admitted is not None else ANONYMOUS
         scope = RequestScope(
             catalog=runtime.catalog,
             loaders=make_loaders(runtime.catalog),
@@ -44,10 +47,12 @@ class HubGraphQL(GraphQL[GraphQLContext, None]):
                 runtime.store,
                 runtime.generations,
                 frozenset(adapter.source for adapter in runtime.catalog.adapters),
-                request.headers.get("authorization"),
+                principal,
             ),
+            principal=principal,
+            source_health=runtime.health,
         )
-        return GraphQLContext(scope=scope)
+        return GraphQLContext(scope=scope, request_id=getattr(request.state, "request_id", ""))
 
     async def render_graphql_ide(self, request: Request) -> Response:
         return render_playground(str(request.url.path), PLAYGROUND_EXAMPLES)

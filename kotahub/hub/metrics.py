@@ -7,6 +7,7 @@ from typing import Literal
 from prometheus_client import (
     CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
     disable_created_metrics,
     generate_latest,
@@ -42,6 +43,18 @@ class HubMetrics:
             "Time for an upstream to answer.",
             ["source"],
             buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.upstream_retries = Counter(
+            "kotahub_upstream_retries_total",
+            "Idempotent upstream requests sent again after a failure or a 429/502/503/504.",
+            ["source"],
+            registry=self.registry,
+        )
+        self.circuit_state = Gauge(
+            "kotahub_upstream_circuit_state",
+            "Each source's circuit breaker in this process: 0 closed, 1 half-open, 2 open.",
+            ["source"],
             registry=self.registry,
         )
         self.revalidations = Counter(

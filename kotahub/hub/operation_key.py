@@ -19,10 +19,23 @@ class Operation:
     document_digest: str
 
 
-@lru_cache(maxsize=1024)  # portals send the same few documents over and over
+CACHED_DOCUMENT_CHARS = 64 * 1024
+
+
 def operation_of(document: str, operation_name: str | None) -> Operation | None:
     """The operation a request would run; None when it would not run (the GraphQL layer then
     reports why)."""
+    if len(document) > CACHED_DOCUMENT_CHARS:  # so that the cache stays small
+        return _operation_of(document, operation_name)
+    return _cached_operation_of(document, operation_name)
+
+
+@lru_cache(maxsize=1024)  # portals send the same few documents over and over
+def _cached_operation_of(document: str, operation_name: str | None) -> Operation | None:
+    return _operation_of(document, operation_name)
+
+
+def _operation_of(document: str, operation_name: str | None) -> Operation | None:
     try:
         parsed = parse(document)
     except GraphQLError:

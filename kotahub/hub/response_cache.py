@@ -1,7 +1,7 @@
 """Whole responses of anonymous queries, kept as long as the data they were built from.
 
 Wraps the GraphQL endpoint. A request that may share its answer (a query, not a mutation;
-no credentials; the same document, variables and language as another) is answered from
+no API key; the same document, variables and language as another) is answered from
 Redis when it can be, skipping GraphQL execution altogether. Otherwise it runs as usual,
 and its answer is kept when it has no errors and used no stale data, for as long as the
 least fresh of the upstream answers it used, at most ``response_cache_max_seconds``.
@@ -10,24 +10,21 @@ least fresh of the upstream answers it used, at most ``response_cache_max_second
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from cachetools import LRUCache
-from starlette.datastructures import Headers, QueryParams
+from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kotahub.hub.cache_generations import EVERYTHING
+from kotahub.hub.http_replies import read_body, replay
 from kotahub.hub.language import preferred_lang
 from kotahub.hub.operation_key import operation_of, response_key
 from kotahub.hub.request_trace import CURRENT_TRACE, RequestTrace
 from kotahub.hub.runtime import HubRuntime
 
-# The hub knows callers only by these; a browser's cookies (analytics, a portal's session)
-# mean nothing to it and must not keep every browser from the cache.
-CREDENTIALS = ("authorization", "proxy-authorization", "x-api-key")
 MAX_CACHED_BODY = 4 * 1024 * 1024
 RECENT_RESPONSE_BYTES = 16 * 1024 * 1024
 CACHE_HEADER = b"x-kotahub-cache"
@@ -51,11 +48,7 @@ class ResponseCache:
             return
         runtime: HubRuntime = scope["app"].state.runtime
         started = time.perf_counter()
-        limit = runtime.settings.max_body_bytes
-        body = await _read_body(receive, limit)
-        if body is None:
-            await _send_too_large(send, limit)
-            return
+        body = await read_body(receive, runtime.settings.max_body_bytes) or b""
         token = CURRENT_TRACE.set(RequestTrace())
         try:
             result = await self._answer(runtime, scope, body, send)
@@ -64,10 +57,10 @@ class ResponseCache:
         runtime.metrics.request_latency.labels(result).observe(time.perf_counter() - started)
 
     async def _answer(self, runtime: HubRuntime, scope: Scope, body: bytes, send: Send) -> str:
-        key = await _key(runtime, scope, body) if runtime.settings.response_cache else None
+        key = await _key(runtime, scope) if runtime.settings.response_cache else None
         if key is None:
             runtime.metrics.cache("response", "bypass")
-            await self.app(scope, _replay(body), _marked(send, b"bypass"))
+            await self.app(scope, replay(body), _marked(send, b"bypass"))
             return "bypass"
         cached = await self._kept(runtime, key)
         if cached is not None:
@@ -88,7 +81,7 @@ class ResponseCache:
 
     async def _run(self, runtime: HubRuntime, key: str, scope: Scope, body: bytes) -> _Captured:
         captured = _Captured()
-        await self.app(scope, _replay(body), captured.send)
+        await self.app(scope, replay(body), captured.send)
         await self._keep(runtime, key, captured)
         return captured
 
@@ -129,15 +122,16 @@ def _settled(running: dict[str, asyncio.Future[_Captured]], key: str, done: Any)
         done.exception()
 
 
-async def _key(runtime: HubRuntime, scope: Scope, body: bytes) -> str | None:
+async def _key(runtime: HubRuntime, scope: Scope) -> str | None:
+    admitted = scope.get("state", {}).get("admitted")
+    if admitted is None or not admitted.principal.anonymous or admitted.batched:
+        return None
+    request = admitted.operations[0]
+    if request.query is None:
+        return None
     headers = Headers(scope=scope)
-    if any(name in headers for name in CREDENTIALS):
-        return None
-    request = _graphql_request(scope["method"], headers, scope.get("query_string", b""), body)
-    if request is None:
-        return None
-    document, name, variables = request
-    operation = operation_of(document, name)
+    name, variables = request.operation_name, request.variables
+    operation = operation_of(request.query, name)
     if operation is None or not operation.is_query:
         return None
     lang = preferred_lang(headers.get("accept-language"), runtime.settings.default_lang)
@@ -148,76 +142,6 @@ async def _key(runtime: HubRuntime, scope: Scope, body: bytes) -> str | None:
     known = [await generations.current(source) for source in (EVERYTHING, *sources)]
     prefix = runtime.settings.cache_prefix
     return response_key(prefix, tuple(known), operation, name, variables, lang)
-
-
-def _graphql_request(
-    method: str, headers: Headers, query_string: bytes, body: bytes
-) -> tuple[str, str | None, dict[str, Any] | None] | None:
-    """The document, operation name and variables of a single GraphQL request; None for
-    anything else (a batch, a page request, a malformed body), which runs uncached."""
-    if method == "GET":
-        params = QueryParams(query_string.decode("latin-1"))
-        payload: Any = {k: params.get(k) for k in ("query", "operationName", "variables")}
-        try:
-            payload["variables"] = json.loads(payload["variables"] or "null")
-        except ValueError:
-            return None
-    elif method == "POST" and headers.get("content-type", "").startswith("application/json"):
-        try:
-            payload = json.loads(body)
-        except ValueError:
-            return None
-    else:
-        return None
-    if not isinstance(payload, dict):
-        return None
-    document, name, variables = (payload.get(k) for k in ("query", "operationName", "variables"))
-    if not isinstance(document, str) or not isinstance(name, str | None):
-        return None
-    if not isinstance(variables, dict | None):
-        return None
-    return document, name, variables
-
-
-async def _read_body(receive: Receive, limit: int) -> bytes | None:
-    """The request body; None as soon as it grows past ``limit`` bytes (nothing more is read)."""
-    chunks, size = [], 0
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            break
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
-
-
-async def _send_too_large(send: Send, limit: int) -> None:
-    error = {
-        "message": f"the request body is larger than {limit} bytes, the most this API accepts",
-        "extensions": {"code": "PAYLOAD_TOO_LARGE", "limit": limit},
-    }
-    body = json.dumps({"errors": [error]}).encode()
-    headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
-    await send({"type": "http.response.start", "status": 413, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
-
-
-def _replay(body: bytes) -> Receive:
-    sent = False
-
-    async def receive() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return {"type": "http.disconnect"}
-
-    return receive
 
 
 def _marked(send: Send, result: bytes) -> Send:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -23,9 +24,12 @@ from kotahub.hub.errors import ConfigError
 from kotahub.hub.invalidation_listener import listen_for_invalidations
 from kotahub.hub.metrics import HubMetrics
 from kotahub.hub.outbox import Outbox
+from kotahub.hub.persisted_queries import PersistedQueries, load_manifest
+from kotahub.hub.rate_limits import RateLimits
 from kotahub.hub.replica_flight import ReplicaFlight
 from kotahub.hub.settings import Settings, SourceSettings
 from kotahub.hub.source_client import SourceClient
+from kotahub.hub.source_health import SourceHealthRegistry
 from kotahub.records import EmergencyContact, LocalizedText
 from kotahub.resolvers.catalog import Catalog
 from kotahub.resolvers.index_cache import IndexCache
@@ -51,12 +55,19 @@ class HubRuntime:
     outbox: Outbox
     metrics: HubMetrics
     generations: Generations
+    rate_limits: RateLimits
+    persisted: PersistedQueries
     emergency_contacts: tuple[EmergencyContact, ...] = ()
     readiness_memo: tuple[float, dict[str, Any]] | None = None
     indexes: IndexCache[Any] = field(default_factory=IndexCache)
     _worker: asyncio.Task[None] | None = None
     _listener: asyncio.Task[None] | None = None
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @property
+    def health(self) -> SourceHealthRegistry:
+        """Each source's circuit breaker and last outcomes, as this process sees them."""
+        return self.client.health
 
     @property
     def complaint_rules(self) -> ComplaintRules:
@@ -118,9 +129,12 @@ def check_sources(settings: Settings) -> None:
 
 
 async def start_runtime(
-    settings: Settings, mounts: dict[str, httpx.AsyncBaseTransport] | None = None
+    settings: Settings,
+    mounts: dict[str, httpx.AsyncBaseTransport] | None = None,
+    manifest: Mapping[str, str] | None = None,
 ) -> HubRuntime:
-    """Open the pool and Redis, pick the cache, build every adapter; logs which cache is used."""
+    """Open the pool and Redis, pick the cache, build every adapter; logs which cache is used.
+    ``manifest``: the persisted operations, when already read from persisted_queries_file."""
     http = httpx.AsyncClient(
         mounts=mounts,
         headers={"User-Agent": USER_AGENT},
@@ -148,14 +162,31 @@ async def start_runtime(
         metrics=metrics,
         generations=generations,
         flight=ReplicaFlight(store),
+        health=SourceHealthRegistry(metrics),
         enabled=settings.upstream_cache,
         default_stale_seconds=settings.stale_seconds,
     )
     catalog = Catalog(tuple(build_adapter(source, client) for source in active_sources(settings)))
     contacts = tuple(emergency_contact(c) for c in settings.emergency_contacts)
     outbox = Outbox(redis, settings.cache_prefix)
+    prefix = settings.cache_prefix
+    rate_limits = RateLimits(settings.rate_limits, redis.connection_pool, prefix)
+    if manifest is None:
+        manifest = load_manifest(settings.persisted_queries_file)
+    persisted = PersistedQueries(settings.persisted_queries, manifest, store, prefix)
     return HubRuntime(
-        settings, http, redis, store, client, catalog, outbox, metrics, generations, contacts
+        settings,
+        http,
+        redis,
+        store,
+        client,
+        catalog,
+        outbox,
+        metrics,
+        generations,
+        rate_limits,
+        persisted,
+        contacts,
     )
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import tempfile
 import tomllib
+from ipaddress import ip_network
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -25,12 +27,14 @@ from pydantic_settings import (
     SettingsError,
 )
 
+from kotahub.hub.api_keys import ApiKeySettings
 from kotahub.hub.emergency_numbers import DEFAULT_EMERGENCY_CONTACTS, EmergencyContactSettings
 from kotahub.hub.errors import ConfigError
 from kotahub.hub.oauth import OAuthSettings
+from kotahub.hub.rate_limits import RateLimitSettings
 from kotahub.records import RESERVED_SOURCE_NAMES
 
-MIN_TOKEN_LENGTH = 16
+_ORIGIN = re.compile(r"^https?://[^/\s]+$")
 SourceName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,62}$")]
 
 
@@ -49,7 +53,14 @@ class SourceSettings(BaseModel):
     # After its time to live, an answer is still served for this long while one refresh
     # runs, and whenever the upstream fails; None: the hub's stale_seconds.
     stale_seconds: float | None = Field(default=None, ge=0, le=7 * 86_400)
+    # The deadline of one call, retries included; connecting and each read have their own.
     timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    connect_timeout_seconds: float = Field(default=3.0, gt=0, le=120)
+    read_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    retries: int = Field(default=2, ge=0, le=10)  # of idempotent requests only
+    max_response_bytes: int = Field(default=10 * 1_048_576, ge=1024, le=1024 * 1_048_576)
+    breaker_failures: int = Field(default=5, ge=1, le=1000)
+    breaker_reset_seconds: float = Field(default=30.0, gt=0, le=3600)
     options: dict[str, str | int | float | bool] = Field(default_factory=dict)
 
     @field_validator("name")
@@ -110,8 +121,21 @@ class Settings(BaseSettings):
     response_cache: bool = True
     response_cache_max_seconds: float = Field(default=300.0, gt=0, le=86_400)
     max_body_bytes: int = Field(default=1_048_576, ge=1024, le=64 * 1_048_576)
-    # invalidateCache is refused unless this is set and sent as "Authorization: Bearer …".
-    invalidation_token: SecretStr | None = None
+    # Query limits, each checked before anything runs.
+    max_depth: int = Field(default=10, ge=1, le=100)
+    max_aliases: int = Field(default=30, ge=0, le=10_000)
+    max_tokens: int = Field(default=5000, ge=100, le=1_000_000)
+    max_directives: int = Field(default=50, ge=0, le=10_000)
+    max_cost: int = Field(default=10_000, ge=1, le=100_000_000)
+    list_size_estimate: int = Field(default=10, ge=1, le=10_000)
+    max_batch_operations: int = Field(default=10, ge=1, le=1000)
+    introspection: bool = True
+    cors_origins: tuple[str, ...] = ("*",)
+    trusted_proxies: tuple[str, ...] = ()
+    api_keys: tuple[ApiKeySettings, ...] = ()
+    rate_limits: RateLimitSettings = RateLimitSettings()
+    persisted_queries: Literal["automatic", "only", "off"] = "automatic"
+    persisted_queries_file: Path | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @field_validator("sources")
@@ -125,15 +149,38 @@ class Settings(BaseSettings):
             raise ValueError(f"source names must be unique, but {duplicates} appear more than once")
         return sources
 
-    @field_validator("invalidation_token")
+    @field_validator("api_keys")
     @classmethod
-    def _long_token(cls, token: SecretStr | None) -> SecretStr | None:
-        if token is not None and len(token.get_secret_value()) < MIN_TOKEN_LENGTH:
-            raise ValueError(
-                f"expected at least {MIN_TOKEN_LENGTH} characters (a random secret), "
-                "or no value at all to turn invalidateCache off"
-            )
-        return token
+    def _unique_keys(cls, keys: tuple[ApiKeySettings, ...]) -> tuple[ApiKeySettings, ...]:
+        for attribute in ("name", "hash"):
+            values = [getattr(key, attribute) for key in keys]
+            if len(set(values)) != len(values):
+                raise ValueError(f"each API key needs its own {attribute}; one appears twice")
+        return keys
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, proxies: tuple[str, ...]) -> tuple[str, ...]:
+        for proxy in proxies:
+            try:
+                ip_network(proxy)  # strict, as the proxy middleware reads it
+            except ValueError as exc:
+                raise ValueError(
+                    f"expected addresses or networks such as '10.0.0.0/8' or '127.0.0.1', "
+                    f"got {proxy!r} ({exc})"
+                ) from exc
+        return proxies
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins(cls, origins: tuple[str, ...]) -> tuple[str, ...]:
+        for origin in origins:
+            if origin != "*" and not _ORIGIN.match(origin):
+                raise ValueError(
+                    f"expected '*' or origins such as 'https://portal.balikpapan.go.id' "
+                    f"(scheme and host, no path), got {origin!r}"
+                )
+        return origins
 
     @field_validator("redis_url")
     @classmethod

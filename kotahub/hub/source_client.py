@@ -1,4 +1,5 @@
-"""The shared way to reach upstreams: one httpx pool, a response cache and per-source timeouts."""
+"""The shared way to reach upstreams: one httpx pool, a response cache, and per source a
+deadline, retries and a circuit breaker."""
 
 from __future__ import annotations
 
@@ -17,18 +18,17 @@ from cachetools import LRUCache
 from kotahub.hub.cache import ResponseStore
 from kotahub.hub.cache_generations import Generations
 from kotahub.hub.cache_keys import upstream_key
-from kotahub.hub.errors import (
-    SourceError,
-    SourcePayloadError,
-)
+from kotahub.hub.errors import SourceCircuitOpen, SourceError, SourcePayloadError
 from kotahub.hub.freshness import CachePolicy, cache_policy
 from kotahub.hub.metrics import HubMetrics
 from kotahub.hub.oauth import TokenProvider
 from kotahub.hub.replica_flight import ReplicaFlight
 from kotahub.hub.request_trace import SourceUse, record_use
 from kotahub.hub.settings import SourceSettings
+from kotahub.hub.source_health import SourceHealthRegistry
+from kotahub.hub.upstream_call import SourceCaller
 from kotahub.hub.upstream_entry import CacheEntry
-from kotahub.hub.upstream_http import Call, parse_json, send, status_error
+from kotahub.hub.upstream_http import Call
 from kotahub.hub.upstream_urls import ParamValue, normalized_url, resolve_link, shown
 
 log = logging.getLogger("kotahub.upstream")
@@ -62,6 +62,7 @@ class SourceClient:
         metrics: HubMetrics | None = None,
         generations: Generations | None = None,
         flight: ReplicaFlight | None = None,
+        health: SourceHealthRegistry | None = None,
         enabled: bool = True,
         default_stale_seconds: float = 600.0,
         clock: Callable[[], float] = time.time,
@@ -70,6 +71,7 @@ class SourceClient:
         self.store = store
         self.key_prefix = key_prefix
         self.metrics = metrics or HubMetrics()
+        self.health = health or SourceHealthRegistry(self.metrics)
         self.generations = generations
         self.flight = flight
         self.enabled = enabled
@@ -91,7 +93,10 @@ class SourceClient:
             tokens = TokenProvider(
                 settings.name, settings.oauth, self.http, settings.timeout_seconds
             )
-        return SourceSession(self, settings, tokens)
+        health = self.health.register(settings)
+        return SourceSession(
+            self, settings, SourceCaller(self.http, settings, health, self.metrics, tokens)
+        )
 
     async def key(self, source: str, url: str) -> str:
         generation = await self.generations.current(source) if self.generations else 0
@@ -137,12 +142,12 @@ class SourceSession:
     """GETs JSON from one source, cached under the source's freshness rules."""
 
     def __init__(
-        self, client: SourceClient, settings: SourceSettings, tokens: TokenProvider | None = None
+        self, client: SourceClient, settings: SourceSettings, caller: SourceCaller
     ) -> None:
         self._client = client
         self.settings = settings
         self.name = settings.name
-        self._tokens = tokens
+        self._caller = caller
         stale = settings.stale_seconds
         self._stale_seconds = client.default_stale_seconds if stale is None else stale
 
@@ -199,8 +204,11 @@ class SourceSession:
             fetched = await client.single_flight(key, lambda: self._fill(key, call, entry))
         except SourceError as exc:
             client.metrics.cache("upstream", "stale")
-            log.warning(
-                "source %s: serving a stale answer, the upstream failed: %s", self.name, exc
+            log.log(
+                _level(exc),
+                "source %s: serving a stale answer, the upstream failed: %s",
+                self.name,
+                exc,
             )
             return self._from_entry(entry, stale=True)
         client.metrics.cache("upstream", "miss")
@@ -244,7 +252,12 @@ class SourceSession:
         try:
             await self._fetch_and_store(key, call, entry)
         except SourceError as exc:
-            log.warning("source %s: refresh failed, serving the stale answer: %s", self.name, exc)
+            log.log(
+                _level(exc),
+                "source %s: refresh failed, serving the stale answer: %s",
+                self.name,
+                exc,
+            )
         finally:
             if lead is not None:
                 await lead.release()
@@ -256,12 +269,13 @@ class SourceSession:
         headers: Mapping[str, str] | None = None,
     ) -> None:
         """Reach the source without the cache; raise a SourceError when it does not answer."""
-        await self._request(Call("GET", self.resolve(target), params, headers=dict(headers or {})))
+        call = Call("GET", self.resolve(target), params, headers=dict(headers or {}))
+        await self._caller.call(call, parse=False)
 
     async def _fetch(self, call: Call) -> Fetched:
-        response = await self._request(call)
+        answer = await self._caller.call(call)
         now = datetime.now(UTC)
-        return Fetched(self.name, str(response.url), self._parse(response), now, False)
+        return Fetched(self.name, str(answer.response.url), answer.body, now, False)
 
     async def _fetch_and_store(
         self, key: str, call: Call, known: CacheEntry | None = None
@@ -270,7 +284,8 @@ class SourceSession:
         answer for as long as its freshness rules allow."""
         if known is not None and known.revalidatable:
             call = replace(call, headers={**call.headers, **known.conditional_headers()})
-        response = await self._request(call, not_modified_ok=known is not None)
+        answer = await self._caller.call(call, not_modified_ok=known is not None)
+        response = answer.response
         policy = cache_policy(
             response.headers.get("cache-control"), self.settings.ttl_seconds, self._stale_seconds
         )
@@ -280,7 +295,7 @@ class SourceSession:
         else:
             if known is not None and known.revalidatable:
                 self._client.metrics.revalidations.labels(self.name, "modified").inc()
-            body = self._parse(response)
+            body = answer.body
             entry = self._entry(str(response.url), response.text, policy, response)
             if not policy.cacheable:
                 return Fetched(self.name, entry.url, body, _at(entry.fetched_at), False)
@@ -316,7 +331,7 @@ class SourceSession:
     async def fresh_json(self, target: str, params: Mapping[str, ParamValue] | None = None) -> Any:
         """The JSON at ``target`` straight from the upstream, for answers that must not be
         cached (a token that turns into an id, say)."""
-        return self._parse(await self._request(Call("GET", self.resolve(target), params)))
+        return (await self._caller.call(Call("GET", self.resolve(target), params))).body
 
     async def post_form(
         self,
@@ -326,33 +341,7 @@ class SourceSession:
     ) -> Any:
         """POST a form and return the parsed JSON answer; never cached, never retried here."""
         call = Call("POST", self.resolve(target), form=form, headers=dict(headers or {}))
-        return self._parse(await self._request(call))
-
-    async def _request(self, call: Call, not_modified_ok: bool = False) -> httpx.Response:
-        """One call; with OAuth, a refused token is replaced and the call tried once more."""
-        token = await self._bearer()
-        response = await self._send(call, token)
-        if response.status_code == 401 and self._tokens is not None and token is not None:
-            self._tokens.forget(token)
-            response = await self._send(call, await self._bearer())
-        if response.status_code == 304 and not_modified_ok:
-            return response
-        if response.status_code >= 300:
-            where = f"{call.method} {shown(str(response.url))}"
-            raise status_error(self.name, where, response)
-        return response
-
-    async def _bearer(self) -> str | None:
-        if self._tokens is not None:
-            return await self._tokens.token()
-        return self.settings.token.get_secret_value() if self.settings.token else None
-
-    async def _send(self, call: Call, token: str | None) -> httpx.Response:
-        timeout = self.settings.timeout_seconds
-        return await send(self._client.http, self.name, call, token, timeout, self._client.metrics)
-
-    def _parse(self, response: httpx.Response) -> Any:
-        return parse_json(self.name, response)
+        return (await self._caller.call(call)).body
 
     async def _read(self, key: str) -> CacheEntry | None:
         raw = await self._client.store.get(key)
@@ -384,6 +373,11 @@ def _settle(running: dict[str, Any], key: str, done: asyncio.Task[Any]) -> None:
     running.pop(key, None)
     if not done.cancelled():
         done.exception()
+
+
+def _level(failure: SourceError) -> int:
+    """An open breaker was logged when it opened; not again for every answer served stale."""
+    return logging.DEBUG if isinstance(failure, SourceCircuitOpen) else logging.WARNING
 
 
 def _at(seconds: float) -> datetime:

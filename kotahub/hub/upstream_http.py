@@ -1,8 +1,7 @@
-"""One request to an upstream: sent with its deadline, counted, and its failures translated."""
+"""One attempt at an upstream request: its timeouts and size cap, counted, failures translated."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import time
@@ -44,51 +43,116 @@ class Call:
         return url.copy_merge_params(dict(self.params)) if self.params else url
 
 
+@dataclass(frozen=True, slots=True)
+class AttemptLimits:
+    """What one attempt may take: to connect, between two reads, and in all, in bytes."""
+
+    connect_seconds: float = 3.0
+    read_seconds: float = 10.0
+    max_bytes: int = 10 * 1_048_576
+
+    def timeout(self) -> httpx.Timeout:
+        # The deadline of the whole call is kept by the caller, around every attempt.
+        read = self.read_seconds
+        return httpx.Timeout(connect=self.connect_seconds, read=read, write=read, pool=read)
+
+
 async def send(
     http: httpx.AsyncClient,
     source: str,
     call: Call,
     token: str | None,
-    deadline_seconds: float,
+    limits: AttemptLimits,
     metrics: HubMetrics,
 ) -> httpx.Response:
-    """The upstream's response within the deadline; a SourceError naming the source if none."""
-    timeout = deadline_seconds
+    """The upstream's whole response, read up to ``limits.max_bytes``; a SourceError naming
+    the source if there is none."""
     headers = {"Accept": call.accept, **call.headers}
     if token is not None:
         headers["Authorization"] = f"Bearer {token}"
     request = http.build_request(
-        call.method, call.full_url(), headers=headers, data=call.form, timeout=timeout
+        call.method, call.full_url(), headers=headers, data=call.form, timeout=limits.timeout()
     )
     where = f"{call.method} {shown(str(request.url))}"
     metrics.upstream_requests.labels(source).inc()
     started = time.perf_counter()
     try:
-        async with asyncio.timeout(timeout):
-            response = await http.send(request)
-    except (TimeoutError, httpx.TimeoutException) as exc:
-        failure: SourceError = SourceTimeout(source, f"{where} got no answer within {timeout:g}s")
-        metrics.upstream_errors.labels(source, failure.code).inc()
-        raise failure from exc
+        response = await http.send(request, stream=True)
+        try:
+            body = await _read_capped(source, where, response, limits.max_bytes)
+        finally:
+            await response.aclose()
     except httpx.HTTPError as exc:
-        detail = f"{type(exc).__name__} ({exc or 'no detail'})"
-        failure = SourceUnavailable(source, f"{where} failed: {detail}")
+        failure = _transport_failure(source, where, exc, limits)
         metrics.upstream_errors.labels(source, failure.code).inc()
         raise failure from exc
+    except SourcePayloadError as exc:
+        metrics.upstream_errors.labels(source, exc.code).inc()
+        raise
     elapsed = time.perf_counter() - started
     metrics.upstream_latency.labels(source).observe(elapsed)
     log.debug("%s %s -> %s in %.1f ms", source, where, response.status_code, elapsed * 1000)
-    return response
+    return _with_body(response, body)
+
+
+async def _read_capped(source: str, where: str, response: httpx.Response, cap: int) -> bytes:
+    """The body, decoded; SourcePayloadError as soon as it is known to exceed ``cap``."""
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > cap:
+        raise SourcePayloadError(
+            source,
+            f"{where} announced {int(declared)} bytes (Content-Length), more than the "
+            f"source's max_response_bytes of {cap}; not read",
+        )
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > cap:
+            raise SourcePayloadError(
+                source,
+                f"{where} answered with more than the source's max_response_bytes of {cap}; "
+                "stopped reading",
+            )
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _with_body(response: httpx.Response, body: bytes) -> httpx.Response:
+    """A plain response holding the body read (decoded, so without Content-Encoding)."""
+    headers = response.headers.copy()
+    headers.pop("content-encoding", None)
+    return httpx.Response(
+        response.status_code, headers=headers, content=body, request=response.request
+    )
+
+
+def _transport_failure(
+    source: str, where: str, exc: httpx.HTTPError, limits: AttemptLimits
+) -> SourceError:
+    if isinstance(exc, httpx.ConnectTimeout):
+        detail = f"could not connect within {limits.connect_seconds:g}s"
+        return SourceTimeout(source, f"{where} {detail} (connect_timeout_seconds)")
+    if isinstance(exc, httpx.TimeoutException):
+        detail = f"sent nothing for {limits.read_seconds:g}s"
+        return SourceTimeout(source, f"{where} {detail} (read_timeout_seconds)")
+    if isinstance(exc, httpx.DecodingError):
+        encoding = "its Content-Encoding"
+        return SourcePayloadError(
+            source, f"{where} answered with a body that {encoding} cannot decode"
+        )
+    detail = f"{type(exc).__name__} ({exc or 'no detail'})"
+    return SourceUnavailable(source, f"{where} failed: {detail}")
 
 
 def parse_json(source: str, response: httpx.Response) -> Any:
     try:
         return json.loads(response.content)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: nested past any real answer
         kind = response.headers.get("content-type", "no content type")
+        where = f"{response.request.method} {shown(str(response.url))}"
         raise SourcePayloadError(
-            source,
-            f"GET {shown(str(response.url))} answered with content that is not valid JSON ({kind})",
+            source, f"{where} answered with content that is not valid JSON ({kind})"
         ) from exc
 
 

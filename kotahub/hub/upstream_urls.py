@@ -46,6 +46,18 @@ def shown(url: str) -> str:
     return f"{parts.path or '/'}?{query}"
 
 
+def public_url(url: str) -> str:
+    """The whole URL for admins: scheme, host and port, path, and the query with
+    secret-looking values masked; never the user name or password."""
+    parts = urlsplit(url)
+    netloc = (parts.hostname or "").lower()
+    if parts.hostname and ":" in parts.hostname:
+        netloc = f"[{netloc}]"
+    if parts.port is not None:
+        netloc += f":{parts.port}"
+    return f"{parts.scheme}://{netloc}{shown(url)}"
+
+
 def normalized_url(url: str, params: Mapping[str, ParamValue] | None = None) -> str:
     """The URL with its own query and ``params`` merged, sorted and re-encoded."""
     parts = urlsplit(url)

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from kotahub.hub.access import ANONYMOUS, Principal
 from kotahub.hub.outbox import Outbox
+from kotahub.hub.source_health import SourceSnapshot
 from kotahub.records import EmergencyContact, GeoPoint, Lang
 from kotahub.resolvers.catalog import Catalog
 from kotahub.resolvers.index_cache import IndexCache, RequestMemo
@@ -59,6 +60,13 @@ class CacheAdmin(Protocol):
     async def invalidate(self, source: str) -> Invalidation: ...
 
 
+class SourceHealthReader(Protocol):
+    """Each source's circuit breaker and last outcomes in this process; the HTTP layer
+    provides it."""
+
+    def snapshot(self) -> tuple[SourceSnapshot, ...]: ...
+
+
 @dataclass(frozen=True, slots=True)
 class RequestScope:
     """Made fresh for each request by the HTTP layer."""
@@ -77,3 +85,4 @@ class RequestScope:
     memo: RequestMemo = field(default_factory=RequestMemo)
     cache_admin: CacheAdmin | None = None
     principal: Principal = ANONYMOUS
+    source_health: SourceHealthReader | None = None

@@ -7,6 +7,7 @@ import logging
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import ValidationCache
+from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from kotahub.schema.complaints import Complaint
@@ -18,6 +19,7 @@ from kotahub.schema.tourism import TouristSpot
 
 log = logging.getLogger("kotahub.graphql")
 DOCUMENT_CACHE_SIZE = 512
+MAX_BATCH = 1000
 
 
 class HubSchema(strawberry.Schema):
@@ -35,6 +37,8 @@ def build_schema() -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         types=[TouristSpot, HealthFacility, Complaint],
+        # The HTTP layer holds batches to max_batch_operations before they get here.
+        config=StrawberryConfig(batching_config={"max_operations": MAX_BATCH}),
         # Portals send the same few documents: validate each once, not on every request.
         extensions=[
             ErrorPolicy,

@@ -16,6 +16,7 @@ class GraphQLContext:
     """Made by the HTTP layer for each request and handed to every resolver."""
 
     scope: RequestScope
+    request_id: str = ""
     source_failures: list[GraphQLError] = field(default_factory=list)
 
     def report(

@@ -87,7 +87,7 @@ class Indicator(Node):
     def higher_is_better(self) -> bool:
         return self.record.higher_is_better
 
-    @strawberry.field(description="The values, oldest first.")
+    @strawberry.field(description="The values, oldest first.", metadata={"list_size": 12})
     def series(self) -> list[IndicatorValue]:
         return [IndicatorValue(period=p.period, value=p.value) for p in self.record.points]
 
@@ -193,7 +193,7 @@ class Program(Node):
     def tags(self) -> list[str]:
         return list(self.record.tags)
 
-    @strawberry.field
+    @strawberry.field(metadata={"list_size": 5})
     async def indicators(self, info: Info) -> list[Indicator]:
         found = await dimensions.program_indicators(info.context.scope, self.record)
         info.context.report(found.failures, info)
@@ -231,7 +231,10 @@ class Dimension(Node):
         info.context.report(found.failures, info)
         return [Program.of(p) for p in found.value]
 
-    @strawberry.field(description="Indicators the hub computes live from the other domains.")
+    @strawberry.field(
+        description="Indicators the hub computes live from the other domains.",
+        metadata={"list_size": 5},
+    )
     async def live_indicators(self, info: Info) -> list[Indicator]:
         found = await dimensions.live_indicators(info.context.scope, self.info.code)
         info.context.report(found.failures, info)

@@ -44,12 +44,14 @@ class ErrorPolicy(SchemaExtension):
             if isinstance(original, SourceError):
                 extensions["source"] = original.source
             return _with_extensions(error, extensions)
-        log.error("unexpected error at %s", error.path, exc_info=original)
+        request_id = getattr(self.execution_context.context, "request_id", "")
+        log.error("unexpected error at %s [%s]", error.path, request_id, exc_info=original)
         return GraphQLError(
             MASKED_MESSAGE,
             nodes=error.nodes,
             path=error.path,
-            extensions={"code": "INTERNAL_SERVER_ERROR"},
+            extensions={"code": "INTERNAL_SERVER_ERROR"}
+            | ({"requestId": request_id} if request_id else {}),
         )
 
 

@@ -11,6 +11,7 @@ from kotahub.schema import complaints as complaint_types
 from kotahub.schema import dimensions as dimension_types
 from kotahub.schema import districts as district_types
 from kotahub.schema import search as search_types
+from kotahub.schema import sources as source_types
 from kotahub.schema.context import Info
 from kotahub.schema.node import GlobalId, Node
 from kotahub.schema.paging import Connection
@@ -75,6 +76,7 @@ class Query:
     )
     dimensions: list[dimension_types.Dimension] = strawberry.field(
         resolver=dimension_types.resolve_dimensions,
+        metadata={"list_size": 6},  # what the query cost estimate assumes
         description="The six smart-city dimensions with their programs and indicators.",
     )
     dimension: dimension_types.Dimension | None = strawberry.field(
@@ -82,6 +84,7 @@ class Query:
     )
     districts: list[district_types.District] = strawberry.field(
         resolver=district_types.resolve_districts,
+        metadata={"list_size": 6},
         description="The six kecamatan, each with its places and complaints.",
     )
     district: district_types.District | None = strawberry.field(
@@ -91,6 +94,11 @@ class Query:
     )
     node: Node | None = strawberry.field(
         resolver=resolve_node, description="Any object by its global id."
+    )
+    sources: list[source_types.SourceStatus] = strawberry.field(
+        resolver=source_types.resolve_sources,
+        description="Each configured source: whether this replica calls it now (its circuit "
+        "breaker) and when it last answered; the failure details need the admin scope.",
     )
 
 

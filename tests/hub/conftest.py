@@ -22,6 +22,7 @@ def upstream(behaviour: Behaviour) -> Iterator[ThreadedServer]:
     server = ThreadedServer(controlled_upstream(behaviour))
     server.start()
     yield server
+    behaviour.stopped = True  # nothing left hanging or dripping holds the server's shutdown
     server.stop()
 
 

@@ -11,6 +11,7 @@ import pytest
 
 from kotahub.hub.settings import Settings
 from tests.conftest import HubFactory
+from tests.support.api_keys import ADMIN, ADMIN_KEY, PARTNER, api_keys
 from tests.support.controlled_upstream import Behaviour
 from tests.support.graphql import gql, only_error
 from tests.support.redis_server import RedisServer
@@ -18,15 +19,15 @@ from tests.support.redis_server import RedisServer
 QUERY = "{ touristSpots { edges { node { name } } } }"
 INVALIDATE = """mutation($source: String!) {
   invalidateCache(source: $source) { source generation everywhere } }"""
-TOKEN = "rahasia-admin-uji"
-ADMIN = {"authorization": f"Bearer {TOKEN}"}
 
 
 @pytest.fixture
 def make_settings(
     hub_settings: Callable[..., Settings], uji_source: dict[str, Any]
 ) -> Callable[..., Settings]:
-    return lambda **extra: hub_settings(sources=[uji_source], **extra)
+    return lambda **extra: hub_settings(
+        **{"sources": [uji_source], "api_keys": api_keys(), **extra}
+    )
 
 
 async def names(client: httpx.AsyncClient) -> list[str]:
@@ -37,7 +38,7 @@ async def names(client: httpx.AsyncClient) -> list[str]:
 async def test_an_admin_drops_the_source_and_the_responses_built_from_it(
     hub: HubFactory, make_settings: Callable[..., Settings], behaviour: Behaviour
 ) -> None:
-    async with hub(make_settings(invalidation_token=TOKEN)) as client:
+    async with hub(make_settings()) as client:
         assert await names(client) == ["Pantai Uji v1"]
         behaviour.version = 2
         assert await names(client) == ["Pantai Uji v1"]  # kept: fresh for five minutes
@@ -49,37 +50,63 @@ async def test_an_admin_drops_the_source_and_the_responses_built_from_it(
 
 
 @pytest.mark.parametrize(
-    ("token", "headers", "message"),
-    [
-        (None, ADMIN, "invalidateCache is turned off; an operator turns it on"),
-        (TOKEN, {}, "invalidateCache needs the admin token"),
-        (TOKEN, {"authorization": "Bearer salah"}, "invalidateCache needs the admin token"),
-        (TOKEN, {"authorization": TOKEN + "x"}, "invalidateCache needs the admin token"),
-    ],
+    ("headers", "scope"),
+    [({}, "anonymous"), (PARTNER, "partner"), ({"x-api-key": ""}, "anonymous")],
 )
-async def test_anyone_else_is_refused(
+async def test_anyone_but_an_admin_is_refused(
     hub: HubFactory,
     make_settings: Callable[..., Settings],
     behaviour: Behaviour,
-    token: str | None,
     headers: dict[str, str],
-    message: str,
+    scope: str,
 ) -> None:
-    async with hub(make_settings(invalidation_token=token)) as client:
+    async with hub(make_settings()) as client:
         await names(client)
         body = await gql(client, INVALIDATE, {"source": "uji"}, headers=headers)
         await names(client)
     error = only_error(body)
-    assert error["message"].startswith(message)
+    assert error["message"] == (
+        "invalidateCache needs an API key with the admin scope, sent as 'X-API-Key: <key>'; "
+        f"this request has the {scope} scope"
+    )
     assert error["extensions"]["code"] == "FORBIDDEN"
-    assert TOKEN not in str(body)
     assert behaviour.requests() == 1  # nothing was dropped
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"x-api-key": ADMIN_KEY + "x"},
+        {"authorization": f"Bearer {ADMIN_KEY[:-1]}"},
+        {"x-api-key": "salah"},
+    ],
+)
+async def test_a_wrong_key_is_refused_before_anything_runs(
+    hub: HubFactory, make_settings: Callable[..., Settings], headers: dict[str, str]
+) -> None:
+    async with hub(make_settings()) as client:
+        response = await client.post("/graphql", json={"query": INVALIDATE}, headers=headers)
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == "Bearer"
+    error = only_error(response.json())
+    assert error["extensions"]["code"] == "UNAUTHENTICATED"
+    assert error["message"].startswith("the API key sent is not recognised")
+    assert ADMIN_KEY not in response.text
+
+
+async def test_the_admin_key_works_as_a_bearer_token_too(
+    hub: HubFactory, make_settings: Callable[..., Settings]
+) -> None:
+    bearer = {"authorization": f"Bearer {ADMIN_KEY}"}
+    async with hub(make_settings()) as client:
+        body = await gql(client, INVALIDATE, {"source": "uji"}, headers=bearer)
+    assert body["data"]["invalidateCache"]["generation"] == 1
 
 
 async def test_an_unknown_source_is_named_with_the_known_ones(
     hub: HubFactory, make_settings: Callable[..., Settings]
 ) -> None:
-    async with hub(make_settings(invalidation_token=TOKEN)) as client:
+    async with hub(make_settings()) as client:
         body = await gql(client, INVALIDATE, {"source": "wisata"}, headers=ADMIN)
     error = only_error(body)
     assert error["message"] == "no source is named 'wisata'; expected one of: uji"
@@ -92,7 +119,7 @@ async def test_with_redis_down_only_this_replica_forgets_and_says_so(
     behaviour: Behaviour,
     private_redis: RedisServer,
 ) -> None:
-    settings = make_settings(invalidation_token=TOKEN, redis_url=private_redis.url)
+    settings = make_settings(redis_url=private_redis.url)
     async with hub(settings) as client:
         await names(client)
         private_redis.stop()
@@ -104,12 +131,19 @@ async def test_with_redis_down_only_this_replica_forgets_and_says_so(
     assert after == ["Pantai Uji v2"]
 
 
-@pytest.mark.parametrize("token", ["", "pendek"])
-def test_an_empty_or_short_token_stops_start_up(
-    make_settings: Callable[..., Settings], token: str
+@pytest.mark.parametrize(
+    ("keys", "message"),
+    [
+        ([{"name": "ops", "scope": "admin", "hash": ADMIN_KEY}], "String should match"),
+        ([{"name": "ops", "scope": "root", "hash": "sha256:" + "0" * 64}], "'partner' or 'admin'"),
+        ([*api_keys(), {**api_keys()[0], "name": "ops-2"}], "each API key needs its own hash"),
+    ],
+)
+def test_a_key_configured_wrongly_stops_start_up(
+    make_settings: Callable[..., Settings], keys: list[dict[str, Any]], message: str
 ) -> None:
-    with pytest.raises(ValueError, match="at least 16 characters"):
-        make_settings(invalidation_token=token)
+    with pytest.raises(ValueError, match=message):
+        make_settings(api_keys=keys)
 
 
 async def test_an_invalidation_made_while_redis_was_down_is_not_undone_when_it_returns(
@@ -118,7 +152,7 @@ async def test_an_invalidation_made_while_redis_was_down_is_not_undone_when_it_r
     behaviour: Behaviour,
     private_redis: RedisServer,
 ) -> None:
-    settings = make_settings(invalidation_token=TOKEN, redis_url=private_redis.url)
+    settings = make_settings(redis_url=private_redis.url)
     async with hub(settings) as client:
         await names(client)
         private_redis.stop()

@@ -11,6 +11,7 @@ import pytest
 
 from kotahub.hub.settings import Settings
 from tests.conftest import HubFactory
+from tests.support.api_keys import PARTNER, api_keys
 from tests.support.controlled_upstream import Behaviour
 
 QUERY = "query Spots($first: Int, $after: String) { touristSpots(first: $first, after: $after) { edges { node { name description } } } }"  # noqa: E501
@@ -30,7 +31,7 @@ def behaviour() -> Behaviour:
 
 @pytest.fixture
 def settings(hub_settings: Callable[..., Settings], uji_source: dict[str, Any]) -> Settings:
-    return hub_settings(sources=[uji_source])
+    return hub_settings(sources=[uji_source], api_keys=api_keys())
 
 
 async def post(
@@ -67,7 +68,7 @@ async def test_credentials_mutations_and_errors_are_never_kept(
     mutation = 'mutation { invalidateCache(source: "uji") { generation } }'
     async with hub(settings) as client:
         for _ in range(2):
-            signed = await post(client, QUERY, {"first": 5}, authorization="Bearer abc")
+            signed = await post(client, QUERY, {"first": 5}, **PARTNER)
             failed = await post(client, broken, {})
             changed = await post(client, mutation, {})
         assert signed.headers["x-kotahub-cache"] == "bypass"
@@ -125,6 +126,10 @@ async def test_a_body_over_the_limit_is_refused_unread(
         accepted = await client.post("/graphql", json={"query": QUERY, "variables": {}})
     assert refused.status_code == 413
     error = refused.json()["errors"][0]
-    assert error["extensions"] == {"code": "PAYLOAD_TOO_LARGE", "limit": 2048}
+    assert error["extensions"] == {
+        "code": "PAYLOAD_TOO_LARGE",
+        "limit": "max_body_bytes",
+        "maximum": 2048,
+    }
     assert "larger than 2048 bytes" in error["message"]
     assert accepted.status_code == 200 and "errors" not in accepted.json()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from types import SimpleNamespace
 
 import pytest
 import strawberry
@@ -38,6 +39,19 @@ async def test_unexpected_errors_are_masked_and_logged(caplog: pytest.LogCapture
     assert error.extensions == {"code": "INTERNAL_SERVER_ERROR"}
     assert "hunter2" not in str(error.formatted)
     assert "hunter2" in caplog.text  # the operator still sees what happened
+
+
+async def test_a_masked_error_names_the_request_for_the_operators_log(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    context = SimpleNamespace(request_id="c0ffee-42")
+    with caplog.at_level(logging.ERROR, logger="kotahub.graphql"):
+        result = await SCHEMA.execute("{ crash }", context_value=context)
+    assert result.errors is not None
+    (error,) = result.errors
+    assert error.message == MASKED_MESSAGE
+    assert error.extensions == {"code": "INTERNAL_SERVER_ERROR", "requestId": "c0ffee-42"}
+    assert "[c0ffee-42]" in caplog.text
 
 
 async def test_hub_errors_keep_message_code_and_source() -> None:

@@ -16,6 +16,10 @@ from tests.support.graphql import gql, only_error
 from tests.support.servers import ThreadedServer
 from tests.support.upstream import fetch_json
 
+# These tests look at every place of the city at once, far past what one portal query may
+# cost, and name every object in one query.
+WHOLE_CITY: dict[str, Any] = {"max_cost": 10_000_000, "max_aliases": 1000}
+
 IDS = """{ touristSpots(first: 100) { edges { node { id name } } }
   healthFacilities(first: 100) { edges { node { id name } } }
   complaints(first: 100) { edges { node { id trackingId } } }
@@ -102,7 +106,7 @@ async def all_ids(client: Any) -> dict[str, Any]:
 async def test_node_gives_back_every_kind_of_object_by_its_id(
     hub: HubFactory, hub_settings: Callable[..., Settings]
 ) -> None:
-    async with hub(hub_settings()) as client:
+    async with hub(hub_settings(**WHOLE_CITY)) as client:
         known = known_objects(await all_ids(client))
         fields = " ".join(
             f'n{n}: node(id: "{obj["id"]}") {{ ...Seen }}' for n, (obj, _) in enumerate(known)
@@ -123,7 +127,7 @@ async def test_ids_are_url_safe_and_name_the_type_the_source_and_its_own_id(
         "entry"
     ]
     location_ids = {f"HealthFacility:health:{e['resource']['id']}" for e in locations}
-    async with hub(hub_settings()) as client:
+    async with hub(hub_settings(**WHOLE_CITY)) as client:
         known = known_objects(await all_ids(client))
     assert all(re.fullmatch(r"[A-Za-z0-9_-]+", obj["id"]) for obj, _ in known)
     by_type: dict[str, set[str]] = {}
@@ -138,9 +142,9 @@ async def test_ids_are_url_safe_and_name_the_type_the_source_and_its_own_id(
 async def test_ids_are_the_same_from_two_separately_started_hubs(
     hub: HubFactory, hub_settings: Callable[..., Settings]
 ) -> None:
-    async with hub(hub_settings()) as client:
+    async with hub(hub_settings(**WHOLE_CITY)) as client:
         first = await all_ids(client)
-    async with hub(hub_settings()) as client:
+    async with hub(hub_settings(**WHOLE_CITY)) as client:
         second = await all_ids(client)
     assert known_objects(first) == known_objects(second)
     assert len(known_objects(first)) > 100
@@ -168,7 +172,7 @@ async def test_ids_are_the_same_from_two_separately_started_hubs(
 async def test_a_well_formed_id_of_nothing_gives_null(
     hub: HubFactory, hub_settings: Callable[..., Settings], raw: str
 ) -> None:
-    async with hub(hub_settings()) as client:
+    async with hub(hub_settings(**WHOLE_CITY)) as client:
         body = await gql(client, "query ($id: ID!) { node(id: $id) { id } }", {"id": encode(raw)})
     assert body == {"data": {"node": None}}
 
@@ -176,7 +180,7 @@ async def test_a_well_formed_id_of_nothing_gives_null(
 async def test_a_real_id_under_another_type_name_gives_null(
     hub: HubFactory, hub_settings: Callable[..., Settings]
 ) -> None:
-    async with hub(hub_settings()) as client:
+    async with hub(hub_settings(**WHOLE_CITY)) as client:
         known = known_objects(await all_ids(client))
         types = sorted({obj["__typename"] for obj, _ in known})
         fields = []
@@ -203,7 +207,7 @@ async def test_a_real_id_under_another_type_name_gives_null(
 async def test_a_malformed_id_is_refused_as_bad_input(
     hub: HubFactory, hub_settings: Callable[..., Settings], given: str
 ) -> None:
-    async with hub(hub_settings()) as client:
+    async with hub(hub_settings(**WHOLE_CITY)) as client:
         body = await gql(client, "query ($id: ID!) { node(id: $id) { id } }", {"id": given})
     error = only_error(body)
     assert error["extensions"]["code"] == "BAD_USER_INPUT"

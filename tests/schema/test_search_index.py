@@ -13,12 +13,11 @@ from kotahub.hub.app import create_app
 from kotahub.hub.settings import Settings
 from tests.conftest import HubFactory
 from tests.schema.test_search import search
+from tests.support.api_keys import ADMIN, api_keys
 from tests.support.graphql import gql
 from tests.support.open311_client import post, report
 from tests.support.redis_server import RedisServer
 from tests.support.servers import ThreadedServer
-
-TOKEN = "rahasia-indeks-uji"
 
 
 async def test_the_index_of_each_kind_is_built_once_while_its_data_is_unchanged(
@@ -55,14 +54,14 @@ async def test_the_index_follows_the_cache_when_a_source_is_fetched_anew(
     word = f"kerikil{uuid.uuid4().hex[:8]}"
     base = f"{demo_server.url}{COMPLAINTS_OPEN311}"
     refetch = 'mutation { invalidateCache(source: "complaints") { generation } }'
-    async with hub(hub_settings(invalidation_token=TOKEN)) as client:
+    async with hub(hub_settings(api_keys=api_keys())) as client:
         assert (await search(client, word))["totalCount"] == 0
         async with httpx.AsyncClient(base_url=base) as upstream:
             form = report(description=f"Jalan penuh {word} lepas", lat="-1.2688", long="116.8305")
             posted = await post(upstream, form)
         assert posted.status_code in (200, 201), posted.text
         assert (await search(client, word))["totalCount"] == 0  # the cached pages still hold
-        dropped = await gql(client, refetch, headers={"authorization": f"Bearer {TOKEN}"})
+        dropped = await gql(client, refetch, headers=ADMIN)
         assert dropped["data"]["invalidateCache"]["generation"] >= 1
         found = await search(client, word)
     assert [edge["node"]["kind"] for edge in found["edges"]] == ["COMPLAINT"]

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
+import json
+import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
+
+CHUNK = 16 * 1024
 
 
 @dataclass
@@ -19,8 +25,20 @@ class Behaviour:
     etag: bool = True
     version: int = 1
     failing: bool = False
+    failure_status: int = 503
+    fail_next: int = 0  # answer this many requests with failure_status, then as usual
+    retry_after: str | None = None  # sent with each failure
     delay_seconds: float = 0.0
+    hang_seconds: float = 0.0  # answer nothing for this long (until the client goes away)
+    drip_seconds: float = 0.0  # send the answer one byte at a time, this long apart
+    huge_bytes: int = 0  # pad the answer to this size
+    announce_length: bool = True  # with Content-Length; else chunked
+    gzipped: bool = False  # send the answer compressed, with Content-Encoding: gzip
+    garbage: bytes | None = None  # answer these bytes as application/json
+    stopped: bool = False  # set when the test ends: whatever hangs or drips gives up
     seen: list[tuple[str, str | None]] = field(default_factory=list)  # path, If-None-Match
+    methods: list[str] = field(default_factory=list)
+    times: list[float] = field(default_factory=list)  # time.monotonic() of each request
 
     def requests(self, path: str = "/items") -> int:
         return sum(1 for seen_path, _ in self.seen if seen_path == path)
@@ -29,26 +47,78 @@ class Behaviour:
 def controlled_upstream(behaviour: Behaviour) -> Starlette:
     async def items(request: Request) -> Response:
         behaviour.seen.append((request.url.path, request.headers.get("if-none-match")))
+        behaviour.methods.append(request.method)
+        behaviour.times.append(time.monotonic())
         if behaviour.delay_seconds:
             await asyncio.sleep(behaviour.delay_seconds)
+        if behaviour.hang_seconds:
+            await _hang(request, behaviour)
+        if behaviour.fail_next > 0:
+            behaviour.fail_next -= 1
+            return _failure(behaviour)
         if behaviour.failing:
-            return JSONResponse({"error": "maintenance"}, status_code=503)
-        headers = {"Cache-Control": behaviour.cache_control}
-        etag = f'"v{behaviour.version}"'
-        if behaviour.etag:
-            headers["ETag"] = etag
-            if request.headers.get("if-none-match") == etag:
-                return Response(status_code=304, headers=headers)
-        return JSONResponse(_collection(behaviour.version), headers=headers)
+            return _failure(behaviour)
+        return _answer(request, behaviour)
 
-    return Starlette(routes=[Route("/items", items)])
+    return Starlette(routes=[Route("/items", items, methods=["GET", "POST"])])
 
 
-def _collection(version: int) -> dict[str, object]:
+async def _hang(request: Request, behaviour: Behaviour) -> None:
+    ends = time.monotonic() + behaviour.hang_seconds
+    while time.monotonic() < ends and not behaviour.stopped:
+        if await request.is_disconnected():
+            return
+        await asyncio.sleep(0.05)
+
+
+def _failure(behaviour: Behaviour) -> Response:
+    headers = {"Retry-After": behaviour.retry_after} if behaviour.retry_after else None
+    body = {"error": "maintenance"}
+    return JSONResponse(body, status_code=behaviour.failure_status, headers=headers)
+
+
+def _answer(request: Request, behaviour: Behaviour) -> Response:
+    headers = {"Cache-Control": behaviour.cache_control}
+    if behaviour.garbage is not None:
+        return Response(behaviour.garbage, headers=headers, media_type="application/json")
+    etag = f'"v{behaviour.version}"'
+    if behaviour.etag:
+        headers["ETag"] = etag
+        if request.headers.get("if-none-match") == etag:
+            return Response(status_code=304, headers=headers)
+    body = json.dumps(_collection(behaviour.version, behaviour.huge_bytes)).encode()
+    if behaviour.drip_seconds:
+        return StreamingResponse(_drip(body, behaviour), headers=headers)
+    if behaviour.gzipped:
+        headers["Content-Encoding"] = "gzip"
+        return Response(gzip.compress(body), headers=headers, media_type="application/json")
+    if behaviour.huge_bytes and not behaviour.announce_length:
+        return StreamingResponse(_chunks(body), headers=headers, media_type="application/json")
+    return Response(body, headers=headers, media_type="application/json")
+
+
+async def _drip(body: bytes, behaviour: Behaviour) -> AsyncIterator[bytes]:
+    for index in range(len(body)):
+        if behaviour.stopped:
+            return
+        yield body[index : index + 1]
+        await asyncio.sleep(behaviour.drip_seconds)
+
+
+async def _chunks(body: bytes) -> AsyncIterator[bytes]:
+    for start in range(0, len(body), CHUNK):
+        yield body[start : start + CHUNK]
+        await asyncio.sleep(0)
+
+
+def _collection(version: int, size: int = 0) -> dict[str, object]:
     feature = {
         "type": "Feature",
         "id": "pantai-uji",
         "geometry": {"type": "Point", "coordinates": [116.9, -1.2]},
         "properties": {"name": f"Pantai Uji v{version}", "category": "beach"},
     }
-    return {"type": "FeatureCollection", "features": [feature]}
+    collection: dict[str, object] = {"type": "FeatureCollection", "features": [feature]}
+    if size:
+        collection["padding"] = "x" * size
+    return collection

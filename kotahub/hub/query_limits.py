@@ -1,0 +1,159 @@
+"""The limits a GraphQL document must keep before it runs: depth, aliases, cost and the rest."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from graphql import (
+    DirectiveNode,
+    DocumentNode,
+    FieldNode,
+    GraphQLError,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    Visitor,
+    parse,
+    visit,
+)
+
+from kotahub.hub.query_cost import CostLimits, Shape, measure
+
+
+@dataclass(frozen=True, slots=True)
+class QueryLimits:
+    """Each limit is configurable; the names are the settings' names."""
+
+    max_depth: int = 10
+    max_aliases: int = 30
+    max_directives: int = 50
+    max_cost: int = 10_000
+    max_page_size: int = 100
+    default_page_size: int = 20
+    list_size: int = 10
+    introspection: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class LimitExceeded:
+    """Which limit a document broke, by how much, and what to do instead."""
+
+    limit: str
+    message: str
+    maximum: int | None = None  # None for a rule rather than a number (fragment cycles)
+    actual: int | None = None
+
+    def as_error(self) -> dict[str, Any]:
+        extensions: dict[str, Any] = {"code": "QUERY_LIMIT_EXCEEDED", "limit": self.limit}
+        if self.maximum is not None:
+            extensions |= {"maximum": self.maximum, "actual": self.actual}
+        return {"message": self.message, "extensions": extensions}
+
+
+def check_limits(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation: OperationDefinitionNode,
+    variables: Mapping[str, Any] | None,
+    limits: QueryLimits,
+) -> LimitExceeded | None:
+    """The first limit the operation breaks, or None; nothing is executed to find out."""
+    counted = _count(document)
+    if counted.aliases > limits.max_aliases:
+        return _exceeded("max_aliases", limits.max_aliases, counted.aliases, "aliases")
+    if counted.directives > limits.max_directives:
+        return _exceeded("max_directives", limits.max_directives, counted.directives, "directives")
+    cost_limits = CostLimits(limits.default_page_size, limits.list_size, limits.introspection)
+    shape = measure(schema, document, operation, variables or {}, cost_limits)
+    return _judge(shape, limits)
+
+
+def _judge(shape: Shape, limits: QueryLimits) -> LimitExceeded | None:
+    if shape.problem is not None:
+        limit, message = shape.problem
+        return LimitExceeded(limit, message)
+    if shape.depth > limits.max_depth:
+        return _exceeded("max_depth", limits.max_depth, shape.depth, "levels of fields")
+    if shape.largest_page > limits.max_page_size:
+        where = shape.largest_page_at
+        message = (
+            f"'{where}' asks for a page of {shape.largest_page}; the most one page may hold "
+            f"is {limits.max_page_size} (max_page_size); page through with 'after' instead"
+        )
+        return LimitExceeded("max_page_size", message, limits.max_page_size, shape.largest_page)
+    if shape.cost > limits.max_cost:
+        message = (
+            f"the query would resolve about {shape.cost} objects (page sizes multiplied "
+            f"through the nesting); the most one query may cost is {limits.max_cost} "
+            "(max_cost); ask for smaller pages or split the query"
+        )
+        return LimitExceeded("max_cost", message, limits.max_cost, shape.cost)
+    return None
+
+
+def _exceeded(limit: str, maximum: int, actual: int, what: str) -> LimitExceeded:
+    message = f"the query has {actual} {what}; the most this API accepts is {maximum} ({limit})"
+    return LimitExceeded(limit, message, maximum, actual)
+
+
+@dataclass
+class _Counts(Visitor):
+    aliases: int = 0
+    directives: int = 0
+
+    def __post_init__(self) -> None:
+        super().__init__()
+
+    def enter_field(self, node: FieldNode, *_: object) -> None:
+        if node.alias is not None:
+            self.aliases += 1
+
+    def enter_directive(self, node: DirectiveNode, *_: object) -> None:
+        self.directives += 1
+
+
+def _count(document: DocumentNode) -> _Counts:
+    counts = _Counts()
+    visit(document, counts)
+    return counts
+
+
+CACHED_DOCUMENT_CHARS = 64 * 1024
+
+
+def parse_limited(document: str, max_tokens: int) -> DocumentNode | LimitExceeded | None:
+    """The parsed document; LimitExceeded past ``max_tokens`` (parsing stops there); None for
+    a syntax error, which GraphQL execution then reports with its location."""
+    if len(document) > CACHED_DOCUMENT_CHARS:  # so that the cache stays small
+        return _parse(document, max_tokens)
+    return _parse_cached(document, max_tokens)
+
+
+@lru_cache(maxsize=512)  # portals send the same few documents over and over
+def _parse_cached(document: str, max_tokens: int) -> DocumentNode | LimitExceeded | None:
+    return _parse(document, max_tokens)
+
+
+def _parse(document: str, max_tokens: int) -> DocumentNode | LimitExceeded | None:
+    try:
+        return parse(document, max_tokens=max_tokens)
+    except GraphQLError as exc:
+        if "Document contains more than" not in exc.message:
+            return None
+    message = (
+        f"the query has more than {max_tokens} tokens; the most this API accepts is "
+        f"{max_tokens} (max_tokens)"
+    )
+    return LimitExceeded("max_tokens", message, max_tokens, max_tokens + 1)
+
+
+def operation_in(
+    document: DocumentNode, operation_name: str | None
+) -> OperationDefinitionNode | None:
+    """The operation a request names (or its only one); None leaves the error to GraphQL."""
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if operation_name is not None:
+        operations = [o for o in operations if o.name and o.name.value == operation_name]
+    return operations[0] if len(operations) == 1 else None

@@ -1,0 +1,125 @@
+"""Fair use: how many operations each client may run, counted in Redis across replicas."""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass
+
+from limits import RateLimitItem, parse_many
+from limits.aio.storage import MemoryStorage, RedisStorage
+from limits.aio.strategies import SlidingWindowCounterRateLimiter
+from limits.errors import StorageError
+from pydantic import BaseModel, ConfigDict, field_validator
+from redis.asyncio import ConnectionPool
+from redis.exceptions import RedisError
+
+from kotahub.hub.access import Principal, Role
+
+log = logging.getLogger("kotahub.limits")
+
+
+class RateLimitSettings(BaseModel):
+    """Limits in the ``limits`` notation: "300/minute", "5/minute;20/hour"."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    enabled: bool = True
+    anonymous: str = "300/minute"
+    partner: str = "3000/minute"
+    admin: str = "3000/minute"
+    submit_anonymous: str = "5/minute;20/hour"
+    submit_partner: str = "120/minute"
+
+    @field_validator("anonymous", "partner", "admin", "submit_anonymous", "submit_partner")
+    @classmethod
+    def _parses(cls, value: str) -> str:
+        try:
+            parse_many(value)
+        except ValueError as exc:
+            raise ValueError(
+                f"expected limits such as '300/minute' or '5/minute;20/hour' ({exc})"
+            ) from exc
+        return value
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """A client went over a limit: which one, and when it may try again."""
+
+    limit: str
+    retry_after: int
+    message: str
+
+
+class RateLimits:
+    """Counts operations per client: its API key's name, else its address."""
+
+    def __init__(self, settings: RateLimitSettings, pool: ConnectionPool, prefix: str) -> None:
+        self.enabled = settings.enabled
+        self._general = {
+            Role.ANONYMOUS: parse_many(settings.anonymous),
+            Role.PARTNER: parse_many(settings.partner),
+            Role.ADMIN: parse_many(settings.admin),
+        }
+        self._submit = {
+            Role.ANONYMOUS: parse_many(settings.submit_anonymous),
+            Role.PARTNER: parse_many(settings.submit_partner),
+            Role.ADMIN: parse_many(settings.submit_partner),
+        }
+        storage = RedisStorage(
+            "async+redis://",
+            implementation="redispy",
+            key_prefix=f"{prefix}:rate",
+            wrap_exceptions=True,
+            connection_pool=pool,  # type: ignore[arg-type]  # passed on to redis-py
+        )
+        self._shared = SlidingWindowCounterRateLimiter(storage)
+        # Used while Redis is unreachable: each replica then counts on its own.
+        self._local = SlidingWindowCounterRateLimiter(MemoryStorage())
+
+    async def admit(
+        self, principal: Principal, address: str, operations: int, submissions: int
+    ) -> Refusal | None:
+        """Count the request's operations (and complaint submissions) against the client's
+        limits; a Refusal when one of them is used up."""
+        if not self.enabled:
+            return None
+        client = address if principal.anonymous else f"key:{principal.name}"
+        refusal = await self._hit(self._general[principal.role], "ops", client, operations)
+        if refusal is None and submissions:
+            submit = self._submit[principal.role]
+            refusal = await self._hit(submit, "submit", client, submissions)
+        return refusal
+
+    async def _hit(
+        self, items: list[RateLimitItem], kind: str, client: str, cost: int
+    ) -> Refusal | None:
+        for item in items:
+            try:
+                allowed = await self._shared.hit(item, kind, client, cost=cost)
+                limiter = self._shared
+            except (StorageError, RedisError, OSError) as exc:
+                log.warning("rate limits counted in this process: Redis failed (%s)", exc)
+                allowed = await self._local.hit(item, kind, client, cost=cost)
+                limiter = self._local
+            if not allowed:
+                return await _refusal(limiter, item, kind, client)
+        return None
+
+
+async def _refusal(
+    limiter: SlidingWindowCounterRateLimiter, item: RateLimitItem, kind: str, client: str
+) -> Refusal:
+    try:
+        stats = await limiter.get_window_stats(item, kind, client)
+        wait = max(1, math.ceil(stats.reset_time - time.time()))
+    except (StorageError, RedisError, OSError):
+        wait = item.get_expiry()
+    what = "complaint submissions" if kind == "submit" else "operations"
+    return Refusal(
+        str(item),
+        wait,
+        f"too many {what}: the limit is {item} for this client; try again in {wait} s",
+    )

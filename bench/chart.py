@@ -19,13 +19,15 @@ SHORT = {
     "hub_upstream_warm": "(3) hub,\nupstream warm",
     "hub_cold": "(4) hub,\ncold",
     "naive_service": "(5) hand-written",
+    "hub_hit_no_limits": "(6) hub, hit,\nno rate limits",
+    "hub_refusing": "(7) hub,\nrefusing",
 }
 
 
 def draw(results: list[Result], title: str, path: Path) -> None:
     """Two panels: req/s on a log scale with p50/p99 written on each bar, and the latencies."""
     names = [SHORT.get(r.key, r.label) for r in results]
-    figure, (rate, latency) = plt.subplots(1, 2, figsize=(13, 5.2))
+    figure, (rate, latency) = plt.subplots(1, 2, figsize=(16, 5.2))
     bars = rate.bar(names, [max(r.rps, 0.1) for r in results], color="#3572a5")
     rate.set_yscale("log")
     rate.set_ylabel("requests per second (log scale)")

@@ -30,8 +30,10 @@ class Bench:
         """A cache prefix of this run's own, so no run reads another's cache."""
         return f"bench-{self.run_id}-{name}"
 
-    def hub(self, name: str, response_cache: bool, upstream_cache: bool) -> Server:
-        config = HubConfig(self.prefix(name), response_cache, upstream_cache)
+    def hub(
+        self, name: str, response_cache: bool, upstream_cache: bool, rate_limits: bool = True
+    ) -> Server:
+        config = HubConfig(self.prefix(name), response_cache, upstream_cache, rate_limits)
         return start_hub(f"hub-{name}", config, self.upstreams, self.redis_url, self.work)
 
 
@@ -67,11 +69,42 @@ def hub_cold(bench: Bench) -> Result:
     return _hub("hub_cold", label, bench, response_cache=False, upstream_cache=False)[0]
 
 
+def hub_hit_without_rate_limits(bench: Bench) -> Result:
+    """(6) As (2), with rate limits off: what counting every request in Redis costs."""
+    label = "hub, whole-response cache hit, rate limits off"
+    key = "hub_hit_no_limits"
+    return _hub(key, label, bench, response_cache=True, upstream_cache=True, rate_limits=False)[0]
+
+
+def hub_refusing(bench: Bench) -> Result:
+    """(7) A query over max_cost (first: 100 three levels deep), refused before it runs."""
+    hostile = bench.work / "hostile-query.json"
+    hostile.write_text(json.dumps({"query": HOSTILE_QUERY}))
+    hub = bench.hub("refusing", response_cache=True, upstream_cache=True)
+    try:
+        label = "hub, refusing a query over max_cost"
+        result = measure("hub_refusing", label, hub, hostile, bench.load, _counter(hub), "", True)
+        return result
+    finally:
+        hub.stop()
+
+
+HOSTILE_QUERY = (
+    "{ touristSpots(first: 100) { edges { node { nearby(first: 100) { item { "
+    "... on HealthFacility { nearby(first: 100) { distanceKm } } } } } } } }"
+)
+
+
 def _hub(
-    key: str, label: str, bench: Bench, response_cache: bool, upstream_cache: bool
+    key: str,
+    label: str,
+    bench: Bench,
+    response_cache: bool,
+    upstream_cache: bool,
+    rate_limits: bool = True,
 ) -> tuple[Result, bytes]:
     """A fresh hub warmed by one query (which must answer without errors), then loaded."""
-    hub = bench.hub(key.removeprefix("hub_"), response_cache, upstream_cache)
+    hub = bench.hub(key.removeprefix("hub_"), response_cache, upstream_cache, rate_limits)
     try:
         answer = post_landing(hub, bench.body.read_bytes())
         result = measure(key, label, hub, bench.body, bench.load, _counter(hub))

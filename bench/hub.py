@@ -16,6 +16,10 @@ UPSTREAM_COUNTER = "kotahub_upstream_requests_total{"
 REDIS_FALLBACK = "Redis unavailable, caching in memory until it returns"
 
 
+# Counting stays on, so that its cost is measured, but no load generator reaches the limit.
+UNREACHED_LIMITS = {"anonymous": "1000000000/minute"}
+
+
 @dataclass(frozen=True)
 class HubConfig:
     """One way of running the hub: which caches are on, and its own key prefix."""
@@ -23,6 +27,7 @@ class HubConfig:
     prefix: str
     response_cache: bool
     upstream_cache: bool
+    rate_limits: bool = True
 
 
 def start_upstreams(log_dir: Path, latency_ms: float) -> Server:
@@ -66,6 +71,9 @@ def start_hub(
         "KOTAHUB_LOG_LEVEL": "WARNING",
         "KOTAHUB_RESPONSE_CACHE": _flag(config.response_cache),
         "KOTAHUB_UPSTREAM_CACHE": _flag(config.upstream_cache),
+        "KOTAHUB_RATE_LIMITS": json.dumps(
+            UNREACHED_LIMITS if config.rate_limits else {"enabled": False}
+        ),
     }
     return serve(name, ["-m", "kotahub", "serve"], port, log_dir, env)
 

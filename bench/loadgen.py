@@ -30,12 +30,13 @@ class Tally:
     latencies_ms: list[float] = field(default_factory=list)
     errors: int = 0
     statuses: dict[str, int] = field(default_factory=dict)
+    expected: int = 200  # -1 when measuring refusals: a 200 whose body holds only errors
 
     def count(self, status: int, started: float) -> None:
         """Counts one answer; ``status`` 0 is a broken connection, -1 a 200 with errors."""
         label = {0: "broken", -1: "graphql_errors"}.get(status, str(status))
         self.statuses[label] = self.statuses.get(label, 0) + 1
-        if status == 200:
+        if status == self.expected:
             self.latencies_ms.append((time.perf_counter() - started) * 1000)
         else:
             self.errors += 1
@@ -118,10 +119,10 @@ async def _worker(port: int, request: bytes, deadline: float, tally: Tally) -> N
 
 
 async def sustained(
-    port: int, request: bytes, concurrency: int, seconds: float
+    port: int, request: bytes, concurrency: int, seconds: float, expected: int = 200
 ) -> dict[str, float]:
     """``concurrency`` connections each sending requests back to back for ``seconds``."""
-    tally = Tally()
+    tally = Tally(expected=expected)
     started = time.perf_counter()
     deadline = started + seconds
     await asyncio.gather(*(_worker(port, request, deadline, tally) for _ in range(concurrency)))
@@ -174,12 +175,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--duration", type=float, default=10.0)
     parser.add_argument("--burst", type=int, help="send this many requests at once, then stop")
+    parser.add_argument(
+        "--expect-refusal", action="store_true", help="count refusals (200 with errors) as answers"
+    )
     args = parser.parse_args(argv)
     request = request_bytes(args.port, args.path, args.body.read_bytes())
     if args.burst:
         result = asyncio.run(burst(args.port, request, args.burst))
     else:
-        result = asyncio.run(sustained(args.port, request, args.concurrency, args.duration))
+        expected = -1 if args.expect_refusal else 200
+        run = sustained(args.port, request, args.concurrency, args.duration, expected)
+        result = asyncio.run(run)
     json.dump(result, sys.stdout)
 
 

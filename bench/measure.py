@@ -47,9 +47,11 @@ def loadgen(port: int, body: Path, *options: str) -> dict[str, float]:
     return result
 
 
-def sustained(port: int, body: Path, concurrency: int, seconds: float) -> dict[str, float]:
+def sustained(
+    port: int, body: Path, concurrency: int, seconds: float, refusals: bool = False
+) -> dict[str, float]:
     options = ["--concurrency", str(concurrency), "--duration", str(seconds)]
-    return loadgen(port, body, *options)
+    return loadgen(port, body, *options, *(["--expect-refusal"] if refusals else []))
 
 
 def measure(
@@ -60,12 +62,14 @@ def measure(
     load: Load,
     upstream_calls: Callable[[], float],
     note: str = "",
+    refusals: bool = False,
 ) -> Result:
-    """Warm-up (not counted), then the measured run, with the upstream calls made during it."""
+    """Warm-up (not counted), then the measured run, with the upstream calls made during it;
+    with ``refusals``, the answers expected are refusals (a 200 holding only errors)."""
     if load.warmup > 0:
-        sustained(server.port, body, load.concurrency, load.warmup)
+        sustained(server.port, body, load.concurrency, load.warmup, refusals)
     before = upstream_calls()
-    run = sustained(server.port, body, load.concurrency, load.duration)
+    run = sustained(server.port, body, load.concurrency, load.duration, refusals)
     calls = upstream_calls() - before
     queries = int(run["requests"] + run["errors"])
     return Result(

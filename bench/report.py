@@ -14,6 +14,8 @@ HIT_RATIO = "(2)/(1) throughput: whole-response cache hit vs bare route"
 WARM_RATIO = "(3)/(5) throughput: upstream-warm hub vs hand-written service"
 COLD_CALLS = "concurrent cold queries: upstream calls vs distinct resources of one"
 PEAK_MEMORY = "peak hub memory (VmHWM of any hub process, after its load)"
+RATE_COUNTING = "(2)/(6) throughput: rate limits counted in Redis vs off (cost of counting)"
+REFUSAL_RATIO = "(7)/(1) throughput: a query over max_cost refused vs bare route"
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,9 @@ class Report:
     def targets(self) -> list[Target]:
         hit = _ratio(self.result("hub_response_hit").rps, self.result("bare_route").rps)
         warm = _ratio(self.result("hub_upstream_warm").rps, self.result("naive_service").rps)
+        bare = self.result("bare_route").rps
+        counting = _ratio(self.result("hub_response_hit").rps, self.result("hub_hit_no_limits").rps)
+        refusing = _ratio(self.result("hub_refusing").rps, bare)
         cold, peak = self.cold, self.peak_hub_mb()
         calls = f"{cold.burst_upstream_calls} calls vs {cold.distinct_resources} resources"
         return [
@@ -64,6 +69,8 @@ class Report:
             Target(WARM_RATIO, f"{warm:.1f}", ">= 10", warm >= 10),
             Target(f"{cold.concurrent} {COLD_CALLS}", calls, "equal", cold.met),
             Target(PEAK_MEMORY, f"{peak:.0f} MB", "< 200 MB", peak < 200),
+            Target(RATE_COUNTING, f"{counting:.2f}", ">= 0.8", counting >= 0.8),
+            Target(REFUSAL_RATIO, f"{refusing:.2f}", ">= 0.5", refusing >= 0.5),
         ]
 
     def as_json(self) -> str:

@@ -1,9 +1,10 @@
-"""`make bench`: the landing-page query in five configurations, side by side in one run.
+"""`make bench`: the landing-page query in seven configurations, side by side in one run.
 
 (1) a bare Starlette route answering the hub's bytes, (2) the hub answering from its
 whole-response cache, (3) the hub with warm upstream answers but no response cache, (4) the
 hub with both caches off, (5) a hand-written Strawberry service; then 200 identical cold
-queries at once. Results go to bench/results/landing.{md,json,png}.
+queries at once; then (6) as (2) with rate limits off, and (7) the hub refusing a query over
+its cost limit. Results go to bench/results/landing.{md,json,png}.
 """
 
 from __future__ import annotations
@@ -65,7 +66,11 @@ def run_configurations(bench: Bench) -> list[Result]:
     cold = configurations.hub_cold(bench)
     print("(5) hand-written Strawberry service ...", flush=True)
     naive = configurations.naive_service(bench, answer)
-    return [bare, response_hit, upstream_warm, cold, naive]
+    print("(6) hub, whole-response cache hit, rate limits off ...", flush=True)
+    unlimited = configurations.hub_hit_without_rate_limits(bench)
+    print("(7) hub, refusing a query over max_cost ...", flush=True)
+    refusing = configurations.hub_refusing(bench)
+    return [bare, response_hit, upstream_warm, cold, naive, unlimited, refusing]
 
 
 def main(argv: list[str] | None = None) -> None:

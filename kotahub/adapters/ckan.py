@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from kotahub.adapters.ckan_records import RecordError, indicators_from, program_from
 from kotahub.adapters.contract import Domain
 from kotahub.adapters.error_bodies import explained
+from kotahub.adapters.payload_values import finite, listed, mapping
 from kotahub.hub.errors import SourceHTTPError, SourcePayloadError
 from kotahub.hub.settings import SourceSettings
 from kotahub.hub.source_client import Fetched, SourceSession
@@ -63,11 +64,11 @@ class CKANDimensionsAdapter:
         for _ in range(MAX_PAGES):
             page = await self._action("package_search", {**params, "start": start})
             result = page.body["result"]
-            packages = result.get("results") or []
+            packages = listed(self.source, result, "results", "datasets")
             provenance = Provenance(page.source, page.fetched_at, page.stale)
             programs += self._programs(packages, provenance)
             start += len(packages)  # a server may send fewer rows than asked for
-            if not packages or start >= int(result.get("count") or 0):
+            if not packages or start >= (finite(result.get("count")) or 0):
                 return programs
         self._log.warning(
             "source %s: package_search stopped after %d pages", self.source, MAX_PAGES
@@ -87,10 +88,10 @@ class CKANDimensionsAdapter:
         for _ in range(MAX_PAGES):
             pages.append(Provenance(page.source, page.fetched_at, page.stale))
             result = page.body["result"]
-            records = result.get("records") or []
+            records = listed(self.source, result, "records", "DataStore records")
             rows += records
-            link = (result.get("_links") or {}).get("next")
-            if not records or not link or _complete(result, len(rows)):
+            link = mapping(result.get("_links")).get("next")
+            if not records or not isinstance(link, str) or not link or _complete(result, len(rows)):
                 return indicators_from(rows, Provenance.combined(pages))
             page = await self._follow(link, page.url)
         self._log.warning(
@@ -98,10 +99,10 @@ class CKANDimensionsAdapter:
         )
         return indicators_from(rows, Provenance.combined(pages))
 
-    def _programs(self, packages: Any, provenance: Provenance) -> list[ProgramRecord]:
+    def _programs(self, packages: list[Any], provenance: Provenance) -> list[ProgramRecord]:
         """Programs of the six dimensions; other datasets (an "all" index) are left out."""
         found = []
-        for index, package in enumerate(packages or []):
+        for index, package in enumerate(packages):
             try:
                 program = program_from(package, provenance)
             except RecordError as exc:

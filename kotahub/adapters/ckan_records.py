@@ -101,7 +101,7 @@ def _dicts(value: Any) -> list[Mapping[str, Any]]:
 def _number(value: Any) -> float | None:
     try:
         number = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an int past any float
         return None
     return number if math.isfinite(number) else None
 

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from kotahub.adapters.payload_values import array, listed, mapping
 from kotahub.hub.errors import SourcePayloadError
 
 Resource = Mapping[str, Any]
@@ -22,12 +23,12 @@ class ResourceIndex:
 
     def add_page(self, bundle: Mapping[str, Any], source: str, log: logging.Logger) -> None:
         """Index a page's resources; an error OperationOutcome entry fails the search."""
-        for entry in bundle.get("entry") or []:
+        for entry in listed(source, bundle, "entry", "Bundle entries"):
             resource = entry.get("resource") if isinstance(entry, Mapping) else None
             key = _key(resource) if isinstance(resource, Mapping) else None
             if resource is None or key is None:
                 continue
-            mode = (entry.get("search") or {}).get("mode", "match")
+            mode = mapping(entry.get("search")).get("mode", "match")
             if mode == "outcome" or key[0] == "OperationOutcome":
                 _check_outcome(resource, source, log)
                 continue
@@ -62,7 +63,7 @@ def reference_key(reference: Any) -> tuple[str, str] | None:
 
 
 def next_link(bundle: Mapping[str, Any]) -> str | None:
-    for link in bundle.get("link") or []:
+    for link in array(bundle.get("link")):
         if isinstance(link, Mapping) and link.get("relation") == "next":
             url = link.get("url")
             return url if isinstance(url, str) and url else None
@@ -73,14 +74,15 @@ def outcome_text(body: Any) -> str | None:
     """What an OperationOutcome says, shortened; None when the body is not one."""
     if not isinstance(body, Mapping) or body.get("resourceType") != "OperationOutcome":
         return None
-    texts = [_issue_text(issue) for issue in body.get("issue") or [] if isinstance(issue, Mapping)]
+    issues = array(body.get("issue"))
+    texts = [_issue_text(issue) for issue in issues if isinstance(issue, Mapping)]
     text = "; ".join(t for t in texts if t) or "OperationOutcome without diagnostics"
     text = " ".join(text.split())
     return text if len(text) <= OUTCOME_LIMIT else text[: OUTCOME_LIMIT - 1] + "…"
 
 
 def _check_outcome(outcome: Resource, source: str, log: logging.Logger) -> None:
-    issues = [i for i in outcome.get("issue") or [] if isinstance(i, Mapping)]
+    issues = [i for i in array(outcome.get("issue")) if isinstance(i, Mapping)]
     text = outcome_text(outcome) or "OperationOutcome"
     if any(issue.get("severity") in ("error", "fatal") for issue in issues):
         raise SourcePayloadError(source, f"the search reported a problem: {text}")
@@ -103,7 +105,7 @@ def _key(resource: Resource) -> tuple[str, str] | None:
 
 
 def _contained(holder: Resource, rid: str) -> Resource | None:
-    for resource in holder.get("contained") or []:
+    for resource in array(holder.get("contained")):
         if isinstance(resource, Mapping) and resource.get("id") == rid:
             return resource
     return None

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from kotahub.adapters.payload_values import array
+
 
 @dataclass(frozen=True, slots=True)
 class LocationSearch:
@@ -25,10 +27,10 @@ def location_search(statement: Any) -> LocationSearch:
         if resource.get("type") != "Location":
             continue
         params |= {
-            str(p.get("name")) for p in resource.get("searchParam") or [] if isinstance(p, Mapping)
+            str(p.get("name")) for p in array(resource.get("searchParam")) if isinstance(p, Mapping)
         }
-        includes |= {str(i) for i in resource.get("searchInclude") or []}
-        revincludes |= {str(i) for i in resource.get("searchRevInclude") or []}
+        includes |= {str(i) for i in array(resource.get("searchInclude"))}
+        revincludes |= {str(i) for i in array(resource.get("searchRevInclude"))}
     return LocationSearch(frozenset(params), frozenset(includes), frozenset(revincludes))
 
 
@@ -36,7 +38,7 @@ def _resources(statement: Any) -> list[Mapping[str, Any]]:
     if not isinstance(statement, Mapping):
         return []
     found = []
-    for rest in statement.get("rest") or []:
+    for rest in array(statement.get("rest")):
         if isinstance(rest, Mapping):
-            found += [r for r in rest.get("resource") or [] if isinstance(r, Mapping)]
+            found += [r for r in array(rest.get("resource")) if isinstance(r, Mapping)]
     return found

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from kotahub.adapters.payload_values import array
 from kotahub.records import FacilityType
 
 ROLE_CODE = "http://terminology.hl7.org/CodeSystem/v3-RoleCode"
@@ -58,7 +59,7 @@ def codings(concepts: Any) -> Iterable[tuple[str, str]]:
     for concept in items:
         if not isinstance(concept, Mapping):
             continue
-        for coding in concept.get("coding") or []:
+        for coding in array(concept.get("coding")):
             if isinstance(coding, Mapping) and isinstance(coding.get("code"), str):
                 yield (str(coding.get("system", "")), coding["code"])
 
@@ -73,7 +74,8 @@ def concept_texts(concepts: Any) -> list[str]:
         if isinstance(concept.get("text"), str):
             texts.append(concept["text"])
             continue
-        displays = [c.get("display") for c in concept.get("coding") or [] if isinstance(c, Mapping)]
+        codings = array(concept.get("coding"))
+        displays = [c.get("display") for c in codings if isinstance(c, Mapping)]
         texts += [d for d in displays if isinstance(d, str)]
     return texts
 

@@ -9,6 +9,7 @@ from typing import Any
 from kotahub.adapters.fhir_bundle import Resource, ResourceIndex, reference_key
 from kotahub.adapters.fhir_codes import codings, concept_texts, facility_type, is_emergency
 from kotahub.adapters.fhir_hours import osm_opening_hours
+from kotahub.adapters.payload_values import array, finite, mapping
 from kotahub.records import GeoPoint, HealthFacilityRecord, HealthServiceRecord, Provenance
 
 ESTIMATED = "https://fhir.kotahub.id/StructureDefinition/position-estimated"
@@ -40,7 +41,10 @@ def facilities_from(index: ResourceIndex, provenance: Provenance) -> list[Health
 def _operating(location: Resource, index: ResourceIndex) -> bool:
     """Not closed, and not run by an Organization marked inactive."""
     organization = index.resolve(location.get("managingOrganization"), location) or {}
-    return location.get("status") not in CLOSED and organization.get("active") is not False
+    status = location.get("status")
+    return not (isinstance(status, str) and status in CLOSED) and (
+        organization.get("active") is not False
+    )
 
 
 def _facility(
@@ -61,7 +65,7 @@ def _facility(
         name=name,
         provenance=provenance,
         facility_type=facility_type(codes, name),
-        district=_text((location.get("address") or {}).get("district")),
+        district=_text(mapping(location.get("address")).get("district")),
         address=_address(location.get("address")),
         location=_position(location.get("position")),
         location_estimated=_estimated(location),
@@ -70,7 +74,7 @@ def _facility(
         emergency=is_emergency(part_codes, name) or any(s.emergency for s in services),
         services=services,
         organization=_text(organization.get("name")),
-        aliases=tuple(a for a in location.get("alias") or [] if isinstance(a, str)),
+        aliases=tuple(a for a in array(location.get("alias")) if isinstance(a, str)),
     )
 
 
@@ -92,7 +96,7 @@ def _services_by_location(index: ResourceIndex) -> dict[str, list[Resource]]:
     for service in index.of_type("HealthcareService"):
         if service.get("active") is False:
             continue
-        for reference in service.get("location") or []:
+        for reference in array(service.get("location")):
             key = reference_key(reference)
             if key and key[0] == "Location":
                 found.setdefault(key[1], []).append(service)
@@ -107,25 +111,21 @@ def _parent_id(location: Resource) -> str | None:
 def _position(position: Any) -> GeoPoint | None:
     if not isinstance(position, Mapping):
         return None
-    lat, lon = _number(position.get("latitude")), _number(position.get("longitude"))
+    lat, lon = finite(position.get("latitude")), finite(position.get("longitude"))
     if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
         return None
     return GeoPoint(lat=lat, lon=lon)
 
 
-def _number(value: Any) -> float | None:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
-
-
 def _estimated(location: Resource) -> bool:
     return any(
         isinstance(ext, Mapping) and ext.get("url") == ESTIMATED and ext.get("valueBoolean") is True
-        for ext in location.get("extension") or []
+        for ext in array(location.get("extension"))
     )
 
 
 def _phone(resource: Mapping[str, Any]) -> str | None:
-    for point in resource.get("telecom") or []:
+    for point in array(resource.get("telecom")):
         if (
             isinstance(point, Mapping)
             and point.get("system") == "phone"
@@ -140,7 +140,7 @@ def _address(address: Any) -> str | None:
         return None
     if _text(address.get("text")):
         return _text(address.get("text"))
-    parts = [*(address.get("line") or []), address.get("city")]
+    parts = [*array(address.get("line")), address.get("city")]
     joined = ", ".join(p.strip() for p in parts if isinstance(p, str) and p.strip())
     return joined or None
 

@@ -15,6 +15,8 @@ def osm_opening_hours(entries: Any) -> str | None:
         return None
     spans: dict[tuple[int, ...], list[str]] = {}
     for entry in entries:
+        if not isinstance(entry, Mapping):
+            continue
         days, span = _days(entry), _span(entry)
         if days and span:
             spans.setdefault(days, []).append(span)
@@ -31,8 +33,8 @@ def osm_opening_hours(entries: Any) -> str | None:
     return text
 
 
-def _days(entry: Any) -> tuple[int, ...]:
-    if not isinstance(entry, Mapping) or not isinstance(entry.get("daysOfWeek"), list):
+def _days(entry: Mapping[str, Any]) -> tuple[int, ...]:
+    if not isinstance(entry.get("daysOfWeek"), list):
         return ()
     return tuple(sorted({FHIR_DAYS.index(d) for d in entry["daysOfWeek"] if d in FHIR_DAYS}))
 

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urljoin
 
+from kotahub.adapters.payload_values import finite
 from kotahub.records import (
     GeoPoint,
     LocalizedText,
@@ -13,6 +14,9 @@ from kotahub.records import (
     TicketPrice,
     TouristSpotRecord,
 )
+
+MAX_PRICE = 2**31 - 1  # GraphQL's Int
+MAX_COORDINATE_NESTING = 3  # a MultiPolygon's positions are three lists down
 
 
 class FeatureError(ValueError):
@@ -47,7 +51,7 @@ def spot_from_feature(feature: Any, page_url: str, provenance: Provenance) -> To
         opening_hours=_text(props.get("openingHours", props.get("opening_hours"))),
         ticket_price=_ticket(props.get("ticketPrice")),
         e_ticket_url=_text(props.get("eTicketUrl")),
-        photos=tuple(urljoin(page_url, path) for path in _strings(props.get("image"))),
+        photos=_photos(props.get("image"), page_url),
     )
 
 
@@ -65,16 +69,26 @@ def point_of(geometry: Any) -> GeoPoint | None:
     return GeoPoint(lat=lat, lon=lon)
 
 
-def _positions(value: Any) -> list[tuple[float, float]]:
-    if isinstance(value, list) and len(value) >= 2 and all(_is_number(v) for v in value[:2]):
-        return [(float(value[0]), float(value[1]))]
-    if isinstance(value, list):
-        return [position for item in value for position in _positions(item)]
-    return []
+def _positions(value: Any, depth: int = 0) -> list[tuple[float, float]]:
+    """The positions in GeoJSON ``coordinates``; deeper lists than any geometry's are
+    left out."""
+    if not isinstance(value, list) or depth > MAX_COORDINATE_NESTING:
+        return []
+    lon, lat = (finite(v) for v in value[:2]) if len(value) >= 2 else (None, None)
+    if lon is not None and lat is not None:
+        return [(lon, lat)]
+    return [position for item in value for position in _positions(item, depth + 1)]
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+def _photos(value: Any, page_url: str) -> tuple[str, ...]:
+    """Image links resolved against the page; one that is not a URL is left out."""
+    photos = []
+    for path in _strings(value):
+        try:
+            photos.append(urljoin(page_url, path))
+        except ValueError:  # such as "http://[" (an IPv6 host never closed)
+            continue
+    return tuple(photos)
 
 
 def _strings(value: Any) -> tuple[str, ...]:
@@ -117,7 +131,7 @@ def _description(props: Mapping[str, Any]) -> LocalizedText | None:
 
 
 def _ticket(value: Any) -> TicketPrice | None:
-    if _is_number(value):
+    if finite(value) is not None:
         return TicketPrice(adult=_whole(value))
     if not isinstance(value, Mapping):
         return None
@@ -130,4 +144,6 @@ def _ticket(value: Any) -> TicketPrice | None:
 
 
 def _whole(value: Any) -> int | None:
-    return int(value) if _is_number(value) and value >= 0 else None
+    """A price in whole units; None unless a number from 0 up to what GraphQL's Int holds."""
+    number = finite(value)
+    return int(number) if number is not None and 0 <= number <= MAX_PRICE else None

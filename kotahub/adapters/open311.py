@@ -64,13 +64,19 @@ class Open311ComplaintsAdapter:
         services = [s for s in _list(self.source, page.body) if isinstance(s, Mapping)]
         definitions = await asyncio.gather(*(self._definition(s) for s in services))
         provenance = Provenance(page.source, page.fetched_at, page.stale)
-        return [category_from(s, d, provenance) for s, d in zip(services, definitions, strict=True)]
+        records = []
+        for index, (service, definition) in enumerate(zip(services, definitions, strict=True)):
+            try:
+                records.append(category_from(service, definition, provenance))
+            except RecordError as exc:
+                self._log.warning("source %s: skipped service %d: %s", self.source, index, exc)
+        return records
 
     async def _definition(self, service: Mapping[str, Any]) -> Any:
-        if service.get("metadata") is not True:
+        code = _str(service.get("service_code"))
+        if service.get("metadata") is not True or code is None:
             return None
-        code = str(service.get("service_code"))
-        return (await self._get(f"services/{code}.json", self._common())).body
+        return (await self._get(f"services/{quote(code, safe='')}.json", self._common())).body
 
     async def complaints(self, query: ComplaintQuery) -> Sequence[ComplaintRecord]:
         """Every request in the query's span, window by window, page by page."""

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from kotahub.adapters.payload_values import array, finite
 from kotahub.records import (
     AttributeValue,
     CategoryAttribute,
@@ -33,19 +34,20 @@ def category_from(service: Any, definition: Any, provenance: Provenance) -> Comp
         description=_text(service.get("description")),
         group=_text(service.get("group")),
         keywords=tuple(word.strip() for word in keywords.split(",") if word.strip()),
-        attributes=tuple(_attribute(a) for a in attributes or [] if isinstance(a, Mapping)),
+        attributes=tuple(_attribute(a) for a in array(attributes) if isinstance(a, Mapping)),
     )
 
 
 def _attribute(attribute: Mapping[str, Any]) -> CategoryAttribute:
-    values = [v for v in attribute.get("values") or [] if isinstance(v, Mapping)]
+    values = [v for v in array(attribute.get("values")) if isinstance(v, Mapping)]
+    order = finite(_parsed(attribute.get("order")))
     return CategoryAttribute(
         code=str(attribute.get("code", "")),
         datatype=str(attribute.get("datatype", "string")),
         required=attribute.get("required") is True,
         description=_text(attribute.get("description")) or str(attribute.get("code", "")),
         variable=attribute.get("variable") is not False,
-        order=int(attribute.get("order") or 0),
+        order=int(order) if order is not None else 0,
         values=tuple(AttributeValue(str(v.get("key")), str(v.get("name"))) for v in values),
     )
 
@@ -86,11 +88,22 @@ def _when(value: Any) -> datetime | None:
 
 
 def _point(lat: Any, lon: Any) -> GeoPoint | None:
-    try:
-        point = GeoPoint(lat=float(lat), lon=float(lon))
-    except (TypeError, ValueError):
+    """Open311 servers send coordinates as numbers or as strings of them."""
+    latitude, longitude = finite(_parsed(lat)), finite(_parsed(lon))
+    if latitude is None or longitude is None:
         return None
-    return point if -90 <= point.lat <= 90 and -180 <= point.lon <= 180 else None
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        return None
+    return GeoPoint(lat=latitude, lon=longitude)
+
+
+def _parsed(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    try:
+        return float(value)
+    except ValueError:
+        return None
 
 
 def _text(value: Any) -> str | None:

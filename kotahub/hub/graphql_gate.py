@@ -29,7 +29,7 @@ from graphql import (
 from starlette.datastructures import Headers, QueryParams
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from kotahub.hub.access import Principal
+from kotahub.hub.access import ANONYMOUS, Principal
 from kotahub.hub.api_keys import KeyRing, Unauthenticated
 from kotahub.hub.graphql_request import GraphQLRequest, Rejected, read_operations
 from kotahub.hub.http_replies import read_body, replay, send_errors, too_large
@@ -100,8 +100,8 @@ class GraphQLGate:
         if method == "GET" and not _asks_anything(query_string):
             return None
         operations = read_operations(method, headers, query_string, body, self.rules.max_batch)
-        principal = self._principal(headers)
         address = scope["client"][0] if scope.get("client") else "unknown"
+        principal = await self._principal(runtime, headers, address)
         await _admit_rate(runtime, principal, address, len(operations), 0)
         resolved = [await runtime.persisted.resolve(op, principal) for op in operations]
         parsed = [self._checked(item.request, method) for item in resolved]
@@ -113,10 +113,12 @@ class GraphQLGate:
         filled = any(new is not old for new, old in zip(ready, operations, strict=True))
         return Admitted(principal, ready, body.lstrip().startswith(b"["), filled)
 
-    def _principal(self, headers: Headers) -> Principal:
+    async def _principal(self, runtime: HubRuntime, headers: Headers, address: str) -> Principal:
         try:
             return self.rules.keys.principal(headers)
         except Unauthenticated as exc:
+            # Each wrong key costs its sender like an anonymous request: guessing is slow.
+            await _admit_rate(runtime, ANONYMOUS, address, 1, 0)
             raise Rejected(
                 401, str(exc), "UNAUTHENTICATED", headers={"WWW-Authenticate": "Bearer"}
             ) from exc

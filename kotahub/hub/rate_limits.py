@@ -56,8 +56,16 @@ class Refusal:
 class RateLimits:
     """Counts operations per client: its API key's name, else its address."""
 
-    def __init__(self, settings: RateLimitSettings, pool: ConnectionPool, prefix: str) -> None:
+    def __init__(
+        self,
+        settings: RateLimitSettings,
+        pool: ConnectionPool,
+        prefix: str,
+        retry_seconds: float = 5.0,
+    ) -> None:
         self.enabled = settings.enabled
+        self._retry_seconds = retry_seconds
+        self._redis_again_at = 0.0  # after a failure, Redis is left alone until then
         self._general = {
             Role.ANONYMOUS: parse_many(settings.anonymous),
             Role.PARTNER: parse_many(settings.partner),
@@ -78,6 +86,7 @@ class RateLimits:
         self._shared = SlidingWindowCounterRateLimiter(storage)
         # Used while Redis is unreachable: each replica then counts on its own.
         self._local = SlidingWindowCounterRateLimiter(MemoryStorage())
+        self._counting_here = False
 
     async def admit(
         self, principal: Principal, address: str, operations: int, submissions: int
@@ -97,16 +106,29 @@ class RateLimits:
         self, items: list[RateLimitItem], kind: str, client: str, cost: int
     ) -> Refusal | None:
         for item in items:
-            try:
-                allowed = await self._shared.hit(item, kind, client, cost=cost)
-                limiter = self._shared
-            except (StorageError, RedisError, OSError) as exc:
-                log.warning("rate limits counted in this process: Redis failed (%s)", exc)
+            limiter = self._local
+            if time.monotonic() >= self._redis_again_at:
+                try:
+                    allowed = await self._shared.hit(item, kind, client, cost=cost)
+                    limiter = self._shared
+                    self._count_here(None)
+                except (StorageError, RedisError, OSError) as exc:
+                    # A hung Redis would hold every request for its timeout: not again soon.
+                    self._redis_again_at = time.monotonic() + self._retry_seconds
+                    self._count_here(exc)
+            if limiter is self._local:
                 allowed = await self._local.hit(item, kind, client, cost=cost)
-                limiter = self._local
             if not allowed:
                 return await _refusal(limiter, item, kind, client)
         return None
+
+    def _count_here(self, problem: BaseException | None) -> None:
+        """Say once that counting moved into this process, and once that it moved back."""
+        if problem is not None and not self._counting_here:
+            log.warning("rate limits counted in this process: Redis failed (%s)", problem)
+        elif problem is None and self._counting_here:
+            log.warning("rate limits counted in Redis again")
+        self._counting_here = problem is not None
 
 
 async def _refusal(

@@ -170,7 +170,9 @@ async def start_runtime(
     contacts = tuple(emergency_contact(c) for c in settings.emergency_contacts)
     outbox = Outbox(redis, settings.cache_prefix)
     prefix = settings.cache_prefix
-    rate_limits = RateLimits(settings.rate_limits, redis.connection_pool, prefix)
+    rate_limits = RateLimits(
+        settings.rate_limits, redis.connection_pool, prefix, settings.redis_retry_seconds
+    )
     if manifest is None:
         manifest = load_manifest(settings.persisted_queries_file)
     persisted = PersistedQueries(settings.persisted_queries, manifest, store, prefix)

@@ -149,6 +149,15 @@ class Settings(BaseSettings):
             raise ValueError(f"source names must be unique, but {duplicates} appear more than once")
         return sources
 
+    @model_validator(mode="after")
+    def _manifest_for_only(self) -> Settings:
+        if self.persisted_queries == "only" and self.persisted_queries_file is None:
+            raise ValueError(
+                "persisted_queries = 'only' runs nothing but the operations of a manifest; "
+                "give persisted_queries_file too (or use 'automatic')"
+            )
+        return self
+
     @field_validator("api_keys")
     @classmethod
     def _unique_keys(cls, keys: tuple[ApiKeySettings, ...]) -> tuple[ApiKeySettings, ...]:

@@ -22,8 +22,12 @@ def resolve_link(source: str, base: str, target: str, relative_to: str | None = 
     if not target:
         return relative_to or base
     anchor = relative_to or (base if base.endswith("/") else base + "/")
-    url = urljoin(anchor, target)
-    if origin(url) != origin(base):
+    try:
+        url = urljoin(anchor, target)
+        elsewhere = origin(url) != origin(base)
+    except ValueError as exc:  # such as "http://[" or a port that is not a number
+        raise SourcePayloadError(source, f"a link on the page is not a URL ({exc})") from exc
+    if elsewhere:
         raise SourcePayloadError(
             source, f"link {shown(target)!r} leaves the source's origin {origin(base)}"
         )

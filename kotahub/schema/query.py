@@ -111,5 +111,5 @@ class Mutation:
     invalidate_cache: cache_admin.InvalidateCachePayload = strawberry.field(
         resolver=cache_admin.resolve_invalidate_cache,
         description="Drop every cached answer of a source, and every cached whole response, in "
-        "every replica. Admins only: needs the configured token as 'Authorization: Bearer …'.",
+        "every replica. Needs an API key with the admin scope ('X-API-Key: …').",
     )

@@ -1,0 +1,42 @@
+"""Values read from an upstream's JSON, which may hold anything where a protocol says a list
+or a number: a missing or mistyped list reads as empty, an unusable number as None."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from kotahub.hub.errors import SourcePayloadError
+
+
+def array(value: Any) -> list[Any]:
+    """``value`` if it is a JSON array, else an empty one."""
+    return value if isinstance(value, list) else []
+
+
+def listed(source: str, body: Mapping[str, Any], key: str, what: str) -> list[Any]:
+    """The array a protocol puts under ``key`` (none there: empty); SourcePayloadError when
+    it holds something else, since then the whole answer is not what the protocol says."""
+    value = body.get(key)
+    if value is None or isinstance(value, list):
+        return value or []
+    found = type(value).__name__
+    raise SourcePayloadError(source, f"'{key}' should be an array of {what}, got {found}")
+
+
+def mapping(value: Any) -> Mapping[str, Any]:
+    """``value`` if it is a JSON object, else an empty one."""
+    return value if isinstance(value, Mapping) else {}
+
+
+def finite(value: Any) -> float | None:
+    """A JSON number as a finite float; None for anything else: strings, booleans, NaN,
+    1e400 (read as infinity) and integers too large for a float."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -23,8 +25,10 @@ from kotahub.hub.persisted_queries import load_manifest
 from kotahub.hub.playground import playground_routes
 from kotahub.hub.response_cache import ResponseCache
 from kotahub.hub.runtime import check_sources, start_runtime
-from kotahub.hub.settings import Settings
+from kotahub.hub.settings import Settings, retired_settings
 from kotahub.schema.build import build_schema
+
+log = logging.getLogger("kotahub")
 
 
 def create_app(
@@ -36,6 +40,8 @@ def create_app(
     under ``/reference`` so that browsers can open what they link to.
     """
     check_sources(settings)
+    for warning in retired_settings(os.environ):
+        log.warning(warning)
     manifest = load_manifest(settings.persisted_queries_file)  # a bad one stops start-up here
     routes: list[BaseRoute] = []
     transports = dict(mounts or {})

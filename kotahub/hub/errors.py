@@ -9,6 +9,7 @@
     └── SourceError                  an upstream source could not give a usable answer
         ├── SourceUnavailable        the connection failed or the source is unknown here
         │   ├── SourceTimeout        the source did not answer within its timeout
+        │   │   └── RequestDeadlineExceeded  … or before the request's own deadline
         │   └── SourceCircuitOpen    recent calls failed: the breaker fails fast for a while
         ├── SourceHTTPError          the source answered with an HTTP error status
         └── SourcePayloadError       the answer is not valid JSON or not the protocol's shape
@@ -66,6 +67,11 @@ class SourceTimeout(SourceUnavailable):
     """The source did not answer within its configured timeout."""
 
     code = "UPSTREAM_TIMEOUT"
+
+
+class RequestDeadlineExceeded(SourceTimeout):
+    """The request's own deadline (``request_timeout_seconds``) passed before the source
+    answered, or before the call could be made; not held against the source's breaker."""
 
 
 class SourceCircuitOpen(SourceUnavailable):

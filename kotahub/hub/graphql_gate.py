@@ -1,37 +1,30 @@
 """The door of the GraphQL endpoint: who asks, how much, and whether the query may run.
 
 Every request passes here before the response cache and before GraphQL: its body is read
-up to ``max_body_bytes``, its API key becomes a principal, its operations are counted
-against the client's rate limit, persisted-query hashes become documents, and each
-document must keep the query limits. What is refused costs no execution at all.
+up to ``max_body_bytes``, its API key becomes a principal, it is counted against the
+client's rate limit, persisted-query hashes become documents, and each document must parse
+and keep the query limits. What is refused costs no execution at all, and what passes is
+handed on written anew from what was checked, so that no other reading of the same bytes
+can run something else.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+import logging
+from collections.abc import Awaitable
 from dataclasses import dataclass
-from urllib.parse import urlencode
 
 from cachetools import LRUCache
-from graphql import (
-    DocumentNode,
-    FieldNode,
-    FragmentDefinitionNode,
-    FragmentSpreadNode,
-    GraphQLSchema,
-    InlineFragmentNode,
-    OperationDefinitionNode,
-    OperationType,
-    SelectionSetNode,
-)
+from graphql import DocumentNode, GraphQLError, GraphQLSchema, OperationDefinitionNode
+from graphql import OperationType as Kind
 from starlette.datastructures import Headers, QueryParams
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from kotahub.hub.access import ANONYMOUS, Principal
 from kotahub.hub.api_keys import KeyRing, Unauthenticated
-from kotahub.hub.graphql_request import GraphQLRequest, Rejected, read_operations
+from kotahub.hub.graphql_request import GraphQLRequest, Operations, Rejected, read_operations
 from kotahub.hub.http_replies import read_body, replay, send_errors, too_large
 from kotahub.hub.persisted_queries import Resolved
 from kotahub.hub.query_limits import (
@@ -41,9 +34,12 @@ from kotahub.hub.query_limits import (
     operation_in,
     parse_limited,
 )
+from kotahub.hub.rate_limits import Refusal
 from kotahub.hub.runtime import HubRuntime
+from kotahub.hub.submissions import submissions
 
-SUBMISSION_FIELD = "submitComplaint"
+log = logging.getLogger("kotahub.gate")
+Checked = tuple[DocumentNode, OperationDefinitionNode]
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +48,7 @@ class GateRules:
     keys: KeyRing
     limits: QueryLimits
     max_tokens: int
+    max_query_length: int
     max_batch: int
 
 
@@ -62,7 +59,6 @@ class Admitted:
     principal: Principal
     operations: tuple[GraphQLRequest, ...]
     batched: bool
-    filled: bool  # a persisted document was filled in, so the request must be rewritten
 
 
 class GraphQLGate:
@@ -87,11 +83,18 @@ class GraphQLGate:
         except Rejected as refused:
             await send_errors(send, refused.status, refused.errors(), refused.headers)
             return
-        if admitted is None:  # the playground page, or a GET that GraphQL itself refuses
+        except Exception:  # masked like any surprise, and logged with the request's id
+            request_id = scope.get("state", {}).get("request_id", "")
+            log.exception("the door of /graphql failed [%s]", request_id)
+            await send_errors(send, 500, _masked(request_id))
+            return
+        if admitted is None:  # the playground page, or a GET that asks for nothing
             await self.app(scope, replay(body), send)
             return
         scope.setdefault("state", {})["admitted"] = admitted
-        scope, body = _rewritten(scope, body, admitted)
+        operations = Operations(admitted.operations, admitted.batched)
+        query_string, body = operations.forwarded(scope["method"])
+        scope = {**scope, "query_string": query_string, "headers": _json_headers(scope)}
         await self.app(scope, replay(body), send)
 
     async def _admit(self, runtime: HubRuntime, scope: Scope, body: bytes) -> Admitted | None:
@@ -99,60 +102,45 @@ class GraphQLGate:
         method, query_string = scope["method"], scope.get("query_string", b"")
         if method == "GET" and not _asks_anything(query_string):
             return None
-        operations = read_operations(method, headers, query_string, body, self.rules.max_batch)
         address = scope["client"][0] if scope.get("client") else "unknown"
         principal = await self._principal(runtime, headers, address)
-        await _admit_rate(runtime, principal, address, len(operations), 0)
-        resolved = [await runtime.persisted.resolve(op, principal) for op in operations]
-        parsed = [self._checked(item.request, method) for item in resolved]
-        submissions = sum(_submissions(*checked) for checked in parsed if checked is not None)
-        if submissions:
-            await _admit_rate(runtime, principal, address, 0, submissions)
-        await _register(runtime, resolved, parsed)
-        ready = tuple(item.request for item in resolved)
-        filled = any(new is not old for new, old in zip(ready, operations, strict=True))
-        return Admitted(principal, ready, body.lstrip().startswith(b"["), filled)
+        await _counted(runtime.rate_limits.admit(principal, address, 1))  # before any parsing
+        read = read_operations(method, headers, query_string, body, self.rules.max_batch)
+        if len(read.requests) > 1:  # a batch counts each of its operations
+            await _counted(runtime.rate_limits.admit(principal, address, len(read.requests) - 1))
+        resolved = [await runtime.persisted.resolve(op, principal) for op in read.requests]
+        checked = [self._checked(item.request, method) for item in resolved]
+        submitted = sum(submissions(*pair) for pair in checked if pair is not None)
+        if submitted:
+            await _counted(runtime.rate_limits.admit_submissions(principal, address, submitted))
+        await _register(runtime, resolved, checked)
+        return Admitted(principal, tuple(item.request for item in resolved), read.batched)
 
     async def _principal(self, runtime: HubRuntime, headers: Headers, address: str) -> Principal:
         try:
             return self.rules.keys.principal(headers)
         except Unauthenticated as exc:
             # Each wrong key costs its sender like an anonymous request: guessing is slow.
-            await _admit_rate(runtime, ANONYMOUS, address, 1, 0)
+            await _counted(runtime.rate_limits.admit(ANONYMOUS, address, 1))
             raise Rejected(
                 401, str(exc), "UNAUTHENTICATED", headers={"WWW-Authenticate": "Bearer"}
             ) from exc
 
-    def _verdict(
-        self,
-        request: GraphQLRequest,
-        document: DocumentNode,
-        operation: OperationDefinitionNode,
-    ) -> LimitExceeded | None:
-        key = _verdict_key(request)
-        if key not in self._verdicts:
-            rules = self.rules
-            variables = request.variables
-            verdict = check_limits(rules.schema, document, operation, variables, rules.limits)
-            self._verdicts[key] = verdict
-        return self._verdicts[key]
-
-    def _checked(
-        self, request: GraphQLRequest, method: str
-    ) -> tuple[DocumentNode, OperationDefinitionNode] | None:
-        """The document and its operation, once they keep every limit; None when GraphQL
-        will report a fault."""
+    def _checked(self, request: GraphQLRequest, method: str) -> Checked | None:
+        """The document and its operation, once they parse and keep every limit; None for a
+        request without a document or whose operation GraphQL must name the fault of."""
         if request.query is None:
             return None
-        document = parse_limited(request.query, self.rules.max_tokens)
-        if document is None:
-            return None
+        rules = self.rules
+        document = parse_limited(request.query, rules.max_tokens, rules.max_query_length)
         if isinstance(document, LimitExceeded):
             raise _over(document)
+        if isinstance(document, GraphQLError):
+            raise _unparsed(document)
         operation = operation_in(document, request.operation_name)
         if operation is None:
             return None
-        if method == "GET" and operation.operation != OperationType.QUERY:
+        if method == "GET" and operation.operation != Kind.QUERY:
             raise Rejected(
                 405,
                 f"a {operation.operation.value} cannot be sent with GET; use POST",
@@ -163,6 +151,16 @@ class GraphQLGate:
         if exceeded is not None:
             raise _over(exceeded)
         return document, operation
+
+    def _verdict(
+        self, request: GraphQLRequest, document: DocumentNode, operation: OperationDefinitionNode
+    ) -> LimitExceeded | None:
+        key = _verdict_key(request)
+        if key not in self._verdicts:
+            rules, variables = self.rules, request.variables
+            verdict = check_limits(rules.schema, document, operation, variables, rules.limits)
+            self._verdicts[key] = verdict
+        return self._verdicts[key]
 
 
 def _verdict_key(request: GraphQLRequest) -> bytes:
@@ -179,10 +177,13 @@ def _over(exceeded: LimitExceeded) -> Rejected:
     return Rejected(200, exceeded.message, extensions.pop("code"), extensions)
 
 
-async def _admit_rate(
-    runtime: HubRuntime, principal: Principal, address: str, operations: int, submissions: int
-) -> None:
-    refusal = await runtime.rate_limits.admit(principal, address, operations, submissions)
+def _unparsed(error: GraphQLError) -> Rejected:
+    where = [{"line": at.line, "column": at.column} for at in error.locations or ()]
+    return Rejected(200, error.message, "GRAPHQL_PARSE_FAILED", locations=where or None)
+
+
+async def _counted(verdict: Awaitable[Refusal | None]) -> None:
+    refusal = await verdict
     if refusal is not None:
         raise Rejected(
             429,
@@ -200,58 +201,23 @@ def _asks_anything(query_string: bytes) -> bool:
     return "query" in params or "extensions" in params
 
 
-def _submissions(document: DocumentNode, operation: OperationDefinitionNode) -> int:
-    """How many complaints the operation submits: its top-level submitComplaint fields, those
-    inside fragments included, one per response key (as GraphQL merges them)."""
-    if operation.operation != OperationType.MUTATION:
-        return 0
-    fragments = {
-        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
-    }
-    return len(_submission_keys(operation.selection_set, fragments, frozenset()))
+def _json_headers(scope: Scope) -> list[tuple[bytes, bytes]]:
+    """The request's headers, its body labelled plainly as JSON (what GraphQL reads)."""
+    headers = [(k, v) for k, v in scope["headers"] if k != b"content-type"]
+    if scope["method"] == "POST":
+        headers.append((b"content-type", b"application/json"))
+    return headers
 
 
-def _submission_keys(
-    selections: SelectionSetNode,
-    fragments: dict[str, FragmentDefinitionNode],
-    seen: frozenset[str],
-) -> set[str]:
-    keys: set[str] = set()
-    for selection in selections.selections:
-        if isinstance(selection, FieldNode) and selection.name.value == SUBMISSION_FIELD:
-            keys.add((selection.alias or selection.name).value)
-        elif isinstance(selection, InlineFragmentNode):
-            keys |= _submission_keys(selection.selection_set, fragments, seen)
-        elif isinstance(selection, FragmentSpreadNode) and selection.name.value not in seen:
-            fragment = fragments.get(selection.name.value)
-            if fragment is not None:
-                inner = seen | {fragment.name.value}
-                keys |= _submission_keys(fragment.selection_set, fragments, inner)
-    return keys
+def _masked(request_id: str) -> list[dict[str, object]]:
+    extensions = {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id}
+    return [{"message": "Internal server error", "extensions": extensions}]
 
 
 async def _register(
-    runtime: HubRuntime, resolved: list[Resolved], parsed: Sequence[object | None]
+    runtime: HubRuntime, resolved: list[Resolved], checked: list[Checked | None]
 ) -> None:
     """Keep the new persisted documents that parsed and kept the limits; not the others."""
-    for item, checked in zip(resolved, parsed, strict=True):
-        if item.register is not None and item.request.query is not None and checked is not None:
+    for item, pair in zip(resolved, checked, strict=True):
+        if item.register is not None and item.request.query is not None and pair is not None:
             await runtime.persisted.register(item.register, item.request.query)
-
-
-def _rewritten(scope: Scope, body: bytes, admitted: Admitted) -> tuple[Scope, bytes]:
-    """The request as GraphQL will see it: persisted documents filled in, and a JSON body
-    labelled plainly ``application/json``, which is all Strawberry recognises."""
-    operations = admitted.operations
-    if scope["method"] == "POST":
-        headers = [(k, v) for k, v in scope["headers"] if k != b"content-type"]
-        scope = {**scope, "headers": [*headers, (b"content-type", b"application/json")]}
-    if not admitted.filled:
-        return scope, body
-    if scope["method"] == "GET":
-        params = {k: v for k, v in operations[0].payload().items() if v is not None}
-        encoded = {k: v if isinstance(v, str) else json.dumps(v) for k, v in params.items()}
-        return {**scope, "query_string": urlencode(encoded).encode()}, body
-    payloads = [op.payload() for op in operations]
-    sent = payloads if admitted.batched else payloads[0]
-    return scope, json.dumps(sent).encode()

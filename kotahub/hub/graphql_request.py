@@ -6,10 +6,11 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 from starlette.datastructures import Headers, QueryParams
 
-JSON_TYPES = ("application/json", "application/graphql-response+json")
+JSON_TYPE = "application/json"
 # GraphQL requests nest a few levels (a batch, an operation, its variables, an input); deeper
 # JSON only tries the stack of every layer that reads it after the gate.
 MAX_JSON_NESTING = 64
@@ -44,21 +45,47 @@ class Rejected(Exception):
     code: str
     extensions: dict[str, Any] = field(default_factory=dict)
     headers: dict[str, str] = field(default_factory=dict)
+    locations: list[dict[str, int]] | None = None
 
     def __post_init__(self) -> None:
         super().__init__(self.message)
 
     def errors(self) -> list[dict[str, Any]]:
-        return [{"message": self.message, "extensions": {"code": self.code, **self.extensions}}]
+        error: dict[str, Any] = {"message": self.message}
+        if self.locations:
+            error["locations"] = self.locations
+        error["extensions"] = {"code": self.code, **self.extensions}
+        return [error]
+
+
+@dataclass(frozen=True, slots=True)
+class Operations:
+    """What one HTTP request asks: one operation, or a batch (a JSON array) of them."""
+
+    requests: tuple[GraphQLRequest, ...]
+    batched: bool = False
+
+    def forwarded(self, method: str) -> tuple[bytes, bytes]:
+        """The request written anew from what was read — (query string, body) — so that
+        what runs is exactly what the door checked, however the client spelled it."""
+        if method == "GET":
+            params = {k: v for k, v in self.requests[0].payload().items() if v is not None}
+            encoded = {k: v if isinstance(v, str) else json.dumps(v) for k, v in params.items()}
+            return urlencode(encoded).encode(), b""
+        payloads = [request.payload() for request in self.requests]
+        return b"", json.dumps(payloads if self.batched else payloads[0]).encode()
+
+    def replace(self, requests: tuple[GraphQLRequest, ...]) -> Operations:
+        return Operations(requests, self.batched)
 
 
 def read_operations(
     method: str, headers: Headers, query_string: bytes, body: bytes, max_batch: int
-) -> tuple[GraphQLRequest, ...]:
+) -> Operations:
     """The operations of a GET or POST; a batch is a JSON array of them."""
     if method == "GET":
         params = QueryParams(query_string.decode("latin-1"))
-        return (_from_params(params),)
+        return Operations((_from_params(params),))
     if method != "POST":
         raise Rejected(
             405,
@@ -67,7 +94,7 @@ def read_operations(
             headers={"Allow": "GET, POST"},
         )
     content_type = headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type not in JSON_TYPES:
+    if content_type != JSON_TYPE:
         shown = content_type or "none"
         raise Rejected(
             415,
@@ -76,8 +103,8 @@ def read_operations(
         )
     data = _json(body, "the request body")
     if isinstance(data, list):
-        return _batch(data, max_batch)
-    return (_from_payload(data, "the request body"),)
+        return Operations(_batch(data, max_batch), batched=True)
+    return Operations((_from_payload(data, "the request body"),))
 
 
 def _batch(items: Sequence[Any], max_batch: int) -> tuple[GraphQLRequest, ...]:

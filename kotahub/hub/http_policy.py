@@ -49,6 +49,7 @@ def http_middleware(settings: Settings) -> list[Middleware]:
 def gate_rules(settings: Settings, schema: strawberry.Schema) -> GateRules:
     limits = QueryLimits(
         max_depth=settings.max_depth,
+        max_fields=settings.max_fields,
         max_aliases=settings.max_aliases,
         max_directives=settings.max_directives,
         max_cost=settings.max_cost,
@@ -62,5 +63,6 @@ def gate_rules(settings: Settings, schema: strawberry.Schema) -> GateRules:
         KeyRing(settings.api_keys),
         limits,
         max_tokens=settings.max_tokens,
+        max_query_length=settings.max_query_length,
         max_batch=settings.max_batch_operations,
     )

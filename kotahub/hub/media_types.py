@@ -2,7 +2,9 @@
 
 With ``application/graphql-response+json`` (GraphQL over HTTP) a response without ``data``
 — the request could not run — has status 400; with ``application/json`` it stays 200, as
-older clients expect.
+older clients expect. Every response says what it varies with, so that shared caches (a
+CDN in front of persisted queries over GET) keep answers apart; one made for a key is
+private.
 """
 
 from __future__ import annotations
@@ -20,10 +22,30 @@ class GraphQLMediaType:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not prefers_graphql_response(Headers(scope=scope)):
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        await self.app(scope, receive, _as_graphql_response(send))
+        headers = Headers(scope=scope)
+        send = _labelled(send, private="x-api-key" in headers or "authorization" in headers)
+        if prefers_graphql_response(headers):
+            send = _as_graphql_response(send)
+        await self.app(scope, receive, send)
+
+
+VARY = b"Accept, Accept-Language, Authorization, X-API-Key"
+
+
+def _labelled(send: Send, private: bool) -> Send:
+    async def labelled(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = [*message.get("headers", []), (b"vary", VARY)]
+            if private:
+                headers = [(k, v) for k, v in headers if k != b"cache-control"]
+                headers.append((b"cache-control", b"private, no-store"))
+            message = {**message, "headers": headers}
+        await send(message)
+
+    return labelled
 
 
 def prefers_graphql_response(headers: Headers) -> bool:

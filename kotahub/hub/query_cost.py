@@ -145,7 +145,8 @@ class _Walker:
         given = next((a.value for a in node.arguments or () if a.name.value == "first"), None)
         size: Any = None
         if isinstance(given, IntValueNode):
-            size = int(given.value)
+            # Past 2^31 GraphQL refuses the Int anyway; the digits are not worth converting.
+            size = int(given.value) if len(given.value) <= 10 else 2**31
         elif isinstance(given, VariableNode):
             size = self.variables.get(given.name.value)
         if isinstance(size, float) and size.is_integer():

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
+from cachetools import LRUCache
 from graphql import (
     DirectiveNode,
     DocumentNode,
@@ -27,6 +27,7 @@ class QueryLimits:
     """Each limit is configurable; the names are the settings' names."""
 
     max_depth: int = 10
+    max_fields: int = 200
     max_aliases: int = 30
     max_directives: int = 50
     max_cost: int = 10_000
@@ -61,6 +62,8 @@ def check_limits(
 ) -> LimitExceeded | None:
     """The first limit the operation breaks, or None; nothing is executed to find out."""
     counted = _count(document)
+    if counted.fields > limits.max_fields:
+        return _exceeded("max_fields", limits.max_fields, counted.fields, "fields")
     if counted.aliases > limits.max_aliases:
         return _exceeded("max_aliases", limits.max_aliases, counted.aliases, "aliases")
     if counted.directives > limits.max_directives:
@@ -100,6 +103,7 @@ def _exceeded(limit: str, maximum: int, actual: int, what: str) -> LimitExceeded
 
 @dataclass
 class _Counts(Visitor):
+    fields: int = 0
     aliases: int = 0
     directives: int = 0
 
@@ -107,6 +111,7 @@ class _Counts(Visitor):
         super().__init__()
 
     def enter_field(self, node: FieldNode, *_: object) -> None:
+        self.fields += 1  # GraphQL's validation compares same-named fields pairwise
         if node.alias is not None:
             self.aliases += 1
 
@@ -120,28 +125,36 @@ def _count(document: DocumentNode) -> _Counts:
     return counts
 
 
-CACHED_DOCUMENT_CHARS = 64 * 1024
+PARSED_CACHE_CHARS = 512 * 1024  # the source text of all documents kept parsed, in total
+_parsed: LRUCache[tuple[str, int], tuple[int, Parsed]] = LRUCache(
+    maxsize=PARSED_CACHE_CHARS, getsizeof=lambda kept: kept[0]
+)
+Parsed = DocumentNode | LimitExceeded | GraphQLError
 
 
-def parse_limited(document: str, max_tokens: int) -> DocumentNode | LimitExceeded | None:
-    """The parsed document; LimitExceeded past ``max_tokens`` (parsing stops there); None for
-    a syntax error, which GraphQL execution then reports with its location."""
-    if len(document) > CACHED_DOCUMENT_CHARS:  # so that the cache stays small
-        return _parse(document, max_tokens)
-    return _parse_cached(document, max_tokens)
+def parse_limited(document: str, max_tokens: int, max_length: int) -> Parsed:
+    """The parsed document; LimitExceeded past ``max_length`` characters (nothing is parsed)
+    or ``max_tokens`` tokens (parsing stops there); the GraphQLError of a syntax error."""
+    if len(document) > max_length:
+        message = (
+            f"the query is {len(document)} characters long; the most this API accepts is "
+            f"{max_length} (max_query_length)"
+        )
+        return LimitExceeded("max_query_length", message, max_length, len(document))
+    kept = _parsed.get((document, max_tokens))
+    if kept is None:
+        kept = (len(document), _parse(document, max_tokens))
+        if len(document) <= PARSED_CACHE_CHARS // 16:
+            _parsed[(document, max_tokens)] = kept  # portals send the same few documents
+    return kept[1]
 
 
-@lru_cache(maxsize=512)  # portals send the same few documents over and over
-def _parse_cached(document: str, max_tokens: int) -> DocumentNode | LimitExceeded | None:
-    return _parse(document, max_tokens)
-
-
-def _parse(document: str, max_tokens: int) -> DocumentNode | LimitExceeded | None:
+def _parse(document: str, max_tokens: int) -> Parsed:
     try:
         return parse(document, max_tokens=max_tokens)
     except GraphQLError as exc:
         if "Document contains more than" not in exc.message:
-            return None
+            return exc
     message = (
         f"the query has more than {max_tokens} tokens; the most this API accepts is "
         f"{max_tokens} (max_tokens)"

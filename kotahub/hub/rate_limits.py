@@ -6,6 +6,7 @@ import logging
 import math
 import time
 from dataclasses import dataclass
+from ipaddress import IPv6Address, ip_address, ip_network
 
 from limits import RateLimitItem, parse_many
 from limits.aio.storage import MemoryStorage, RedisStorage
@@ -16,6 +17,7 @@ from redis.asyncio import ConnectionPool
 from redis.exceptions import RedisError
 
 from kotahub.hub.access import Principal, Role
+from kotahub.hub.grouped_hits import GroupedHits
 
 log = logging.getLogger("kotahub.limits")
 
@@ -87,20 +89,23 @@ class RateLimits:
         # Used while Redis is unreachable: each replica then counts on its own.
         self._local = SlidingWindowCounterRateLimiter(MemoryStorage())
         self._counting_here = False
+        self._groups = GroupedHits()
 
-    async def admit(
-        self, principal: Principal, address: str, operations: int, submissions: int
-    ) -> Refusal | None:
-        """Count the request's operations (and complaint submissions) against the client's
-        limits; a Refusal when one of them is used up."""
+    async def admit(self, principal: Principal, address: str, operations: int) -> Refusal | None:
+        """Count operations against the client's limits; a Refusal when one is used up."""
         if not self.enabled:
             return None
-        client = address if principal.anonymous else f"key:{principal.name}"
-        refusal = await self._hit(self._general[principal.role], "ops", client, operations)
-        if refusal is None and submissions:
-            submit = self._submit[principal.role]
-            refusal = await self._hit(submit, "submit", client, submissions)
-        return refusal
+        limits = self._general[principal.role]
+        return await self._hit(limits, "ops", _client(principal, address), operations)
+
+    async def admit_submissions(
+        self, principal: Principal, address: str, submissions: int
+    ) -> Refusal | None:
+        """Count complaint submissions against the client's stricter limits."""
+        if not self.enabled:
+            return None
+        limits = self._submit[principal.role]
+        return await self._hit(limits, "submit", _client(principal, address), submissions)
 
     async def _hit(
         self, items: list[RateLimitItem], kind: str, client: str, cost: int
@@ -109,7 +114,7 @@ class RateLimits:
             limiter = self._local
             if time.monotonic() >= self._redis_again_at:
                 try:
-                    allowed = await self._shared.hit(item, kind, client, cost=cost)
+                    allowed = await self._shared_hit(item, kind, client, cost)
                     limiter = self._shared
                     self._count_here(None)
                 except (StorageError, RedisError, OSError) as exc:
@@ -122,6 +127,12 @@ class RateLimits:
                 return await _refusal(limiter, item, kind, client)
         return None
 
+    async def _shared_hit(self, item: RateLimitItem, kind: str, client: str, cost: int) -> bool:
+        async def count(total: int) -> bool:
+            return await self._shared.hit(item, kind, client, cost=total)
+
+        return await self._groups.hit(item.key_for(kind, client), cost, count)
+
     def _count_here(self, problem: BaseException | None) -> None:
         """Say once that counting moved into this process, and once that it moved back."""
         if problem is not None and not self._counting_here:
@@ -129,6 +140,22 @@ class RateLimits:
         elif problem is None and self._counting_here:
             log.warning("rate limits counted in Redis again")
         self._counting_here = problem is not None
+
+
+def _client(principal: Principal, address: str) -> str:
+    """Who is counted: a key by its name, else an address; an IPv6 address by its /64, which
+    one subscriber usually holds whole."""
+    if not principal.anonymous:
+        return f"key:{principal.name}"
+    try:
+        parsed = ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(parsed, IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ip_network(f"{parsed}/64", strict=False))
+    return str(parsed)
 
 
 async def _refusal(

@@ -22,6 +22,7 @@ from kotahub.hub.cache_generations import EVERYTHING
 from kotahub.hub.http_replies import read_body, replay
 from kotahub.hub.language import preferred_lang
 from kotahub.hub.operation_key import operation_of, response_key
+from kotahub.hub.request_deadline import request_deadline
 from kotahub.hub.request_trace import CURRENT_TRACE, RequestTrace
 from kotahub.hub.runtime import HubRuntime
 
@@ -51,7 +52,8 @@ class ResponseCache:
         body = await read_body(receive, runtime.settings.max_body_bytes) or b""
         token = CURRENT_TRACE.set(RequestTrace())
         try:
-            result = await self._answer(runtime, scope, body, send)
+            with request_deadline(runtime.settings.request_timeout_seconds):
+                result = await self._answer(runtime, scope, body, send)
         finally:
             CURRENT_TRACE.reset(token)
         runtime.metrics.request_latency.labels(result).observe(time.perf_counter() - started)
@@ -193,6 +195,7 @@ class _Captured:
         return (
             self.status == 200
             and content_type.startswith(b"application/json")
+            and body.startswith(b"{")  # one operation's answer, never a batch's
             and len(body) <= MAX_CACHED_BODY
             and b'"errors":' not in body
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import tempfile
 import tomllib
+from collections.abc import Mapping
 from ipaddress import ip_network
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -120,9 +121,13 @@ class Settings(BaseSettings):
     upstream_cache: bool = True
     response_cache: bool = True
     response_cache_max_seconds: float = Field(default=300.0, gt=0, le=86_400)
+    # The deadline of one GraphQL request for all its upstream calls together (pages too).
+    request_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
     max_body_bytes: int = Field(default=1_048_576, ge=1024, le=64 * 1_048_576)
     # Query limits, each checked before anything runs.
     max_depth: int = Field(default=10, ge=1, le=100)
+    max_fields: int = Field(default=200, ge=1, le=100_000)
+    max_query_length: int = Field(default=32_768, ge=256, le=16 * 1_048_576)
     max_aliases: int = Field(default=30, ge=0, le=10_000)
     max_tokens: int = Field(default=5000, ge=100, le=1_000_000)
     max_directives: int = Field(default=50, ge=0, le=10_000)
@@ -227,6 +232,19 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         # Values from the config file arrive as init kwargs; the environment overrides them.
         return (env_settings, init_settings)
+
+
+RETIRED = {
+    "KOTAHUB_INVALIDATION_TOKEN": "invalidateCache now needs an API key with the admin scope; "
+    "make one with 'kotahub api-key NAME --scope admin' and configure its hash in api_keys",
+}
+
+
+def retired_settings(environment: Mapping[str, str]) -> list[str]:
+    """Warnings for settings the hub no longer reads, with what replaced them."""
+    return [
+        f"{name} is no longer read: {why}" for name, why in RETIRED.items() if name in environment
+    ]
 
 
 def load_settings(config_file: Path | None = None) -> Settings:

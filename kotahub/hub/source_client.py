@@ -10,7 +10,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 from cachetools import LRUCache
@@ -23,6 +23,7 @@ from kotahub.hub.freshness import CachePolicy, cache_policy
 from kotahub.hub.metrics import HubMetrics
 from kotahub.hub.oauth import TokenProvider
 from kotahub.hub.replica_flight import ReplicaFlight
+from kotahub.hub.request_deadline import detached, within_request_deadline
 from kotahub.hub.request_trace import SourceUse, record_use
 from kotahub.hub.settings import SourceSettings
 from kotahub.hub.source_health import SourceHealthRegistry
@@ -33,7 +34,6 @@ from kotahub.hub.upstream_urls import ParamValue, normalized_url, resolve_link, 
 
 log = logging.getLogger("kotahub.upstream")
 
-T = TypeVar("T")
 RECENT_ANSWER_BYTES = 32 * 1024 * 1024  # of upstream text; parsed, a few times that
 
 
@@ -117,17 +117,20 @@ class SourceClient:
     def single_flight(
         self, key: str, fetch: Callable[[], Awaitable[Fetched]]
     ) -> Awaitable[Fetched]:
+        """One fetch for every caller wanting ``key`` now. It is shared, so it keeps only the
+        source's deadline; each caller waits for it as long as its own request allows."""
         task = self.inflight.get(key)
         if task is None:
-            task = asyncio.create_task(_awaited(fetch))
+            task = asyncio.create_task(detached(fetch))
             self.inflight[key] = task
             task.add_done_callback(lambda done: _settle(self.inflight, key, done))
         return asyncio.shield(task)
 
     def refresh_soon(self, key: str, refresh: Callable[[], Awaitable[None]]) -> None:
-        """Refresh a stale entry in the background, once however many requests see it."""
+        """Refresh a stale entry in the background, once however many requests see it; the
+        refresh has the source's own deadline, not what is left of the request that saw it."""
         if key not in self.refreshing:
-            task = asyncio.create_task(_awaited(refresh))
+            task = asyncio.create_task(detached(refresh))
             self.refreshing[key] = task
             task.add_done_callback(lambda done: _settle(self.refreshing, key, done))
 
@@ -169,7 +172,7 @@ class SourceSession:
         url = self.resolve(target, relative_to)
         call = Call("GET", url, params, accept, headers=dict(headers or {}))
         if not self._client.enabled:
-            fetched = await self._client.single_flight(url, lambda: self._fetch(call))
+            fetched = await self._shared(url, call, lambda: self._fetch(call))
         else:
             key = await self._client.key(self.name, normalized_url(url, params))
             fetched = await self._cached(key, call)
@@ -194,14 +197,23 @@ class SourceSession:
                 return self._from_entry(entry, stale=True)
             return client.remember(key, self._from_entry(entry, stale=False), len(entry.body))
         client.metrics.cache("upstream", "miss")
-        return await client.single_flight(key, lambda: self._fill(key, call))
+        return await self._shared(key, call, lambda: self._fill(key, call))
+
+    async def _shared(
+        self, key: str, call: Call, fetch: Callable[[], Awaitable[Fetched]]
+    ) -> Fetched:
+        """The answer of the one fetch of ``key`` that every caller shares, waited for only
+        as long as this caller's request allows (the fetch goes on for the others)."""
+        where = f"{call.method} {shown(str(call.full_url()))}"
+        async with within_request_deadline(self.name, where):
+            return await self._client.single_flight(key, fetch)
 
     async def _fetch_or_fall_back(self, key: str, call: Call, entry: CacheEntry) -> Fetched:
         """Past the window for serving stale while refreshing, but not past stale-if-error:
         ask the upstream now, and serve the stale answer only if it fails."""
         client = self._client
         try:
-            fetched = await client.single_flight(key, lambda: self._fill(key, call, entry))
+            fetched = await self._shared(key, call, lambda: self._fill(key, call, entry))
         except SourceError as exc:
             client.metrics.cache("upstream", "stale")
             log.log(
@@ -361,10 +373,6 @@ class SourceSession:
             ) from exc
         fetched_at = _at(entry.fetched_at)
         return Fetched(self.name, entry.url, body, fetched_at, from_cache, stale, entry.fresh_until)
-
-
-async def _awaited(work: Callable[[], Awaitable[T]]) -> T:
-    return await work()
 
 
 def _settle(running: dict[str, Any], key: str, done: asyncio.Task[Any]) -> None:

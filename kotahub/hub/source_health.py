@@ -113,16 +113,17 @@ class SourceHealth:
         )
 
     def _refusal(self) -> str:
+        """What every client is told. The last error stays out: it may name paths and
+        answers meant for admins only (``lastError`` in ``sources``) and the logs."""
         breaker = self.breaker
-        last = f" (last: {self.last_error})" if self.last_error else ""
         if breaker.probing:
             return (
                 "circuit breaker half-open: one probe call is under way, and no other call "
-                f"goes to the upstream until it succeeds{last}"
+                "goes to the upstream until it succeeds"
             )
         return (
-            f"circuit breaker open after {breaker.consecutive_failures} failures in a row"
-            f"{last}; the upstream is not called for {breaker.reopens_in():.1f}s more, "
+            f"circuit breaker open after {breaker.consecutive_failures} failures in a row; "
+            f"the upstream is not called for {breaker.reopens_in():.1f}s more, "
             "then one probe call is let through"
         )
 

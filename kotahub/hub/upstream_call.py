@@ -8,9 +8,15 @@ from typing import Any
 
 import httpx
 
-from kotahub.hub.errors import SourceError, SourcePayloadError, SourceTimeout
+from kotahub.hub.errors import (
+    RequestDeadlineExceeded,
+    SourceError,
+    SourcePayloadError,
+    SourceTimeout,
+)
 from kotahub.hub.metrics import HubMetrics
 from kotahub.hub.oauth import TokenProvider
+from kotahub.hub.request_deadline import RequestDeadline, call_budget, deadline_passed
 from kotahub.hub.settings import SourceSettings
 from kotahub.hub.source_health import SourceHealth
 from kotahub.hub.upstream_http import AttemptLimits, Call, parse_json, send, status_error
@@ -28,7 +34,8 @@ class Answer:
 
 class SourceCaller:
     """Calls one source. Idempotent calls pass its circuit breaker and are retried; every
-    call, whatever it waits for, is over by the source's ``timeout_seconds``."""
+    call, whatever it waits for, is over by the source's ``timeout_seconds``, or sooner
+    when the request it is made for has less time left."""
 
     def __init__(
         self,
@@ -55,12 +62,16 @@ class SourceCaller:
     ) -> Answer:
         """The answer, or a SourceError naming the source. A POST (a complaint's delivery,
         which its worker retries at its own pace) goes around the breaker and is sent once."""
+        budget = self._budget(call)
         if call.method not in IDEMPOTENT_METHODS:
-            return await self._unguarded(call, parse)
+            return await self._unguarded(call, budget, parse)
         passage = self._health.admit()
         retries = 0 if passage.probe else self._settings.retries  # a probe is one request
         try:
-            answer = await self._within_deadline(call, retries, not_modified_ok, parse)
+            answer = await self._within_deadline(call, budget, retries, not_modified_ok, parse)
+        except RequestDeadlineExceeded:  # the request ran out of time, not the upstream
+            self._health.abandoned(passage)
+            raise
         except SourceError as exc:
             self._health.failed(passage, exc)
             raise
@@ -70,9 +81,19 @@ class SourceCaller:
         self._health.succeeded(passage)
         return answer
 
-    async def _unguarded(self, call: Call, parse: bool) -> Answer:
+    def _budget(self, call: Call) -> _Budget:
+        """The call's time; RequestDeadlineExceeded, before anything is sent, when the
+        request it is made for has none left."""
+        seconds, request = call_budget(self._settings.timeout_seconds)
+        if request is not None and seconds <= 0:
+            raise deadline_passed(self.name, _where(call), request, sent=False)
+        return _Budget(seconds, request)
+
+    async def _unguarded(self, call: Call, budget: _Budget, parse: bool) -> Answer:
         try:
-            answer = await self._within_deadline(call, 0, False, parse)
+            answer = await self._within_deadline(call, budget, 0, False, parse)
+        except RequestDeadlineExceeded:  # the request ran out of time, not the upstream
+            raise
         except SourceError as exc:
             self._health.note_failure(exc)
             raise
@@ -80,20 +101,27 @@ class SourceCaller:
         return answer
 
     async def _within_deadline(
-        self, call: Call, retries: int, not_modified_ok: bool, parse: bool
+        self, call: Call, budget: _Budget, retries: int, not_modified_ok: bool, parse: bool
     ) -> Answer:
-        seconds = self._settings.timeout_seconds
+        seconds, request = budget.seconds, budget.request
+        limit = None if request is None else _request_limit(request)
         try:
             async with asyncio.timeout(seconds):
-                response = await self._request(call, Deadline(seconds), retries, not_modified_ok)
+                deadline = Deadline(seconds, limit=limit)
+                response = await self._request(call, deadline, retries, not_modified_ok)
                 if not parse or response.status_code == 304:
                     return Answer(response)
                 return Answer(response, self._parsed(response))
         except TimeoutError as exc:
-            where = f"{call.method} {shown(str(call.full_url()))}"
-            failure = SourceTimeout(
-                self.name, f"{where} got no answer within {seconds:g}s (timeout_seconds)"
-            )
+            if request is not None:
+                failure: SourceTimeout = deadline_passed(
+                    self.name, _where(call), request, sent=True
+                )
+            else:
+                failure = SourceTimeout(
+                    self.name,
+                    f"{_where(call)} got no answer within {seconds:g}s (timeout_seconds)",
+                )
             self._metrics.upstream_errors.labels(self.name, failure.code).inc()
             raise failure from exc
 
@@ -136,3 +164,19 @@ class SourceCaller:
             return await self._tokens.token()
         token = self._settings.token
         return token.get_secret_value() if token is not None else None
+
+
+@dataclass(frozen=True, slots=True)
+class _Budget:
+    """The seconds a call may take, and the request's deadline when that is what sets them."""
+
+    seconds: float
+    request: RequestDeadline | None
+
+
+def _where(call: Call) -> str:
+    return f"{call.method} {shown(str(call.full_url()))}"
+
+
+def _request_limit(request: RequestDeadline) -> str:
+    return f"the request's {request.seconds:g}s (request_timeout_seconds)"

@@ -11,6 +11,12 @@ from typing import Any
 
 import httpx
 
+from kotahub.hub.body_decoding import (
+    ACCEPT_ENCODING,
+    BodyTooLarge,
+    UndecodableBody,
+    body_decoder,
+)
 from kotahub.hub.errors import (
     SourceError,
     SourceHTTPError,
@@ -67,7 +73,7 @@ async def send(
 ) -> httpx.Response:
     """The upstream's whole response, read up to ``limits.max_bytes``; a SourceError naming
     the source if there is none."""
-    headers = {"Accept": call.accept, **call.headers}
+    headers = {"Accept": call.accept, **call.headers, "Accept-Encoding": ACCEPT_ENCODING}
     if token is not None:
         headers["Authorization"] = f"Bearer {token}"
     request = http.build_request(
@@ -96,7 +102,8 @@ async def send(
 
 
 async def _read_capped(source: str, where: str, response: httpx.Response, cap: int) -> bytes:
-    """The body, decoded; SourcePayloadError as soon as it is known to exceed ``cap``."""
+    """The body, decoded; SourcePayloadError as soon as it is known to exceed ``cap``,
+    compressed or not: decoding never produces more than the cap, so memory stays near it."""
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > cap:
         raise SourcePayloadError(
@@ -104,17 +111,19 @@ async def _read_capped(source: str, where: str, response: httpx.Response, cap: i
             f"{where} announced {int(declared)} bytes (Content-Length), more than the "
             f"source's max_response_bytes of {cap}; not read",
         )
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in response.aiter_bytes():
-        size += len(chunk)
-        if size > cap:
-            raise SourcePayloadError(
-                source,
-                f"{where} answered with more than the source's max_response_bytes of {cap}; "
-                "stopped reading",
-            )
-        chunks.append(chunk)
+    try:
+        decoder = body_decoder(response.headers.get("content-encoding"), cap)
+        chunks = [decoder.decode(raw) async for raw in response.aiter_raw()]
+        chunks.append(decoder.flush())
+    except UndecodableBody as exc:
+        raise SourcePayloadError(source, f"{where} answered with a body {exc}") from exc
+    except BodyTooLarge as exc:
+        decoded = f" once decoded from {exc.coding}" if exc.coding else ""
+        raise SourcePayloadError(
+            source,
+            f"{where} answered with more than the source's max_response_bytes of {cap}"
+            f"{decoded}; stopped reading",
+        ) from exc
     return b"".join(chunks)
 
 
@@ -136,11 +145,6 @@ def _transport_failure(
     if isinstance(exc, httpx.TimeoutException):
         detail = f"sent nothing for {limits.read_seconds:g}s"
         return SourceTimeout(source, f"{where} {detail} (read_timeout_seconds)")
-    if isinstance(exc, httpx.DecodingError):
-        encoding = "its Content-Encoding"
-        return SourcePayloadError(
-            source, f"{where} answered with a body that {encoding} cannot decode"
-        )
     detail = f"{type(exc).__name__} ({exc or 'no detail'})"
     return SourceUnavailable(source, f"{where} failed: {detail}")
 

@@ -27,10 +27,16 @@ MIN_ATTEMPT_SECONDS = 0.05
 
 
 class Deadline:
-    """The moment one call must be over by, retries included."""
+    """The moment one call must be over by, retries included; ``limit`` says what set it."""
 
-    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        seconds: float,
+        clock: Callable[[], float] = time.monotonic,
+        limit: str | None = None,
+    ) -> None:
         self.seconds = seconds
+        self.limit = limit or f"the call's {seconds:g}s (timeout_seconds)"
         self._clock = clock
         self._ends = clock() + seconds
 
@@ -93,8 +99,7 @@ def _checked(source: str, response: httpx.Response, deadline: Deadline) -> httpx
         where = f"{response.request.method} {shown(str(response.url))}"
         message = (
             f"{where} answered HTTP {response.status_code} asking to be retried after "
-            f"{delay:g}s, but only {left:.2f}s of the call's {deadline.seconds:g}s "
-            "(timeout_seconds) are left; not retried"
+            f"{delay:g}s, but only {left:.2f}s of {deadline.limit} are left; not retried"
         )
         raise SourceHTTPError(source, response.status_code, message, body=response.text[:4096])
     raise RetryableAnswer(response, delay)

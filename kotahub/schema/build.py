@@ -6,7 +6,6 @@ import logging
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import ValidationCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
@@ -16,9 +15,9 @@ from kotahub.schema.freshness import StaleReport
 from kotahub.schema.health import HealthFacility
 from kotahub.schema.query import Mutation, Query
 from kotahub.schema.tourism import TouristSpot
+from kotahub.schema.validation_memo import ValidatedOnce
 
 log = logging.getLogger("kotahub.graphql")
-DOCUMENT_CACHE_SIZE = 512
 MAX_BATCH = 1000
 
 
@@ -43,6 +42,6 @@ def build_schema() -> strawberry.Schema:
         extensions=[
             ErrorPolicy,
             StaleReport,
-            lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),  # the cache itself is shared
+            ValidatedOnce,
         ],
     )

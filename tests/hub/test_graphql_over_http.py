@@ -19,7 +19,7 @@ from kotahub.hub.playground import CONTENT_SECURITY_POLICY
 from kotahub.hub.settings import Settings, load_settings
 from kotahub.schema.node import GlobalId
 from tests.conftest import HubFactory, tourism_source
-from tests.support.api_keys import ADMIN, api_keys
+from tests.support.api_keys import ADMIN, PARTNER, api_keys
 from tests.support.complaints import SUBMIT, road_complaint
 from tests.support.graphql import gql
 from tests.support.hub_process import hub_processes
@@ -150,7 +150,7 @@ async def test_a_post_that_is_not_json_is_refused_so_forms_cannot_post_across_si
 
 @pytest.mark.parametrize(
     "content_type",
-    ["application/json", "application/json; charset=utf-8", "Application/JSON", GRAPHQL_RESPONSE],
+    ["application/json", "application/json; charset=utf-8", "Application/JSON"],
 )
 async def test_json_posts_are_accepted(
     hub: HubFactory, settings: Settings, content_type: str
@@ -396,3 +396,17 @@ def test_trusted_proxies_accept_addresses_and_networks(tmp_path: Path) -> None:
     config = tmp_path / "hub.toml"
     config.write_text('trusted_proxies = ["127.0.0.1", "10.0.0.0/8", "fd00::/8", "::1"]\n')
     assert load_settings(config).trusted_proxies == ("127.0.0.1", "10.0.0.0/8", "fd00::/8", "::1")
+
+
+async def test_answers_say_what_they_vary_with_and_keyed_ones_are_private(
+    hub: HubFactory, hub_settings: Callable[..., Settings]
+) -> None:
+    query = {"query": "{ emergencyContacts { number } }"}
+    async with hub(hub_settings(api_keys=api_keys())) as client:
+        public = await client.post("/graphql", json=query)
+        keyed = await client.post("/graphql", json=query, headers=PARTNER)
+    for response in (public, keyed):
+        varies = {part.strip() for part in response.headers["vary"].split(",")}
+        assert {"Accept", "Accept-Language", "Authorization", "X-API-Key"} <= varies
+    assert "cache-control" not in public.headers
+    assert keyed.headers["cache-control"] == "private, no-store"

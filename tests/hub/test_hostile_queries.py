@@ -6,6 +6,7 @@ gate refuses must not have reached any of them.
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,6 +16,7 @@ import pytest
 
 from kotahub.hub.settings import Settings
 from tests.conftest import HubFactory
+from tests.support.graphql import gql, only_error
 from tests.support.servers import ThreadedServer
 from tests.support.upstream_calls import UPSTREAMS
 
@@ -79,7 +81,14 @@ HOSTILE = {
     "deep nesting": Hostile(nearby_chain(5), "max_depth", 10, 12, raised={"max_depth": 12}),
     "alias flood": Hostile(ALIASES, "max_aliases", 30, 31, raised={"max_aliases": 31}),
     "directive flood": Hostile(DIRECTIVES, "max_directives", 50, 51, raised={"max_directives": 51}),
-    "token flood": Hostile(TOKENS, "max_tokens", 5000, 5001, raised={"max_tokens": 6000}),
+    "token flood": Hostile(
+        TOKENS,
+        "max_tokens",
+        5000,
+        5001,
+        settings={"max_query_length": 99_999},
+        raised={"max_tokens": 6000, "max_query_length": 99_999},
+    ),
     "page size literal": Hostile(
         "{ touristSpots(first: 101) { totalCount edges { node { id } } } }",
         "max_page_size",
@@ -276,7 +285,8 @@ async def test_a_larger_body_limit_lets_the_same_body_in(
     query = "# " + "x" * MEGABYTE + "\n{ touristSpots { totalCount } }"
     async with hub(hub_settings()) as client:
         refused = await post(client, {"query": query})
-    async with hub(hub_settings(max_body_bytes=2 * MEGABYTE)) as client:
+    bigger = {"max_body_bytes": 2 * MEGABYTE, "max_query_length": 2 * MEGABYTE}
+    async with hub(hub_settings(**bigger)) as client:
         answered = await post(client, {"query": query})
     assert refused.status_code == 413
     assert answered.status_code == 200
@@ -370,3 +380,68 @@ async def test_json_no_layer_could_read_is_a_clear_400(
     assert error["extensions"]["code"] == "BAD_REQUEST"
     assert message in error["message"]
     assert upstream_requests() == dict.fromkeys(UPSTREAMS, 0)
+
+
+async def test_a_batch_hidden_behind_a_byte_order_mark_is_not_kept_as_one_answer(
+    hub: HubFactory, hub_settings: Callable[..., Settings]
+) -> None:
+    spots = "{ touristSpots(first: 2) { edges { node { name } } } }"
+    batch = json.dumps([{"query": spots}, {"query": "{ emergencyContacts { number } }"}])
+    async with hub(hub_settings()) as client:
+        sneaky = await client.post(
+            "/graphql",
+            content=b"\xef\xbb\xbf" + batch.encode(),
+            headers={"content-type": "application/json"},
+        )
+        honest = await client.post("/graphql", json={"query": spots})
+    assert sneaky.status_code == 200 and isinstance(sneaky.json(), list)
+    assert len(sneaky.json()) == 2  # the whole batch ran, as a batch
+    assert sneaky.headers["x-kotahub-cache"] == "bypass"
+    assert isinstance(honest.json(), dict) and honest.json()["data"]["touristSpots"]
+
+
+async def test_many_fields_are_refused_before_validation_compares_them_pairwise(
+    hub: HubFactory, hub_settings: Callable[..., Settings]
+) -> None:
+    query = "{ touristSpots(first: 1) { edges { node { " + "location { lat } " * 100 + "} } } }"
+    async with hub(hub_settings()) as client:
+        body = await gql(client, query)
+    error = only_error(body)
+    assert error["extensions"] == {
+        "code": "QUERY_LIMIT_EXCEEDED",
+        "limit": "max_fields",
+        "maximum": 200,
+        "actual": 203,
+    }
+
+
+async def test_a_long_document_is_refused_before_it_is_parsed(
+    hub: HubFactory, hub_settings: Callable[..., Settings]
+) -> None:
+    query = '{ search(text: "' + "x" * 40_000 + '") { totalCount } }'  # a handful of tokens
+    async with hub(hub_settings()) as client:
+        body = await gql(client, query)
+    error = only_error(body)
+    assert error["extensions"]["limit"] == "max_query_length"
+    assert error["extensions"]["maximum"] == 32_768
+
+
+async def test_a_page_size_of_thousands_of_digits_is_refused_not_crashed_on(
+    hub: HubFactory, hub_settings: Callable[..., Settings]
+) -> None:
+    query = "{ touristSpots(first: " + "9" * 5000 + ") { totalCount } }"
+    async with hub(hub_settings(max_tokens=6000)) as client:
+        body = await gql(client, query)
+    error = only_error(body)
+    assert error["extensions"]["limit"] == "max_page_size"
+
+
+async def test_a_syntax_error_is_answered_at_the_door_with_its_location(
+    hub: HubFactory, hub_settings: Callable[..., Settings]
+) -> None:
+    async with hub(hub_settings()) as client:
+        body = await gql(client, "{ touristSpots( }")
+    error = only_error(body)
+    assert error["extensions"] == {"code": "GRAPHQL_PARSE_FAILED"}
+    assert error["message"].startswith("Syntax Error")
+    assert error["locations"] == [{"line": 1, "column": 17}]

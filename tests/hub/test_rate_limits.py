@@ -12,6 +12,7 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 
+from kotahub.hub.app import create_app
 from kotahub.hub.errors import ConfigError
 from kotahub.hub.settings import Settings, load_settings
 from tests.conftest import HubFactory
@@ -97,7 +98,23 @@ async def test_a_batch_counts_each_of_its_operations(
         singles = [(await ask(client)).status_code for _ in range(3)]
     assert first.status_code == 200 and len(first.json()) == 3
     refused(second)
-    assert singles == [200, 200, 429]
+    # Every request is counted once before it is read, the refused batch too (4 of 5).
+    assert singles == [200, 429, 429]
+
+
+async def test_a_request_is_counted_before_its_body_is_read(
+    hub: HubFactory, limited: Callable[..., Settings]
+) -> None:
+    async with hub(limited(anonymous="2/minute")) as client:
+        broken = [
+            await client.post(
+                "/graphql", content=b"{not json", headers={"content-type": "application/json"}
+            )
+            for _ in range(2)
+        ]
+        over = await ask(client)
+    assert [response.status_code for response in broken] == [400, 400]
+    refused(over)
 
 
 async def test_submissions_have_a_stricter_limit_while_queries_still_pass(
@@ -229,3 +246,31 @@ async def test_wrong_keys_count_against_the_address_so_that_guessing_is_slow(
     refused(over)
     refused(anonymous)
     assert partner.status_code == 200
+
+
+async def test_an_ipv6_client_is_counted_by_its_slash_64(
+    limited: Callable[..., Settings],
+) -> None:
+    app = create_app(limited(anonymous="2/minute"))
+
+    async def status_from(address: str) -> int:
+        transport = httpx.ASGITransport(app=app, client=(address, 4321))
+        async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as client:
+            return (await ask(client)).status_code
+
+    async with app.router.lifespan_context(app):
+        same_subscriber = [
+            await status_from(a) for a in ("2001:db8:1:2::1", "2001:db8:1:2::ab", "2001:db8:1:2::f")
+        ]
+        next_door = await status_from("2001:db8:1:3::1")
+    assert same_subscriber == [200, 200, 429]  # inventing addresses in one /64 gains nothing
+    assert next_door == 200
+
+
+async def test_requests_arriving_at_once_are_admitted_exactly_up_to_the_limit(
+    hub: HubFactory, limited: Callable[..., Settings]
+) -> None:
+    async with hub(limited(anonymous="10/minute")) as client:
+        answers = await asyncio.gather(*(ask(client) for _ in range(30)))
+    statuses = [answer.status_code for answer in answers]
+    assert statuses.count(200) == 10 and statuses.count(429) == 20

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from kotahub.hub.errors import ConfigError
-from kotahub.hub.settings import load_settings
+from kotahub.hub.settings import load_settings, retired_settings
 
 TOML = """
 port = 9001
@@ -101,3 +101,10 @@ def test_file_faults_name_the_file(tmp_path: Path) -> None:
     unknown.write_text("colour = 'blue'")
     with pytest.raises(ConfigError, match="invalid setting 'colour'"):
         load_settings(unknown)
+
+
+def test_a_retired_setting_is_named_with_what_replaced_it() -> None:
+    (warning,) = retired_settings({"KOTAHUB_INVALIDATION_TOKEN": "x" * 20, "HOME": "/root"})
+    assert warning.startswith("KOTAHUB_INVALIDATION_TOKEN is no longer read: invalidateCache")
+    assert "kotahub api-key NAME --scope admin" in warning
+    assert retired_settings({"HOME": "/root"}) == []

@@ -17,6 +17,7 @@ from kotahub.hub.settings import Settings, SourceSettings
 from kotahub.hub.source_client import SourceClient
 from kotahub.hub.upstream_retry import retry_after_seconds
 from tests.conftest import HubFactory, tourism_source
+from tests.support.api_keys import ADMIN, api_keys
 from tests.support.controlled_upstream import Behaviour
 from tests.support.graphql import gql, only_error
 from tests.support.redis_server import free_port
@@ -233,24 +234,53 @@ async def test_refused_connections_are_retried_then_unavailable(
 
 
 async def test_the_breaker_opens_after_repeated_failures_and_then_fails_fast(
-    hub: HubFactory, with_tourism: Callable[..., Settings], behaviour: Behaviour, uji_source: Any
+    hub: HubFactory,
+    with_tourism: Callable[..., Settings],
+    behaviour: Behaviour,
+    uji_source: Any,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     behaviour.failing = True
     uji = {**uji_source, "retries": 0, "breaker_failures": 3}
     gauge = 'kotahub_upstream_circuit_state{source="uji"}'
-    async with hub(with_tourism(uji)) as client:
+    async with hub(with_tourism(uji, api_keys=api_keys())) as client:
         closed = await metric(client, gauge)
         failures = [(await timed(client))[0] for _ in range(3)]
         fast, _ = await timed(client)
         opened = await metric(client, gauge)
+        admin = await gql(client, "{ sources { name lastError } }", headers=ADMIN)
     for body in failures:
         uji_error(body, "UPSTREAM_HTTP_ERROR")
     error = uji_error(fast, "UPSTREAM_CIRCUIT_OPEN")
     assert "circuit breaker open after 3 failures in a row" in error["message"]
-    assert "(last: UPSTREAM_HTTP_ERROR: GET /items" in error["message"]
     assert served_sources(fast) == {"tourism"}
     assert behaviour.requests() == 3  # the fourth query never reached the upstream
     assert (closed, opened) == (0.0, 2.0)
+    # What the upstream answered is for admins and the logs, not for every client.
+    assert "last" not in error["message"] and "HTTP 503" not in error["message"]
+    last = "UPSTREAM_HTTP_ERROR: GET /items?limit=500 answered HTTP 503"
+    assert {"name": "uji", "lastError": last} in admin["data"]["sources"]
+    assert f"source uji: circuit breaker open for 30s: {last}" in caplog.messages
+
+
+async def test_a_half_open_refusal_does_not_tell_clients_the_last_error(
+    source_client: SourceClient, behaviour: Behaviour, uji_source: dict[str, Any]
+) -> None:
+    behaviour.failing, behaviour.failure_status = True, 500
+    values = {**uji_source, "retries": 0, "breaker_failures": 1, "breaker_reset_seconds": 0.2}
+    session = source_client.session(SourceSettings.model_validate(values))
+    with pytest.raises(SourceHTTPError):
+        await session.get_json("", {"page": 1})
+    await asyncio.sleep(0.3)
+    behaviour.delay_seconds = 0.3
+    outcomes = await asyncio.gather(
+        *(session.get_json("", {"page": page}) for page in (2, 3)), return_exceptions=True
+    )
+    refusal = next(o for o in outcomes if isinstance(o, SourceCircuitOpen))
+    assert "one probe call is under way" in str(refusal)
+    assert "HTTP 500" not in str(refusal) and "last" not in str(refusal)
+    last_error = source_client.health.snapshot()[0].last_error  # the probe's, for admins
+    assert last_error is not None and last_error.endswith("answered HTTP 500")
 
 
 async def test_an_http_404_does_not_open_the_breaker(

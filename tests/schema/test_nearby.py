@@ -17,7 +17,7 @@ from tests.support.upstream_calls import listing_requests, upstream_requests
 
 # These tests look at every place of the city at once, far past what one portal query may
 # cost, and name every object in one query.
-WHOLE_CITY: dict[str, Any] = {"max_cost": 10_000_000, "max_aliases": 1000}
+WHOLE_CITY: dict[str, Any] = {"max_cost": 10_000_000, "max_aliases": 1000, "max_fields": 10_000}
 
 Places = dict[str, tuple[str, float, float]]  # global id → (kind, lat, lon)
 LISTS = ("touristSpots", "healthFacilities", "complaints")

@@ -18,7 +18,7 @@ from tests.support.upstream import fetch_json
 
 # These tests look at every place of the city at once, far past what one portal query may
 # cost, and name every object in one query.
-WHOLE_CITY: dict[str, Any] = {"max_cost": 10_000_000, "max_aliases": 1000}
+WHOLE_CITY: dict[str, Any] = {"max_cost": 10_000_000, "max_aliases": 1000, "max_fields": 10_000}
 
 IDS = """{ touristSpots(first: 100) { edges { node { id name } } }
   healthFacilities(first: 100) { edges { node { id name } } }

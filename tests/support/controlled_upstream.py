@@ -14,6 +14,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from tests.support.compression_bombs import gzip_bomb
+
 CHUNK = 16 * 1024
 
 
@@ -34,11 +36,15 @@ class Behaviour:
     huge_bytes: int = 0  # pad the answer to this size
     announce_length: bool = True  # with Content-Length; else chunked
     gzipped: bool = False  # send the answer compressed, with Content-Encoding: gzip
+    gzip_bomb_mib: int = 0  # send a gzip stream of this many MiB of zeros (a few KB a MiB)
+    content_encoding: str | None = None  # claim this Content-Encoding for a plain answer
+    pages: int = 0  # link each page to the next (?page=2, …) up to this many pages
     garbage: bytes | None = None  # answer these bytes as application/json
     stopped: bool = False  # set when the test ends: whatever hangs or drips gives up
     seen: list[tuple[str, str | None]] = field(default_factory=list)  # path, If-None-Match
     methods: list[str] = field(default_factory=list)
     times: list[float] = field(default_factory=list)  # time.monotonic() of each request
+    accept_encodings: list[str | None] = field(default_factory=list)
 
     def requests(self, path: str = "/items") -> int:
         return sum(1 for seen_path, _ in self.seen if seen_path == path)
@@ -49,6 +55,7 @@ def controlled_upstream(behaviour: Behaviour) -> Starlette:
         behaviour.seen.append((request.url.path, request.headers.get("if-none-match")))
         behaviour.methods.append(request.method)
         behaviour.times.append(time.monotonic())
+        behaviour.accept_encodings.append(request.headers.get("accept-encoding"))
         if behaviour.delay_seconds:
             await asyncio.sleep(behaviour.delay_seconds)
         if behaviour.hang_seconds:
@@ -81,12 +88,22 @@ def _answer(request: Request, behaviour: Behaviour) -> Response:
     headers = {"Cache-Control": behaviour.cache_control}
     if behaviour.garbage is not None:
         return Response(behaviour.garbage, headers=headers, media_type="application/json")
+    if behaviour.gzip_bomb_mib:
+        headers["Content-Encoding"] = "gzip"
+        bomb = gzip_bomb(behaviour.gzip_bomb_mib, lambda: behaviour.stopped)
+        return StreamingResponse(bomb, headers=headers, media_type="application/json")
     etag = f'"v{behaviour.version}"'
     if behaviour.etag:
         headers["ETag"] = etag
         if request.headers.get("if-none-match") == etag:
             return Response(status_code=304, headers=headers)
-    body = json.dumps(_collection(behaviour.version, behaviour.huge_bytes)).encode()
+    page = int(request.query_params.get("page", "1"))
+    collection = _collection(behaviour.version, behaviour.huge_bytes, page)
+    if page < behaviour.pages:
+        collection["links"] = [{"rel": "next", "href": f"/items?page={page + 1}"}]
+    body = json.dumps(collection).encode()
+    if behaviour.content_encoding:
+        headers["Content-Encoding"] = behaviour.content_encoding
     if behaviour.drip_seconds:
         return StreamingResponse(_drip(body, behaviour), headers=headers)
     if behaviour.gzipped:
@@ -111,10 +128,10 @@ async def _chunks(body: bytes) -> AsyncIterator[bytes]:
         await asyncio.sleep(0)
 
 
-def _collection(version: int, size: int = 0) -> dict[str, object]:
+def _collection(version: int, size: int = 0, page: int = 1) -> dict[str, object]:
     feature = {
         "type": "Feature",
-        "id": "pantai-uji",
+        "id": "pantai-uji" if page == 1 else f"pantai-uji-{page}",
         "geometry": {"type": "Point", "coordinates": [116.9, -1.2]},
         "properties": {"name": f"Pantai Uji v{version}", "category": "beach"},
     }

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
+from kotahub.hub.settings import Settings
+from tests.conftest import tourism_source
 from tests.support.controlled_upstream import Behaviour, controlled_upstream
 from tests.support.servers import ThreadedServer
 
@@ -30,3 +32,16 @@ def upstream(behaviour: Behaviour) -> Iterator[ThreadedServer]:
 def uji_source(upstream: ThreadedServer) -> dict[str, Any]:
     """The controlled upstream configured as the tourism source "uji"."""
     return {"name": "uji", "kind": "geojson", "base_url": f"{upstream.url}/items"}
+
+
+@pytest.fixture
+def with_tourism(
+    hub_settings: Callable[..., Settings], demo_server: ThreadedServer
+) -> Callable[..., Settings]:
+    """Settings with the reference tourism source and the controlled upstream "uji"."""
+
+    def make(uji: dict[str, Any], **overrides: Any) -> Settings:
+        sources = [tourism_source(demo_server.url), uji]
+        return hub_settings(sources=sources, response_cache=False, **overrides)
+
+    return make

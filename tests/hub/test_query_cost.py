@@ -13,9 +13,9 @@ from kotahub.hub.playground import PlaygroundExample
 from kotahub.hub.query_cost import CostLimits, Shape, measure
 from kotahub.hub.query_limits import LimitExceeded, QueryLimits, check_limits, operation_in
 from kotahub.schema.build import build_schema
+from tests.support.hostile_documents import fragment_bomb, nearby_chain
 
 DEFAULTS = CostLimits(default_page_size=20, list_size=10, introspection=True)
-SPOT_ID = "VG91cmlzdFNwb3Q6dG91cmlzbTpwYW50YWktbWFuZ2dhci1zZWdhcmEtc2FyaQ"
 # first: 100 on three levels: spots, their nearest facilities, the places near each of those.
 THREE_DEEP = """{ touristSpots(first: 100) { edges { node {
   nearbyHealthFacilities(first: 100) { nearby(first: 100) { id } } } } } }"""
@@ -45,23 +45,6 @@ def verdict(
     operation = operation_in(document, None)
     assert operation is not None
     return check_limits(schema, document, operation, variables, QueryLimits(**limits))
-
-
-def nearby_chain(levels: int) -> str:
-    """A valid query ``2 * levels + 2`` fields deep: places near places near a spot."""
-    inner = "id"
-    for _ in range(levels):
-        inner = f"nearby(first: 1) {{ item {{ ... on TouristSpot {{ {inner} }} }} }}"
-    return f'{{ touristSpot(id: "{SPOT_ID}") {{ {inner} }} }}'
-
-
-def fragment_bomb(levels: int, leaf: str) -> str:
-    """Each fragment spreads the next one twice: 2**levels copies of ``leaf`` if expanded."""
-    spreads = "".join(
-        f"fragment F{n} on TouristSpot {{ ...F{n + 1} ...F{n + 1} }}\n" for n in range(levels)
-    )
-    query = "{ touristSpots(first: 1) { edges { node { ...F0 } } } }\n"
-    return query + spreads + f"fragment F{levels} on TouristSpot {{ {leaf} }}"
 
 
 def test_depth_counts_levels_of_fields(schema: GraphQLSchema) -> None:

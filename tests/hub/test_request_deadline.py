@@ -13,24 +13,12 @@ from kotahub.hub.errors import ConfigError, RequestDeadlineExceeded, SourceTimeo
 from kotahub.hub.request_deadline import request_deadline
 from kotahub.hub.settings import Settings, SourceSettings, load_settings
 from kotahub.hub.source_client import Fetched, SourceClient
-from tests.conftest import HubFactory, tourism_source
+from tests.conftest import HubFactory
 from tests.support.controlled_upstream import Behaviour
 from tests.support.graphql import gql, only_error
-from tests.support.servers import ThreadedServer
 
 QUERY = "{ touristSpots(first: 50) { edges { node { name meta { source stale } } } } }"
 GENEROUS_SECONDS = 10.0  # far above every deadline below, far below the pages' total time
-
-
-@pytest.fixture
-def with_tourism(
-    hub_settings: Callable[..., Settings], demo_server: ThreadedServer
-) -> Callable[..., Settings]:
-    def make(uji: dict[str, Any], **overrides: Any) -> Settings:
-        sources = [tourism_source(demo_server.url), uji]
-        return hub_settings(sources=sources, response_cache=False, **overrides)
-
-    return make
 
 
 def uji_names(body: dict[str, Any]) -> list[str]:

@@ -16,28 +16,14 @@ from kotahub.hub.errors import SourceCircuitOpen, SourceHTTPError
 from kotahub.hub.settings import Settings, SourceSettings
 from kotahub.hub.source_client import SourceClient
 from kotahub.hub.upstream_retry import retry_after_seconds
-from tests.conftest import HubFactory, tourism_source
+from tests.conftest import HubFactory
 from tests.support.api_keys import ADMIN, api_keys
 from tests.support.controlled_upstream import Behaviour
 from tests.support.graphql import gql, only_error
 from tests.support.redis_server import free_port
-from tests.support.servers import ThreadedServer
 
 QUERY = "{ touristSpots(first: 50) { totalCount edges { node { name meta { source stale } } } } }"
 GENEROUS_SECONDS = 10.0  # far above every deadline below: only a hub that waits fails it
-
-
-@pytest.fixture
-def with_tourism(
-    hub_settings: Callable[..., Settings], demo_server: ThreadedServer
-) -> Callable[..., Settings]:
-    """Settings with the reference tourism source and the controlled upstream "uji"."""
-
-    def make(uji: dict[str, Any], **overrides: Any) -> Settings:
-        sources = [tourism_source(demo_server.url), uji]
-        return hub_settings(sources=sources, response_cache=False, **overrides)
-
-    return make
 
 
 async def timed(client: httpx.AsyncClient, query: str = QUERY) -> tuple[dict[str, Any], float]:

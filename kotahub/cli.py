@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -42,6 +43,14 @@ def _serve(args: argparse.Namespace) -> int:
         proxy_headers=False,
     )
     return 0
+
+
+def _key_name(name: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", name):
+        raise argparse.ArgumentTypeError(
+            f"{name!r}: expected 1 to 64 letters, digits, '.', '_' or '-', such as rsud-beriman"
+        )
+    return name
 
 
 def _api_key(args: argparse.Namespace) -> int:
@@ -93,7 +102,7 @@ def _parser() -> argparse.ArgumentParser:
     api_key = commands.add_parser(
         "api-key", help="make a new API key and print the hash to configure for it"
     )
-    api_key.add_argument("name", help="who holds the key, e.g. rsud-beriman")
+    api_key.add_argument("name", type=_key_name, help="who holds the key, e.g. rsud-beriman")
     api_key.add_argument("--scope", choices=["partner", "admin"], default="partner")
     api_key.set_defaults(run=_api_key)
     worker = commands.add_parser(

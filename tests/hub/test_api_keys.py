@@ -231,3 +231,15 @@ def test_the_command_makes_a_new_key_each_time(capsys: pytest.CaptureFixture[str
     hashes = re.findall(r'hash = "(sha256:[0-9a-f]{64})"', printed)
     assert len(hashes) == 2 and hashes[0] != hashes[1]
     assert printed.count('scope = "partner"') == 2  # the default scope
+
+
+@pytest.mark.parametrize("name", ['rsud"\nscope = "admin', "", "a" * 65, "dinas kesehatan"])
+def test_api_key_refuses_a_holder_name_that_could_not_be_configured(
+    name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main(["api-key", name])
+    assert stopped.value.code == 2
+    captured = capsys.readouterr()
+    assert "expected 1 to 64 letters, digits" in captured.err
+    assert "kh_" not in captured.out  # no key was made

@@ -18,8 +18,8 @@ test: $(INSTALLED) $(ASSETS)
 	$(BIN)/python -m pytest
 
 lint: $(INSTALLED)
-	$(BIN)/ruff check kotahub tests scripts bench
-	$(BIN)/ruff format --check kotahub tests scripts bench
+	$(BIN)/ruff check kotahub tests scripts bench docs
+	$(BIN)/ruff format --check kotahub tests scripts bench docs
 	$(BIN)/mypy
 
 bench: $(BENCH_INSTALLED)

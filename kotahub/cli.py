@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import re
 import sys
 from collections.abc import Sequence
@@ -13,6 +12,7 @@ from pathlib import Path
 import uvicorn
 
 from kotahub.hub.errors import ConfigError
+from kotahub.hub.log_format import LogFormat
 from kotahub.hub.settings import load_settings
 
 DEMO_PORT = 8100
@@ -31,7 +31,7 @@ def _serve(args: argparse.Namespace) -> int:
     from kotahub.hub.app import create_app
 
     settings = load_settings(args.config)
-    _configure_logging(settings.log_level)
+    _configure_logging(settings.log_level, settings.log_format)
     app = create_app(settings)
     # The hub reads X-Forwarded-For itself, from the proxies named in trusted_proxies only.
     uvicorn.run(
@@ -43,6 +43,14 @@ def _serve(args: argparse.Namespace) -> int:
         proxy_headers=False,
     )
     return 0
+
+
+def _check_source(args: argparse.Namespace) -> int:
+    from kotahub.hub.source_check import check_configured
+
+    settings = load_settings(args.config)
+    _configure_logging("WARNING", settings.log_format)
+    return asyncio.run(check_configured(settings, args.name, sys.stdout))
 
 
 def _key_name(name: str) -> str:
@@ -67,8 +75,19 @@ def _worker(args: argparse.Namespace) -> int:
     from kotahub.hub.worker_process import run_worker
 
     settings = load_settings(args.config)
-    _configure_logging(settings.log_level)
+    _configure_logging(settings.log_level, settings.log_format)
     asyncio.run(run_worker(settings))
+    return 0
+
+
+def _schema(args: argparse.Namespace) -> int:
+    from kotahub.schema.sdl import schema_sdl
+
+    sdl = schema_sdl()
+    if args.output is None:
+        sys.stdout.write(sdl)
+    else:
+        args.output.write_text(sdl, encoding="utf-8")
     return 0
 
 
@@ -83,12 +102,10 @@ def _demo_sources(args: argparse.Namespace) -> int:
     return 0
 
 
-def _configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
-    )
-    # One line per upstream request is noise at INFO; the hub logs what matters itself.
-    logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLevelName(level)))
+def _configure_logging(level: str, log_format: LogFormat = "auto") -> None:
+    from kotahub.hub.log_format import configure_logging
+
+    configure_logging(level, log_format)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -99,6 +116,12 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the GraphQL hub (HOST and PORT set the address)")
     serve.add_argument("--config", type=Path, help="TOML file with settings and [[sources]]")
     serve.set_defaults(run=_serve)
+    check = commands.add_parser(
+        "check-source", help="check a configured source against the adapter contract (reads only)"
+    )
+    check.add_argument("name", help="the source's name in the configuration")
+    check.add_argument("--config", type=Path, help="TOML file with settings and [[sources]]")
+    check.set_defaults(run=_check_source)
     api_key = commands.add_parser(
         "api-key", help="make a new API key and print the hash to configure for it"
     )
@@ -110,6 +133,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     worker.add_argument("--config", type=Path, help="TOML file with settings and [[sources]]")
     worker.set_defaults(run=_worker)
+    schema = commands.add_parser(
+        "schema", help="print the GraphQL schema (SDL), e.g. for frontend code generators"
+    )
+    schema.add_argument("--output", type=Path, help="write it to this file, not to stdout")
+    schema.set_defaults(run=_schema)
     demo = commands.add_parser("demo-sources", help="serve the reference upstreams over HTTP")
     demo.add_argument("--host", default="127.0.0.1")
     demo.add_argument("--port", type=int, default=DEMO_PORT)

@@ -37,9 +37,10 @@ REDIS_URL_FROM_ENV = os.environ.get("REDIS_URL")
 
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No KOTAHUB_*, HOST, PORT or REDIS_URL from the shell reaches the hub under test."""
+    """No KOTAHUB_*, OTEL_*, HOST, PORT or REDIS_URL from the shell reaches the hub under
+    test."""
     for name in list(os.environ):
-        if name.startswith("KOTAHUB_") or name in ("HOST", "PORT", "REDIS_URL"):
+        if name.startswith(("KOTAHUB_", "OTEL_")) or name in ("HOST", "PORT", "REDIS_URL"):
             monkeypatch.delenv(name)
 
 

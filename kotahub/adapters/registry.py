@@ -11,6 +11,7 @@ from kotahub.adapters.contract import Adapter, AdapterFactory
 from kotahub.adapters.fhir import FHIRHealthAdapter
 from kotahub.adapters.geojson import GeoJSONTourismAdapter
 from kotahub.adapters.open311 import Open311ComplaintsAdapter
+from kotahub.adapters.plugins import installed_kinds, plugin_factory, warn_shadowed
 from kotahub.hub.errors import ConfigError
 from kotahub.hub.settings import SourceSettings, describe_validation_error
 from kotahub.hub.source_client import SourceClient
@@ -24,13 +25,12 @@ BUILTIN_ADAPTERS: dict[str, AdapterFactory] = {
 
 
 def adapter_factory(settings: SourceSettings) -> AdapterFactory:
-    """The adapter class for a source, its options checked; faults are one-line ConfigErrors."""
-    factory = BUILTIN_ADAPTERS.get(settings.kind)
+    """The adapter class for a source, built in or else installed, its options checked;
+    faults are one-line ConfigErrors."""
+    factory = BUILTIN_ADAPTERS.get(settings.kind) or plugin_factory(settings.kind)
     if factory is None:
-        known = ", ".join(sorted(BUILTIN_ADAPTERS))
         raise ConfigError(
-            f"source '{settings.name}': unknown adapter kind {settings.kind!r}; "
-            f"known kinds: {known}"
+            f"source '{settings.name}': unknown adapter kind {settings.kind!r}; {_known_kinds()}"
         )
     try:
         factory.options_model.model_validate(settings.options)
@@ -39,6 +39,17 @@ def adapter_factory(settings: SourceSettings) -> AdapterFactory:
         prefix = f"sources.{settings.name}.options"
         raise ConfigError(describe_validation_error(exc, origin=where, prefix=prefix)) from exc
     return factory
+
+
+def check_kinds() -> None:
+    """Warn of installed plug-ins that built-in kinds hide; once, at start-up."""
+    warn_shadowed(BUILTIN_ADAPTERS)
+
+
+def _known_kinds() -> str:
+    known = f"known kinds: {', '.join(sorted(BUILTIN_ADAPTERS))}"
+    plugins = [kind for kind in installed_kinds() if kind not in BUILTIN_ADAPTERS]
+    return f"{known}; installed plug-ins: {', '.join(plugins)}" if plugins else known
 
 
 def build_adapter(settings: SourceSettings, client: SourceClient) -> Adapter:

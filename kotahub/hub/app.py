@@ -15,6 +15,7 @@ from starlette.routing import BaseRoute, Mount, Route
 
 from kotahub.demo.app import create_demo_app
 from kotahub.hub.embedded import EMBEDDED_PREFIX, embedded_mounts
+from kotahub.hub.graphql_access import GraphQLAccess
 from kotahub.hub.graphql_gate import GraphQLGate
 from kotahub.hub.graphql_view import HubGraphQL
 from kotahub.hub.health import healthz, readyz
@@ -26,6 +27,7 @@ from kotahub.hub.playground import playground_routes
 from kotahub.hub.response_cache import ResponseCache
 from kotahub.hub.runtime import check_sources, start_runtime
 from kotahub.hub.settings import Settings, retired_settings
+from kotahub.hub.tracing import configure_tracing
 from kotahub.schema.build import build_schema
 
 log = logging.getLogger("kotahub")
@@ -43,6 +45,7 @@ def create_app(
     for warning in retired_settings(os.environ):
         log.warning(warning)
     manifest = load_manifest(settings.persisted_queries_file)  # a bad one stops start-up here
+    configure_tracing()  # only when the standard OTEL_* variables ask for traces
     routes: list[BaseRoute] = []
     transports = dict(mounts or {})
     if settings.embedded:
@@ -66,7 +69,7 @@ def create_app(
     gate = GraphQLGate(ResponseCache(graphql), gate_rules(settings, schema))
     routes += [
         Route("/", _to_graphql),
-        Route("/graphql", GraphQLMediaType(gate), methods=["GET", "POST"]),
+        Route("/graphql", GraphQLAccess(GraphQLMediaType(gate)), methods=["GET", "POST"]),
         Route("/healthz", healthz),
         Route("/metrics", _metrics),
         Route("/readyz", readyz),
@@ -80,6 +83,10 @@ async def _to_graphql(request: Request) -> RedirectResponse:
 
 
 async def _metrics(request: Request) -> Response:
-    """Prometheus text format: upstream requests, cache results and latencies."""
-    body = request.app.state.runtime.metrics.exposition()
+    """Prometheus text format: requests, upstream requests, cache results, latencies and
+    the outbox's depth, read from Redis now (NaN while Redis is away)."""
+    runtime = request.app.state.runtime
+    depth = await runtime.store.on_redis(lambda _: runtime.outbox.depth())
+    runtime.metrics.outbox_depth.set(float("nan") if depth is None else depth)
+    body = runtime.metrics.exposition()
     return Response(body, media_type=METRICS_CONTENT_TYPE)

@@ -14,6 +14,7 @@ from typing import Any
 from redis.exceptions import RedisError
 
 from kotahub.hub.errors import SourceError, SourceHTTPError
+from kotahub.hub.metrics import HubMetrics
 from kotahub.hub.outbox import Outbox, Pending, UnreadableEntry
 from kotahub.resolvers.catalog import Catalog
 
@@ -36,8 +37,15 @@ class DeliveryTiming:
 class DeliveryWorker:
     """Delivers each queued complaint once; a crash leaves it pending for the next worker."""
 
-    def __init__(self, outbox: Outbox, catalog: Catalog, timing: DeliveryTiming) -> None:
+    def __init__(
+        self,
+        outbox: Outbox,
+        catalog: Catalog,
+        timing: DeliveryTiming,
+        metrics: HubMetrics | None = None,
+    ) -> None:
         self._outbox = outbox
+        self._metrics = metrics
         self._catalog = catalog
         self._timing = timing
         self.consumer = f"{socket.gethostname()}-{os.getpid()}"
@@ -115,6 +123,7 @@ class DeliveryWorker:
         except SourceHTTPError as exc:
             if exc.status in FINAL_STATUSES:
                 log.info("complaint %s refused by %s", item.tracking_id, exc.source)
+                self._failed(item)
                 return await self._settle(item, {"status": "REJECTED", "reason": exc.detail[:500]})
             return await self._retry_later(item, exc.detail)
         except SourceError as exc:
@@ -135,6 +144,7 @@ class DeliveryWorker:
         return 1
 
     async def _retry_later(self, item: Pending, reason: str) -> int:
+        self._failed(item)
         attempts = await self._outbox.note_failure(item, reason)
         wait = min(self._timing.retry_seconds * 2 ** min(attempts - 1, 20), MAX_BACKOFF_SECONDS)
         await self._outbox.postpone(item, time.time() + wait)
@@ -146,6 +156,10 @@ class DeliveryWorker:
             reason,
         )
         return 0
+
+    def _failed(self, item: Pending) -> None:
+        if self._metrics is not None:
+            self._metrics.delivery_failures.labels(item.submission.source).inc()
 
 
 async def _sleep_unless(stop: asyncio.Event, seconds: float) -> None:

@@ -106,6 +106,7 @@ class GraphQLGate:
         principal = await self._principal(runtime, headers, address)
         await _counted(runtime.rate_limits.admit(principal, address, 1))  # before any parsing
         read = read_operations(method, headers, query_string, body, self.rules.max_batch)
+        scope.setdefault("state", {})["asked"] = read.requests  # named in metrics and logs
         if len(read.requests) > 1:  # a batch counts each of its operations
             await _counted(runtime.rate_limits.admit(principal, address, len(read.requests) - 1))
         resolved = [await runtime.persisted.resolve(op, principal) for op in read.requests]

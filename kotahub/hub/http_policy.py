@@ -12,12 +12,14 @@ from kotahub.hub.graphql_gate import GateRules
 from kotahub.hub.query_limits import QueryLimits
 from kotahub.hub.request_id import RequestId
 from kotahub.hub.settings import Settings
+from kotahub.hub.tracing_middleware import RequestSpan
 
 EXPOSED_HEADERS = ["x-request-id", "x-kotahub-cache", "retry-after"]
 
 
 def http_middleware(settings: Settings) -> list[Middleware]:
-    """Outermost first: the client's real address, a request id, then CORS."""
+    """Outermost first: the client's real address, a request id, the request's span (a
+    no-op unless tracing is on), then CORS."""
     stack = []
     if settings.trusted_proxies:
         stack.append(
@@ -26,6 +28,7 @@ def http_middleware(settings: Settings) -> list[Middleware]:
     origins = list(settings.cors_origins)
     stack += [
         Middleware(RequestId),
+        Middleware(RequestSpan),
         Middleware(
             CORSMiddleware,
             allow_origins=origins,

@@ -14,8 +14,11 @@ from prometheus_client import (
 )
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
+from kotahub.hub.operation_labels import OperationLabels
+
 CacheLevel = Literal["upstream", "response"]
 CacheResult = Literal["hit", "miss", "stale", "bypass", "shared"]
+Outcome = Literal["ok", "errors", "refused", "cache_hit"]
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 disable_created_metrics()  # type: ignore[no-untyped-call]  # *_created: the start time again
@@ -77,8 +80,39 @@ class HubMetrics:
             registry=self.registry,
         )
 
+        self.graphql_requests = Counter(
+            "kotahub_graphql_requests_total",
+            "GraphQL requests by operation name and outcome (ok, errors, refused, cache_hit).",
+            ["operation", "outcome"],
+            registry=self.registry,
+        )
+        self.graphql_latency = Histogram(
+            "kotahub_graphql_request_duration_seconds",
+            "Time to answer a GraphQL request, by operation name.",
+            ["operation"],
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.outbox_depth = Gauge(
+            "kotahub_outbox_depth",
+            "Complaints queued and not yet delivered, read from Redis (NaN while it is away).",
+            registry=self.registry,
+        )
+        self.delivery_failures = Counter(
+            "kotahub_delivery_failures_total",
+            "Complaint delivery attempts that failed (retried later) or that the source refused.",
+            ["source"],
+            registry=self.registry,
+        )
+        self.operations = OperationLabels()
+
     def cache(self, level: CacheLevel, result: CacheResult) -> None:
         self.cache_requests.labels(level=level, result=result).inc()
+
+    def graphql_request(self, operation: str, outcome: Outcome, seconds: float) -> None:
+        """Count one request; ``operation`` is already a bounded label."""
+        self.graphql_requests.labels(operation=operation, outcome=outcome).inc()
+        self.graphql_latency.labels(operation=operation).observe(seconds)
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)

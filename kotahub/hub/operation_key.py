@@ -13,10 +13,12 @@ from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse,
 
 @dataclass(frozen=True, slots=True)
 class Operation:
-    """A parsed operation: whether it is a query, and its document with layout removed."""
+    """A parsed operation: whether it is a query, its document with layout removed, and its
+    name (None for an anonymous one)."""
 
     is_query: bool
     document_digest: str
+    name: str | None = None
 
 
 CACHED_DOCUMENT_CHARS = 64 * 1024
@@ -46,7 +48,9 @@ def _operation_of(document: str, operation_name: str | None) -> Operation | None
     if len(operations) != 1:
         return None
     digest = hashlib.sha256(print_ast(parsed).encode()).hexdigest()
-    return Operation(operations[0].operation == OperationType.QUERY, digest)
+    operation = operations[0]
+    name = operation.name.value if operation.name else None
+    return Operation(operation.operation == OperationType.QUERY, digest, name)
 
 
 def response_key(

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 import uuid
+from contextvars import ContextVar
 
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 HEADER = b"x-request-id"
 _SANE = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
+# The id of the request being served, for the log lines written while serving it.
+CURRENT_REQUEST_ID: ContextVar[str | None] = ContextVar("kotahub_request_id", default=None)
 
 
 class RequestId:
@@ -30,4 +33,8 @@ class RequestId:
                 message = {**message, "headers": headers}
             await send(message)
 
-        await self.app(scope, receive, tagged)
+        token = CURRENT_REQUEST_ID.set(request_id)
+        try:
+            await self.app(scope, receive, tagged)
+        finally:
+            CURRENT_REQUEST_ID.reset(token)

@@ -50,7 +50,7 @@ class ResponseCache:
         runtime: HubRuntime = scope["app"].state.runtime
         started = time.perf_counter()
         body = await read_body(receive, runtime.settings.max_body_bytes) or b""
-        token = CURRENT_TRACE.set(RequestTrace())
+        token = CURRENT_TRACE.set(CURRENT_TRACE.get() or RequestTrace())  # GraphQLAccess's
         try:
             with request_deadline(runtime.settings.request_timeout_seconds):
                 result = await self._answer(runtime, scope, body, send)

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 from redis.asyncio import BlockingConnectionPool, Redis
 
-from kotahub.adapters.registry import adapter_factory, build_adapter
+from kotahub.adapters.registry import adapter_factory, build_adapter, check_kinds
 from kotahub.hub.cache import FallbackStore, MemoryStore, RedisStore
 from kotahub.hub.cache_admin import invalidations_channel
 from kotahub.hub.cache_generations import Generations
@@ -90,7 +90,7 @@ class HubRuntime:
             timing = DeliveryTiming(
                 self.settings.delivery_retry_seconds, self._reclaim_seconds(), poll_ms
             )
-            worker = DeliveryWorker(self.outbox, self.catalog, timing)
+            worker = DeliveryWorker(self.outbox, self.catalog, timing, self.metrics)
             self._worker = asyncio.create_task(worker.run(self._stop))
 
     def _reclaim_seconds(self) -> float:
@@ -123,7 +123,8 @@ def active_sources(settings: Settings) -> tuple[SourceSettings, ...]:
 
 
 def check_sources(settings: Settings) -> None:
-    """Fail before start-up when a source names an unknown kind or gives bad options."""
+    """Fail before start-up when a source names an unknown or unusable kind, or bad options."""
+    check_kinds()
     for source in active_sources(settings):
         adapter_factory(source)
 

@@ -142,6 +142,7 @@ class Settings(BaseSettings):
     persisted_queries: Literal["automatic", "only", "off"] = "automatic"
     persisted_queries_file: Path | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["auto", "json", "text"] = "auto"  # auto: text at a terminal, else JSON
 
     @field_validator("sources")
     @classmethod

@@ -25,6 +25,7 @@ from kotahub.hub.errors import (
     SourceUnavailable,
 )
 from kotahub.hub.metrics import HubMetrics
+from kotahub.hub.upstream_span import answered, failed, upstream_span
 from kotahub.hub.upstream_urls import ParamValue, shown
 
 log = logging.getLogger("kotahub.upstream")
@@ -82,19 +83,23 @@ async def send(
     where = f"{call.method} {shown(str(request.url))}"
     metrics.upstream_requests.labels(source).inc()
     started = time.perf_counter()
-    try:
-        response = await http.send(request, stream=True)
+    with upstream_span(source, request) as span:
         try:
-            body = await _read_capped(source, where, response, limits.max_bytes)
-        finally:
-            await response.aclose()
-    except httpx.HTTPError as exc:
-        failure = _transport_failure(source, where, exc, limits)
-        metrics.upstream_errors.labels(source, failure.code).inc()
-        raise failure from exc
-    except SourcePayloadError as exc:
-        metrics.upstream_errors.labels(source, exc.code).inc()
-        raise
+            response = await http.send(request, stream=True)
+            answered(span, response.status_code)
+            try:
+                body = await _read_capped(source, where, response, limits.max_bytes)
+            finally:
+                await response.aclose()
+        except httpx.HTTPError as exc:
+            failure = _transport_failure(source, where, exc, limits)
+            metrics.upstream_errors.labels(source, failure.code).inc()
+            failed(span, failure.code)
+            raise failure from exc
+        except SourcePayloadError as exc:
+            metrics.upstream_errors.labels(source, exc.code).inc()
+            failed(span, exc.code)
+            raise
     elapsed = time.perf_counter() - started
     metrics.upstream_latency.labels(source).observe(elapsed)
     log.debug("%s %s -> %s in %.1f ms", source, where, response.status_code, elapsed * 1000)

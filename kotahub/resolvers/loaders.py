@@ -7,6 +7,8 @@ from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
+from opentelemetry import trace
+from opentelemetry.trace import Status, StatusCode
 from strawberry.dataloader import DataLoader
 
 from kotahub.adapters.contract import ComplaintQuery
@@ -31,6 +33,8 @@ ComplaintList = Sequence[ComplaintRecord]
 ProgramList = Sequence[ProgramRecord]
 IndicatorsByProgram = Mapping[str, Sequence[IndicatorRecord]]
 
+tracer = trace.get_tracer(__name__)
+
 
 @dataclass(frozen=True, slots=True)
 class Loaders:
@@ -50,12 +54,12 @@ def make_loaders(catalog: Catalog) -> Loaders:
     complaints = {adapter.source: adapter for adapter in catalog.complaints}
     dimensions = {adapter.source: adapter for adapter in catalog.dimensions}
     return Loaders(
-        spots=_loader(lambda source: tourism[source].spots()),
-        facilities=_loader(lambda key: health[key[0]].facilities(key[1])),
-        categories=_loader(lambda source: complaints[source].categories()),
-        complaints=_loader(lambda key: complaints[key[0]].complaints(key[1])),
-        programs=_loader(lambda key: dimensions[key[0]].programs(key[1])),
-        indicators=_loader(lambda key: dimensions[key[0]].indicators(key[1])),
+        spots=_loader("spots", lambda source: tourism[source].spots()),
+        facilities=_loader("facilities", lambda key: health[key[0]].facilities(key[1])),
+        categories=_loader("categories", lambda source: complaints[source].categories()),
+        complaints=_loader("complaints", lambda key: complaints[key[0]].complaints(key[1])),
+        programs=_loader("programs", lambda key: dimensions[key[0]].programs(key[1])),
+        indicators=_loader("indicators", lambda key: dimensions[key[0]].indicators(key[1])),
     )
 
 
@@ -67,10 +71,30 @@ class SharedLoader(DataLoader[K, V]):
         return asyncio.shield(super().load(key))
 
 
-def _loader(load_one: Callable[[K], Awaitable[V]]) -> DataLoader[K, V]:
-    """A loader whose keys are fetched concurrently, each failure kept with its own key."""
+def _loader(name: str, load_one: Callable[[K], Awaitable[V]]) -> DataLoader[K, V]:
+    """A loader whose keys are fetched concurrently, each failure kept with its own key;
+    each batch is one span, ``load spots`` and the like."""
 
     async def load_many(keys: list[K]) -> list[V | BaseException]:
-        return list(await asyncio.gather(*(load_one(key) for key in keys), return_exceptions=True))
+        with tracer.start_as_current_span(
+            f"load {name}",
+            attributes={"kotahub.loader": name, "kotahub.batch.size": len(keys)},
+            record_exception=False,  # an exception's text may quote what it should not
+            set_status_on_exception=False,
+        ) as span:
+            found = await asyncio.gather(*(load_one(key) for key in keys), return_exceptions=True)
+            failures = [result for result in found if isinstance(result, BaseException)]
+            if failures:
+                code = _code(failures[0])
+                span.set_attribute("error.type", code)
+                span.set_attribute("kotahub.batch.failures", len(failures))
+                span.set_status(Status(StatusCode.ERROR, code))
+            return list(found)
 
     return SharedLoader(load_fn=load_many)
+
+
+def _code(failure: BaseException) -> str:
+    """The failure's client-facing code (``UPSTREAM_TIMEOUT`` …), else its type's name."""
+    code = getattr(failure, "code", None)
+    return code if isinstance(code, str) else type(failure).__name__

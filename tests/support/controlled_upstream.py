@@ -45,6 +45,7 @@ class Behaviour:
     methods: list[str] = field(default_factory=list)
     times: list[float] = field(default_factory=list)  # time.monotonic() of each request
     accept_encodings: list[str | None] = field(default_factory=list)
+    traceparents: list[str | None] = field(default_factory=list)
 
     def requests(self, path: str = "/items") -> int:
         return sum(1 for seen_path, _ in self.seen if seen_path == path)
@@ -56,6 +57,7 @@ def controlled_upstream(behaviour: Behaviour) -> Starlette:
         behaviour.methods.append(request.method)
         behaviour.times.append(time.monotonic())
         behaviour.accept_encodings.append(request.headers.get("accept-encoding"))
+        behaviour.traceparents.append(request.headers.get("traceparent"))
         if behaviour.delay_seconds:
             await asyncio.sleep(behaviour.delay_seconds)
         if behaviour.hang_seconds:

@@ -1,0 +1,98 @@
+"""A partner's tourism adapter for a city parks API that speaks plain, paged JSON."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, Field
+
+from kotahub.adapters.contract import Domain
+from kotahub.hub.errors import SourcePayloadError
+from kotahub.hub.settings import SourceSettings
+from kotahub.hub.source_client import Fetched, SourceSession
+from kotahub.records import GeoPoint, LocalizedText, Provenance, TouristSpotRecord
+
+MAX_PAGES = 50
+
+
+class ParksOptions(BaseModel, extra="forbid"):
+    """What a source's ``options`` may set: parks per page, sent as ``per_page``."""
+
+    per_page: int = Field(default=100, ge=1, le=1000)
+
+
+class ParksAdapter:
+    """Reads ``{"parks": [...], "next": URL or null}`` pages into tourist-spot records."""
+
+    kind: ClassVar[str] = "parks"
+    domain: ClassVar[Domain] = "tourism"
+    options_model: ClassVar[type[BaseModel]] = ParksOptions
+
+    def __init__(
+        self, settings: SourceSettings, session: SourceSession, logger: logging.Logger
+    ) -> None:
+        self._session = session
+        self._log = logger
+        self._per_page = ParksOptions.model_validate(settings.options).per_page
+
+    @property
+    def source(self) -> str:
+        return self._session.name
+
+    async def probe(self) -> None:
+        await self._session.probe("", {"per_page": 1})
+
+    async def spots(self) -> Sequence[TouristSpotRecord]:
+        page = await self._page("", {"per_page": self._per_page})
+        records = self._records(page)
+        for _ in range(MAX_PAGES - 1):
+            link = page.body.get("next")
+            if not isinstance(link, str) or not link:
+                return records
+            page = await self._page(self._session.resolve(link, relative_to=page.url), None)
+            records += self._records(page)
+        self._log.warning("source %s: stopped after %d pages", self.source, MAX_PAGES)
+        return records
+
+    async def _page(self, target: str, params: Mapping[str, int] | None) -> Fetched:
+        page = await self._session.get_json(target, params)
+        if not isinstance(page.body, Mapping) or not isinstance(page.body.get("parks"), list):
+            raise SourcePayloadError(self.source, "expected an object with a 'parks' array")
+        return page
+
+    def _records(self, page: Fetched) -> list[TouristSpotRecord]:
+        provenance = Provenance(page.source, page.fetched_at, page.stale)
+        records = []
+        for index, park in enumerate(page.body["parks"]):
+            record = _spot(park, provenance)
+            if record is None:
+                self._log.warning("source %s: skipped park %d", self.source, index)
+            else:
+                records.append(record)
+        return records
+
+
+def _spot(park: Any, provenance: Provenance) -> TouristSpotRecord | None:
+    """A record for one park; None when it has no code or name."""
+    if not isinstance(park, Mapping):
+        return None
+    code, name = park.get("code"), park.get("name")
+    if not isinstance(code, str) or not code or not isinstance(name, str) or not name.strip():
+        return None
+    about = park.get("about")
+    lat, lon = park.get("lat"), park.get("lon")
+    location = None
+    if isinstance(lat, int | float) and isinstance(lon, int | float):
+        location = GeoPoint(lat=float(lat), lon=float(lon))
+    return TouristSpotRecord(
+        source=provenance.source,
+        local_id=code,
+        name=name.strip(),
+        provenance=provenance,
+        categories=("park",),
+        district=park.get("kecamatan") if isinstance(park.get("kecamatan"), str) else None,
+        description=LocalizedText(id=about) if isinstance(about, str) and about else None,
+        location=location,
+    )

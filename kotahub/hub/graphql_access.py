@@ -1,0 +1,129 @@
+"""What each GraphQL request came to: counted in the metrics and told in one log event.
+
+Wraps ``/graphql`` outside the door, so that it sees refused requests too. It opens the
+request's trace (the sources it touches), times the request, and reads what the layers
+inside left behind: the operations the door read (``asked``) or let in (``admitted``),
+the status, whether the answer carries GraphQL errors, and the response cache's verdict.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from kotahub.hub.graphql_request import GraphQLRequest
+from kotahub.hub.metrics import HubMetrics, Outcome
+from kotahub.hub.operation_key import operation_of
+from kotahub.hub.request_trace import CURRENT_TRACE, RequestTrace
+from kotahub.hub.response_cache import CACHE_HEADER
+
+log = logging.getLogger("kotahub.access")
+ERRORS_KEY = b'"errors":'
+
+
+@dataclass
+class _Seen:
+    """What the response said about itself as it went out."""
+
+    status: int = 500
+    cache: str | None = None
+    errors: bool = False
+    _tail: bytes = b""
+
+    async def watch(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.status = message["status"]
+            found = dict(message.get("headers", [])).get(CACHE_HEADER)
+            self.cache = found.decode("latin-1") if found is not None else None
+        elif message["type"] == "http.response.body" and not self.errors:
+            body = self._tail + message.get("body", b"")
+            self.errors = ERRORS_KEY in body
+            self._tail = body[-len(ERRORS_KEY) :]
+
+
+class GraphQLAccess:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        state = scope.setdefault("state", {})
+        seen = _Seen()
+
+        async def watched(message: Message) -> None:
+            await seen.watch(message)
+            await send(message)
+
+        started = time.perf_counter()
+        trace = RequestTrace()
+        token = CURRENT_TRACE.set(trace)
+        try:
+            await self.app(scope, receive, watched)
+        finally:
+            CURRENT_TRACE.reset(token)
+            seconds = time.perf_counter() - started
+            _observe(scope["app"].state.runtime.metrics, state, seen, trace, seconds)
+
+
+def _observe(
+    metrics: HubMetrics, state: dict[str, Any], seen: _Seen, trace: RequestTrace, seconds: float
+) -> None:
+    outcome = _outcome(state, seen)
+    if outcome is None:  # the playground page, or a GET that asked for nothing
+        return
+    operation = _operation(metrics, state)
+    metrics.graphql_request(operation, outcome, seconds)
+    duration_ms = round(seconds * 1000, 2)
+    log.info(
+        "%s %s %d %.1f ms",
+        operation,
+        outcome,
+        seen.status,
+        duration_ms,
+        extra={
+            "event": "graphql_request",
+            "operation": operation,
+            "outcome": outcome,
+            "duration_ms": duration_ms,
+            "status": seen.status,
+            "sources": sorted(trace.sources),
+            "cache": seen.cache,
+        },
+    )
+
+
+def _outcome(state: dict[str, Any], seen: _Seen) -> Outcome | None:
+    if state.get("admitted") is None:  # the door answered itself
+        if seen.status == 200 and not seen.errors and state.get("asked") is None:
+            return None
+        return "errors" if seen.status >= 500 else "refused"
+    if seen.cache == "hit":
+        return "cache_hit"
+    return "errors" if seen.errors or seen.status >= 400 else "ok"
+
+
+def _operation(metrics: HubMetrics, state: dict[str, Any]) -> str:
+    """The bounded label of what was asked: ``batch`` for several operations, ``unknown``
+    when the door refused the request before reading any."""
+    admitted = state.get("admitted")
+    operations = admitted.operations if admitted is not None else state.get("asked")
+    if not operations:
+        return "unknown"
+    if len(operations) > 1:
+        return "batch"
+    return metrics.operations.label(_name(operations[0]))
+
+
+def _name(request: GraphQLRequest) -> str | None:
+    """The operationName sent, else the name the document gives its one operation (parsed
+    once per document: the response cache asks the same)."""
+    if request.operation_name is not None or request.query is None:
+        return request.operation_name
+    operation = operation_of(request.query, None)
+    return operation.name if operation is not None else None

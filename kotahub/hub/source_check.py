@@ -1,0 +1,177 @@
+"""``kotahub check-source NAME``: the adapter contract, run against a live upstream.
+
+Each check calls the source as the hub would (bypassing the cache) and says whether it
+conforms; a failure comes with what to fix. Only reads are made: nothing is submitted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from functools import partial
+from typing import Any, TextIO
+
+from kotahub.adapters.contract import Adapter, ComplaintQuery
+from kotahub.hub.errors import ConfigError, KotaHubError, SourceError, SourceHTTPError
+from kotahub.hub.runtime import start_runtime
+from kotahub.hub.settings import Settings
+from kotahub.hub.upstream_urls import public_url
+from kotahub.records import GeoPoint
+from kotahub.resolvers.catalog import Catalog
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One check: what was asked, whether the source conforms, and the fix when not."""
+
+    check: str
+    ok: bool
+    detail: str
+    fix: str = ""
+
+    def line(self) -> str:
+        mark = "PASS" if self.ok else "FAIL"
+        text = f"{mark}  {self.check}: {self.detail}"
+        return f"{text}\n      fix: {self.fix}" if self.fix else text
+
+
+Check = tuple[str, Callable[[], Awaitable[str]]]
+
+
+async def check_source(adapter: Adapter, base_url: str) -> list[Finding]:
+    """Every check of the adapter's domain, in order; one failing does not stop the rest."""
+    findings = [await _run("reachable (probe)", _probe(adapter), adapter, base_url)]
+    for name, check in _domain_checks(adapter):
+        findings.append(await _run(name, check(), adapter, base_url))
+    return findings
+
+
+async def _run(name: str, work: Awaitable[str], adapter: Adapter, base_url: str) -> Finding:
+    try:
+        return Finding(name, True, await work)
+    except Nonconforming as exc:
+        return Finding(name, False, str(exc), exc.fix)
+    except SourceError as exc:
+        return Finding(name, False, f"{exc.code}: {exc.detail}", fix_for(exc, adapter, base_url))
+    except KotaHubError as exc:
+        return Finding(name, False, f"{exc.code}: {exc}", "see the message")
+
+
+class Nonconforming(Exception):
+    """The source answered, but not as the contract needs."""
+
+    def __init__(self, message: str, fix: str) -> None:
+        super().__init__(message)
+        self.fix = fix
+
+
+def fix_for(error: SourceError, adapter: Adapter, base_url: str) -> str:
+    """What to change, from how the source failed."""
+    if isinstance(error, SourceHTTPError) and error.status in (401, 403):
+        return "the source refused the credentials: check token, api_key or oauth"
+    if isinstance(error, SourceHTTPError) and error.status == 404:
+        return f"nothing answers there: check base_url ({base_url}) for a {adapter.kind} source"
+    codes = {
+        "UPSTREAM_TIMEOUT": "raise timeout_seconds, or check that the host answers at all",
+        "UPSTREAM_UNAVAILABLE": f"the host cannot be reached: check base_url ({base_url})",
+        "UPSTREAM_CIRCUIT_OPEN": "the source failed repeatedly just before; run again later",
+        "UPSTREAM_BAD_PAYLOAD": f"the answer is not {adapter.kind}: check kind and base_url",
+    }
+    return codes.get(error.code, "see the message; the source's own logs may say more")
+
+
+def _domain_checks(adapter: Adapter) -> list[Check]:
+    catalog = Catalog((adapter,))
+    checks: list[Check] = []
+    for spots in catalog.tourism:
+        checks.append(("tourist spots listed", partial(_places, spots.spots)))
+    for health in catalog.health:
+        checks.append(("health facilities listed", partial(_places, health.facilities)))
+    for desk in catalog.complaints:
+        checks.append(("complaint categories listed", partial(_categories, desk.categories)))
+        listing = partial(desk.complaints, ComplaintQuery())
+        checks.append(("complaints listed", partial(_counted, listing)))
+    for data in catalog.dimensions:
+        checks.append(("programs listed", partial(_programs, data.programs)))
+    return checks
+
+
+async def _probe(adapter: Adapter) -> str:
+    await adapter.probe()
+    return "answered"
+
+
+Listing = Callable[[], Awaitable[Sequence[Any]]]
+
+
+async def _places(listing: Listing) -> str:
+    places = await listing()
+    _unique_ids(places)
+    located = [p for p in places if isinstance(p.location, GeoPoint)]
+    if places and not located:
+        raise Nonconforming(
+            f"{len(places)} places, none with a location",
+            "give each place coordinates (GeoJSON geometry, FHIR Location.position); "
+            "nearby, search near and districts need them",
+        )
+    return f"{len(places)} places, {len(located)} with a location"
+
+
+async def _categories(listing: Listing) -> str:
+    categories = await listing()
+    if not categories:
+        raise Nonconforming(
+            "no categories", "the service list is empty: citizens could not file anything"
+        )
+    return f"{len(categories)} categories"
+
+
+async def _counted(listing: Listing) -> str:
+    items = await listing()
+    _unique_ids(items)
+    return f"{len(items)} complaints"
+
+
+async def _programs(listing: Listing) -> str:
+    programs = await listing()
+    without = [p.slug for p in programs if not p.dimension]
+    if without:
+        raise Nonconforming(
+            f"{len(without)} of {len(programs)} programs name no dimension ({without[0]}, …)",
+            "tag each dataset with its smart-city dimension (see the dimensions section "
+            "of the README)",
+        )
+    return f"{len(programs)} programs"
+
+
+def _unique_ids(items: Sequence[Any]) -> None:
+    ids = [item.local_id for item in items]
+    repeated = sorted({i for i in ids if ids.count(i) > 1})
+    if repeated:
+        raise Nonconforming(
+            f"ids appear more than once: {', '.join(repeated[:3])}",
+            "each record needs its own id: the hub's global ids and node(id) depend on it",
+        )
+
+
+async def check_configured(settings: Settings, name: str, out: TextIO) -> int:
+    """Run the checks on the configured source ``name``; 0 when it conforms, else 1."""
+    configured = {source.name: source for source in settings.sources}
+    if name not in configured:
+        known = ", ".join(sorted(configured)) or "none (the embedded reference upstreams)"
+        raise ConfigError(f"no source is named {name!r}; configured sources: {known}")
+    fresh = settings.model_copy(update={"upstream_cache": False, "delivery_worker": False})
+    runtime = await start_runtime(fresh)
+    try:
+        adapter = runtime.catalog.named(name)
+        assert adapter is not None  # every configured source has its adapter
+        base_url = public_url(str(configured[name].base_url))
+        print(f"{name} ({adapter.kind}, {adapter.domain}) at {base_url}", file=out)
+        findings = await check_source(adapter, base_url)
+    finally:
+        await runtime.aclose()
+    for finding in findings:
+        print(finding.line(), file=out)
+    failed = sum(not finding.ok for finding in findings)
+    print(f"{len(findings) - failed} of {len(findings)} checks pass", file=out)
+    return 1 if failed else 0

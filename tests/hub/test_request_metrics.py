@@ -1,0 +1,154 @@
+"""/metrics per GraphQL operation, the outbox's depth, and failed deliveries."""
+
+from __future__ import annotations
+
+import math
+import uuid
+from collections.abc import Callable
+
+import httpx
+from redis.asyncio import Redis
+
+from kotahub.adapters.contract import Adapter
+from kotahub.hub.delivery import DeliveryTiming, DeliveryWorker
+from kotahub.hub.metrics import HubMetrics
+from kotahub.hub.operation_labels import OperationLabels
+from kotahub.hub.outbox import Outbox
+from kotahub.hub.settings import Settings
+from kotahub.records import ComplaintSubmission
+from kotahub.resolvers.catalog import Catalog
+from tests.conftest import HubFactory
+from tests.hub.test_metrics import samples
+from tests.support.complaints import road_complaint, submit
+from tests.support.redis_server import RedisServer, free_port
+
+SPOTS = "query Spots { touristSpots(first: 2) { totalCount } }"
+LONG_NAME = "L" * 65
+
+
+async def _post(client: httpx.AsyncClient, query: str, name: str | None = None) -> httpx.Response:
+    payload = {"query": query} if name is None else {"query": query, "operationName": name}
+    return await client.post("/graphql", json=payload)
+
+
+def _requests(found: dict[tuple[str, tuple[tuple[str, str], ...]], float]) -> dict[str, float]:
+    """``operation/outcome`` -> count, from kotahub_graphql_requests_total."""
+    return {
+        f"{dict(labels)['operation']}/{dict(labels)['outcome']}": value
+        for (name, labels), value in found.items()
+        if name == "kotahub_graphql_requests_total"
+    }
+
+
+async def test_requests_are_counted_by_operation_and_outcome(
+    hub: HubFactory, hub_settings: Callable[..., Settings]
+) -> None:
+    async with hub(hub_settings(delivery_worker=False)) as client:
+        answers = [await _post(client, SPOTS, "Spots") for _ in range(2)]  # a miss, then a hit
+        await _post(client, "{ healthFacilities(first: 1) { totalCount } }")
+        await _post(client, "query Oops { noSuchField }", "Oops")  # GraphQL says why
+        await _post(client, "query Broken { touristSpots(", "Broken")  # the door refuses it
+        await _post(client, f"query {LONG_NAME} {{ dimensions {{ code }} }}", LONG_NAME)
+        await client.get("/graphql", headers={"accept": "text/html"})  # the playground
+        found = samples((await client.get("/metrics")).text)
+    assert [a.headers["x-kotahub-cache"] for a in answers] == ["miss", "hit"]
+    assert _requests(found) == {
+        "Spots/ok": 1,
+        "Spots/cache_hit": 1,
+        "anonymous/ok": 1,
+        "Oops/errors": 1,
+        "Broken/refused": 1,
+        "invalid/ok": 1,
+    }
+    latency = ("kotahub_graphql_request_duration_seconds_count", (("operation", "Spots"),))
+    assert found[latency] == 2
+
+
+async def test_refused_before_reading_is_unknown_and_rate_limits_are_refusals(
+    hub: HubFactory, hub_settings: Callable[..., Settings]
+) -> None:
+    limits = {"anonymous": "2/minute"}
+    async with hub(hub_settings(delivery_worker=False, rate_limits=limits)) as client:
+        statuses = [(await _post(client, SPOTS, "Spots")).status_code for _ in range(3)]
+        too_big = await client.post(
+            "/graphql", content=b"x" * 2_000_000, headers={"content-type": "application/json"}
+        )
+        found = samples((await client.get("/metrics")).text)
+    assert statuses == [200, 200, 429] and too_big.status_code == 413
+    assert _requests(found) == {
+        "Spots/ok": 1,
+        "Spots/cache_hit": 1,
+        "unknown/refused": 2,  # refused before its operation was read
+    }
+
+
+def test_operation_labels_are_bounded() -> None:
+    labels = OperationLabels(max_distinct=2)
+    assert [labels.label(name) for name in ("A", "B", "C", "A")] == ["A", "B", "other", "A"]
+    assert [labels.label(name) for name in (None, "")] == ["anonymous", "anonymous"]
+    assert {labels.label(name) for name in ("9x", "a-b", "x" * 65)} == {"invalid"}
+    assert labels.label("x" * 64) == "other"
+
+
+async def test_outbox_depth_counts_what_waits_for_delivery(
+    hub: HubFactory, hub_settings: Callable[..., Settings]
+) -> None:
+    async with hub(hub_settings(delivery_worker=False)) as client:
+        before = samples((await client.get("/metrics")).text)
+        for n in range(2):
+            await submit(client, road_complaint(description=f"Lubang nomor {n}"))
+        after = samples((await client.get("/metrics")).text)
+    assert before[("kotahub_outbox_depth", ())] == 0
+    assert after[("kotahub_outbox_depth", ())] == 2
+
+
+async def test_outbox_depth_is_nan_while_redis_is_away(
+    hub: HubFactory, hub_settings: Callable[..., Settings], private_redis: RedisServer
+) -> None:
+    settings = hub_settings(redis_url=private_redis.url, delivery_worker=False)
+    async with hub(settings) as client:
+        private_redis.stop()
+        response = await client.get("/metrics")
+        private_redis.start()
+    assert response.status_code == 200
+    assert math.isnan(samples(response.text)[("kotahub_outbox_depth", ())])
+
+
+async def test_failed_deliveries_are_counted_by_source(
+    redis_url: str, make_adapter: Callable[..., Adapter]
+) -> None:
+    nowhere = f"http://127.0.0.1:{free_port()}/"
+    adapter = make_adapter(name="complaints", kind="open311", base_url=nowhere)
+    redis = Redis.from_url(redis_url)
+    outbox = Outbox(redis, f"test-{uuid.uuid4().hex[:12]}")
+    metrics = HubMetrics()
+    worker = DeliveryWorker(outbox, Catalog((adapter,)), DeliveryTiming(poll_ms=10), metrics)
+    try:
+        await outbox.ensure_group()
+        await outbox.record(_road(), None)
+        assert await worker.run_once() == 0
+    finally:
+        await redis.aclose()
+    found = samples(metrics.exposition().decode())
+    assert found[("kotahub_delivery_failures_total", (("source", "complaints"),))] == 1
+
+
+def _road() -> ComplaintSubmission:
+    return ComplaintSubmission(
+        source="complaints",
+        category_code="jalan-rusak",
+        description="Lubang di jalan",
+        lat=-1.27,
+        lon=116.84,
+        attributes={"tingkat_kerusakan": "ringan"},
+    )
+
+
+async def test_a_named_operation_is_named_without_operation_name(
+    hub: HubFactory, hub_settings: Callable[..., Settings]
+) -> None:
+    async with hub(hub_settings(delivery_worker=False)) as client:
+        await _post(client, SPOTS)
+        await _post(client, "mutation Bad { noSuchField }")
+        found = samples((await client.get("/metrics")).text)
+    assert _requests(found) == {"Spots/ok": 1, "Bad/errors": 1}

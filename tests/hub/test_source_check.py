@@ -1,0 +1,75 @@
+"""``kotahub check-source``: the adapter contract against a live upstream, with fixes."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from kotahub.cli import main
+from kotahub.hub.errors import ConfigError
+from kotahub.hub.settings import Settings
+from kotahub.hub.source_check import check_configured
+from tests.support.controlled_upstream import Behaviour
+from tests.support.redis_server import free_port
+from tests.support.servers import ThreadedServer
+
+
+async def checked(settings: Settings, name: str) -> tuple[int, str]:
+    out = io.StringIO()
+    code = await check_configured(settings, name, out)
+    return code, out.getvalue()
+
+
+@pytest.mark.parametrize("name", ["tourism", "health", "complaints", "dimensions"])
+async def test_the_reference_upstreams_conform(
+    hub_settings: Callable[..., Settings], name: str
+) -> None:
+    code, report = await checked(hub_settings(), name)
+    assert code == 0, report
+    assert "FAIL" not in report
+    assert report.count("PASS") >= 2 and "checks pass" in report
+
+
+async def test_a_source_answering_garbage_fails_with_what_to_fix(
+    hub_settings: Callable[..., Settings], uji_source: dict[str, Any], behaviour: Behaviour
+) -> None:
+    behaviour.garbage = b'{"type": "not a FeatureCollection"}'
+    code, report = await checked(hub_settings(sources=[uji_source]), "uji")
+    assert code == 1
+    assert "FAIL  tourist spots listed: UPSTREAM_BAD_PAYLOAD" in report
+    assert "fix: the answer is not geojson: check kind and base_url" in report
+
+
+async def test_a_wrong_path_and_a_dead_host_are_told_apart(
+    hub_settings: Callable[..., Settings], demo_server: ThreadedServer
+) -> None:
+    missing = {"name": "lost", "kind": "geojson", "base_url": f"{demo_server.url}/no/such/items"}
+    dead = {"name": "dead", "kind": "geojson", "base_url": f"http://127.0.0.1:{free_port()}/x"}
+    settings = hub_settings(sources=[missing, dead])
+    lost_code, lost = await checked(settings, "lost")
+    dead_code, gone = await checked(settings, "dead")
+    assert lost_code == dead_code == 1
+    assert "fix: nothing answers there: check base_url" in lost
+    assert "fix: the host cannot be reached: check base_url" in gone
+
+
+async def test_an_unknown_name_lists_the_configured_sources(
+    hub_settings: Callable[..., Settings],
+) -> None:
+    with pytest.raises(ConfigError, match="configured sources: complaints, dimensions, health"):
+        await checked(hub_settings(), "wisata")
+
+
+def test_the_command_exits_with_the_verdict(
+    tmp_path: Any, demo_server: ThreadedServer, redis_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "hub.toml"
+    config.write_text(
+        f'redis_url = "{redis_url}"\n[[sources]]\nname = "lost"\nkind = "geojson"\n'
+        f'base_url = "{demo_server.url}/no/such/items"\n'
+    )
+    assert main(["check-source", "lost", "--config", str(config)]) == 1
+    assert "fix: nothing answers there" in capsys.readouterr().out

@@ -19,20 +19,22 @@ tracer = trace.get_tracer(__name__)
 def upstream_span(source: str, request: httpx.Request) -> Iterator[Span]:
     """The span of ``request`` to ``source``, current while it runs; ``traceparent`` is
     added to the request's headers, so the upstream continues the trace."""
-    url = request.url
     with tracer.start_as_current_span(
         f"{request.method} {source}",
         kind=SpanKind.CLIENT,
-        attributes={
-            "kotahub.source": source,
-            "http.request.method": request.method,
-            "server.address": url.host,
-            "server.port": url.port or (443 if url.scheme == "https" else 80),
-            "url.full": public_url(str(url)),  # secret-looking query values masked
-        },
+        attributes={"kotahub.source": source, "http.request.method": request.method},
         record_exception=False,  # an exception's text may quote what it should not
         set_status_on_exception=False,
     ) as span:
+        if span.is_recording():  # with tracing off, the URL is not even looked at
+            url = request.url
+            span.set_attributes(
+                {
+                    "server.address": url.host,
+                    "server.port": url.port or (443 if url.scheme == "https" else 80),
+                    "url.full": public_url(str(url)),  # secret-looking query values masked
+                }
+            )
         inject(request.headers)
         yield span
 

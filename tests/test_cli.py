@@ -33,7 +33,8 @@ def test_bad_config_file_stops_start_up_with_one_line(tmp_path: Path) -> None:
     lines = result.stderr.strip().splitlines()
     assert lines == [
         "kotahub: configuration error: "
-        "source 't': unknown adapter kind 'soap'; known kinds: ckan, fhir-r4, geojson, open311"
+        "source 't': unknown adapter kind 'soap'; "
+        "known kinds: ckan, fhir-r4, geojson, json, open311"
     ]
 
 

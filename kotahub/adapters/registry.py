@@ -10,6 +10,7 @@ from kotahub.adapters.ckan import CKANDimensionsAdapter
 from kotahub.adapters.contract import Adapter, AdapterFactory
 from kotahub.adapters.fhir import FHIRHealthAdapter
 from kotahub.adapters.geojson import GeoJSONTourismAdapter
+from kotahub.adapters.json_mapped import JSON_ADAPTERS
 from kotahub.adapters.open311 import Open311ComplaintsAdapter
 from kotahub.adapters.plugins import installed_kinds, plugin_factory, warn_shadowed
 from kotahub.hub.errors import ConfigError
@@ -21,6 +22,7 @@ BUILTIN_ADAPTERS: dict[str, AdapterFactory] = {
     FHIRHealthAdapter.kind: FHIRHealthAdapter,
     Open311ComplaintsAdapter.kind: Open311ComplaintsAdapter,
     CKANDimensionsAdapter.kind: CKANDimensionsAdapter,
+    JSON_ADAPTERS.kind: JSON_ADAPTERS,
 }
 
 

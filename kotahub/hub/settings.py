@@ -16,6 +16,7 @@ from pydantic import (
     ConfigDict,
     Field,
     HttpUrl,
+    JsonValue,
     SecretStr,
     ValidationError,
     field_validator,
@@ -62,7 +63,7 @@ class SourceSettings(BaseModel):
     max_response_bytes: int = Field(default=10 * 1_048_576, ge=1024, le=1024 * 1_048_576)
     breaker_failures: int = Field(default=5, ge=1, le=1000)
     breaker_reset_seconds: float = Field(default=30.0, gt=0, le=3600)
-    options: dict[str, str | int | float | bool] = Field(default_factory=dict)
+    options: dict[str, JsonValue] = Field(default_factory=dict)  # tables nest (json kind)
 
     @field_validator("name")
     @classmethod

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -19,13 +19,21 @@ from tests.support.servers import ThreadedServer
 class Case:
     kind: str
     path: str  # where the reference upstream serves this protocol
+    options: dict[str, Any] = field(default_factory=dict)
 
 
+# The json adapter reads the reference GeoJSON as the plain JSON it also is.
+GEOJSON_AS_JSON = {
+    "domain": "tourism",
+    "items": "features",
+    "fields": {"id": "id", "name": "properties.name"},
+}
 CASES = [
     Case("geojson", TOURISM_ITEMS),
     Case("fhir-r4", HEALTH_FHIR),
     Case("open311", COMPLAINTS_OPEN311),
     Case("ckan", DIMENSIONS_CKAN),
+    Case("json", TOURISM_ITEMS, GEOJSON_AS_JSON),
 ]
 
 
@@ -47,7 +55,9 @@ async def _records(adapter: Adapter) -> list[Any]:
 async def test_reads_the_reference_upstream(
     case: Case, demo_server: ThreadedServer, make_adapter: Callable[..., Adapter]
 ) -> None:
-    adapter = make_adapter(name="ref", kind=case.kind, base_url=demo_server.url + case.path)
+    adapter = make_adapter(
+        name="ref", kind=case.kind, base_url=demo_server.url + case.path, options=case.options
+    )
     await adapter.probe()
     records = await _records(adapter)
     assert records
@@ -60,7 +70,9 @@ async def test_reads_the_reference_upstream(
 async def test_unreachable_upstream_is_a_source_error(
     case: Case, make_adapter: Callable[..., Adapter]
 ) -> None:
-    adapter = make_adapter(name="gone", kind=case.kind, base_url="http://127.0.0.1:9/x")
+    adapter = make_adapter(
+        name="gone", kind=case.kind, base_url="http://127.0.0.1:9/x", options=case.options
+    )
     with pytest.raises(SourceUnavailable, match="source 'gone'"):
         await _records(adapter)
     with pytest.raises(SourceUnavailable):
@@ -72,7 +84,10 @@ async def test_invalid_json_is_a_payload_error(
     case: Case, misbehaving_server: ThreadedServer, make_adapter: Callable[..., Adapter]
 ) -> None:
     adapter = make_adapter(
-        name="bad", kind=case.kind, base_url=misbehaving_server.url + "/not-json"
+        name="bad",
+        kind=case.kind,
+        base_url=misbehaving_server.url + "/not-json",
+        options=case.options,
     )
     with pytest.raises(SourcePayloadError, match="not valid JSON"):
         await _records(adapter)
@@ -83,7 +98,10 @@ async def test_server_error_names_status_and_detail(
     case: Case, misbehaving_server: ThreadedServer, make_adapter: Callable[..., Adapter]
 ) -> None:
     adapter = make_adapter(
-        name="bad", kind=case.kind, base_url=misbehaving_server.url + "/server-error"
+        name="bad",
+        kind=case.kind,
+        base_url=misbehaving_server.url + "/server-error",
+        options=case.options,
     )
     with pytest.raises(SourceHTTPError, match="HTTP 500") as caught:
         await _records(adapter)

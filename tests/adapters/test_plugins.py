@@ -116,7 +116,7 @@ def test_an_unknown_kind_lists_built_in_and_installed_kinds(
         adapter_factory(_source("wfs"))
     assert str(caught.value) == (
         "source 'parks': unknown adapter kind 'wfs'; "
-        "known kinds: ckan, fhir-r4, geojson, open311; installed plug-ins: parks"
+        "known kinds: ckan, fhir-r4, geojson, json, open311; installed plug-ins: parks"
     )
 
 

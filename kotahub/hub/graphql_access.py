@@ -13,9 +13,10 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from kotahub.hub.graphql_request import GraphQLRequest
+from kotahub.hub.http_wrapper import HttpWrapper
 from kotahub.hub.metrics import HubMetrics, Outcome
 from kotahub.hub.operation_key import operation_of
 from kotahub.hub.request_trace import CURRENT_TRACE, RequestTrace
@@ -45,14 +46,8 @@ class _Seen:
             self._tail = body[-len(ERRORS_KEY) :]
 
 
-class GraphQLAccess:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+class GraphQLAccess(HttpWrapper):
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         state = scope.setdefault("state", {})
         seen = _Seen()
 

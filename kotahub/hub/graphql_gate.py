@@ -26,6 +26,7 @@ from kotahub.hub.access import ANONYMOUS, Principal
 from kotahub.hub.api_keys import KeyRing, Unauthenticated
 from kotahub.hub.graphql_request import GraphQLRequest, Operations, Rejected, read_operations
 from kotahub.hub.http_replies import read_body, replay, send_errors, too_large
+from kotahub.hub.http_wrapper import HttpWrapper
 from kotahub.hub.persisted_queries import Resolved
 from kotahub.hub.query_limits import (
     LimitExceeded,
@@ -61,17 +62,14 @@ class Admitted:
     batched: bool
 
 
-class GraphQLGate:
+class GraphQLGate(HttpWrapper):
     def __init__(self, app: ASGIApp, rules: GateRules) -> None:
-        self.app = app
+        super().__init__(app)
         self.rules = rules
         # Portals send the same few operations: measure each (with its variables) once.
         self._verdicts: LRUCache[bytes, LimitExceeded | None] = LRUCache(maxsize=1024)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         runtime: HubRuntime = scope["app"].state.runtime
         limit = runtime.settings.max_body_bytes
         body = await read_body(receive, limit)

@@ -12,19 +12,15 @@ from __future__ import annotations
 import json
 
 from starlette.datastructures import Headers
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
+
+from kotahub.hub.http_wrapper import HttpWrapper
 
 GRAPHQL_RESPONSE = b"application/graphql-response+json"
 
 
-class GraphQLMediaType:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+class GraphQLMediaType(HttpWrapper):
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = Headers(scope=scope)
         send = _labelled(send, private="x-api-key" in headers or "authorization" in headers)
         if prefers_graphql_response(headers):

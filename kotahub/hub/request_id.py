@@ -7,7 +7,9 @@ import uuid
 from contextvars import ContextVar
 
 from starlette.datastructures import Headers
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
+
+from kotahub.hub.http_wrapper import HttpWrapper
 
 HEADER = b"x-request-id"
 _SANE = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
@@ -15,14 +17,8 @@ _SANE = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
 CURRENT_REQUEST_ID: ContextVar[str | None] = ContextVar("kotahub_request_id", default=None)
 
 
-class RequestId:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+class RequestId(HttpWrapper):
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         given = Headers(scope=scope).get("x-request-id", "")
         request_id = given if _SANE.match(given) else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id

@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kotahub.hub.cache_generations import EVERYTHING
 from kotahub.hub.http_replies import read_body, replay
+from kotahub.hub.http_wrapper import HttpWrapper
 from kotahub.hub.language import preferred_lang
 from kotahub.hub.operation_key import operation_of, response_key
 from kotahub.hub.request_deadline import request_deadline
@@ -31,9 +32,9 @@ RECENT_RESPONSE_BYTES = 16 * 1024 * 1024
 CACHE_HEADER = b"x-kotahub-cache"
 
 
-class ResponseCache:
+class ResponseCache(HttpWrapper):
     def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+        super().__init__(app)
         # Identical questions asked while the first is still being answered wait for it.
         self._running: dict[str, asyncio.Future[_Captured]] = {}
         # Answers this process kept or read lately, until they expire: a hit costs no Redis
@@ -43,10 +44,7 @@ class ResponseCache:
             maxsize=RECENT_RESPONSE_BYTES, getsizeof=lambda kept: len(kept[1])
         )
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         runtime: HubRuntime = scope["app"].state.runtime
         started = time.perf_counter()
         body = await read_body(receive, runtime.settings.max_body_bytes) or b""

@@ -35,6 +35,16 @@ async def names(client: httpx.AsyncClient) -> list[str]:
     return [edge["node"]["name"] for edge in body["data"]["touristSpots"]["edges"]]
 
 
+async def invalidate_while_redis_is_down(
+    client: httpx.AsyncClient, behaviour: Behaviour, private_redis: RedisServer
+) -> dict[str, Any]:
+    """Cache v1, stop Redis, let the upstream move to v2, and invalidate: the answer."""
+    await names(client)
+    private_redis.stop()
+    behaviour.version = 2
+    return await gql(client, INVALIDATE, {"source": "uji"}, headers=ADMIN)
+
+
 async def test_an_admin_drops_the_source_and_the_responses_built_from_it(
     hub: HubFactory, make_settings: Callable[..., Settings], behaviour: Behaviour
 ) -> None:
@@ -121,10 +131,7 @@ async def test_with_redis_down_only_this_replica_forgets_and_says_so(
 ) -> None:
     settings = make_settings(redis_url=private_redis.url)
     async with hub(settings) as client:
-        await names(client)
-        private_redis.stop()
-        behaviour.version = 2
-        body = await gql(client, INVALIDATE, {"source": "uji"}, headers=ADMIN)
+        body = await invalidate_while_redis_is_down(client, behaviour, private_redis)
         after = await names(client)
         private_redis.start()
     assert body["data"]["invalidateCache"]["everywhere"] is False
@@ -154,10 +161,7 @@ async def test_an_invalidation_made_while_redis_was_down_is_not_undone_when_it_r
 ) -> None:
     settings = make_settings(redis_url=private_redis.url)
     async with hub(settings) as client:
-        await names(client)
-        private_redis.stop()
-        behaviour.version = 2
-        await gql(client, INVALIDATE, {"source": "uji"}, headers=ADMIN)
+        await invalidate_while_redis_is_down(client, behaviour, private_redis)
         assert await names(client) == ["Pantai Uji v2"]
         private_redis.start()
         behaviour.version = 3

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
 from typing import ClassVar
-from zoneinfo import ZoneInfo
 
 from kotahub.adapters.contract import Adapter, Domain, HealthAdapter
 from kotahub.demo.app import HEALTH_FHIR
 from kotahub.records import GeoPoint, HealthFacilityRecord, Near
 from kotahub.resolvers.catalog import Catalog
 from kotahub.resolvers.health import nearby_facilities
-from kotahub.resolvers.loaders import make_loaders
-from kotahub.resolvers.scope import PageLimits, RequestScope
+from kotahub.resolvers.scope import RequestScope
+from tests.support.request_scope import request_scope
 from tests.support.servers import ThreadedServer
 
 
@@ -41,15 +39,7 @@ class CountingHealth:
 
 
 def _scope(adapter: CountingHealth) -> RequestScope:
-    catalog = Catalog((adapter,))
-    return RequestScope(
-        catalog=catalog,
-        loaders=make_loaders(catalog),
-        lang="id",
-        zone=ZoneInfo("Asia/Makassar"),
-        now=datetime.now(UTC),
-        page_limits=PageLimits(20, 100),
-    )
+    return request_scope(Catalog((adapter,)))
 
 
 SPOTS = [GeoPoint(lat=-1.27 + i * 0.005, lon=116.83 + i * 0.01) for i in range(20)]

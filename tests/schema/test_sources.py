@@ -7,7 +7,6 @@ import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -17,13 +16,12 @@ from kotahub.hub.settings import Settings, SourceSettings
 from kotahub.hub.source_client import SourceClient
 from kotahub.hub.source_health import SourceHealthRegistry
 from kotahub.resolvers.catalog import Catalog
-from kotahub.resolvers.loaders import make_loaders
-from kotahub.resolvers.scope import PageLimits, RequestScope
 from kotahub.schema.build import build_schema
 from kotahub.schema.context import GraphQLContext
 from tests.conftest import HubFactory, tourism_source
 from tests.support.graphql import gql
 from tests.support.redis_server import free_port
+from tests.support.request_scope import request_scope
 
 PUBLIC = "{ sources { name kind state lastSuccessAt } }"
 EVERYTHING = """{ sources { name kind state lastSuccessAt
@@ -123,17 +121,7 @@ async def test_an_admin_sees_the_last_failure_without_any_secret(
 
 async def execute(query: str, health: SourceHealthRegistry, principal: Principal) -> dict[str, Any]:
     """The query run on the hub's schema with a scope of the test's making."""
-    catalog = Catalog(())
-    scope = RequestScope(
-        catalog=catalog,
-        loaders=make_loaders(catalog),
-        lang="id",
-        zone=ZoneInfo("Asia/Makassar"),
-        now=datetime.now(UTC),
-        page_limits=PageLimits(20, 100),
-        principal=principal,
-        source_health=health,
-    )
+    scope = request_scope(Catalog(()), principal=principal, source_health=health)
     result = await build_schema().execute(query, context_value=GraphQLContext(scope=scope))
     errors = [error.formatted for error in result.errors] if result.errors else None
     return {"data": result.data, "errors": errors}

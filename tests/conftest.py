@@ -26,6 +26,7 @@ from kotahub.hub.app import create_app
 from kotahub.hub.cache import FallbackStore, MemoryStore, RedisStore
 from kotahub.hub.settings import Settings, SourceSettings
 from kotahub.hub.source_client import SourceClient
+from tests.support.redis_cluster import RedisCluster
 from tests.support.redis_server import RedisServer
 from tests.support.servers import ThreadedServer
 
@@ -63,6 +64,17 @@ def private_redis() -> Iterator[RedisServer]:
     server.start()
     yield server
     server.cleanup()
+
+
+@pytest.fixture(scope="session")
+def redis_cluster() -> Iterator[RedisCluster]:
+    """A real three-node Redis Cluster on loopback, shared by the tests that only add keys."""
+    cluster = RedisCluster()
+    try:
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.cleanup()
 
 
 @pytest.fixture(scope="session")

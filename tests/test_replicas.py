@@ -1,4 +1,5 @@
-"""Two hub processes on one Redis: one upstream call for a miss, and invalidation heard."""
+"""Two hub processes on one Redis, a single server or a three-node cluster: one upstream call
+for a miss, and invalidation heard."""
 
 from __future__ import annotations
 
@@ -25,13 +26,21 @@ def behaviour() -> Behaviour:
     return Behaviour(cache_control="max-age=300", delay_seconds=0.5)
 
 
+@pytest.fixture(params=["server", "cluster"])
+def shared_redis(request: pytest.FixtureRequest, redis_url: str) -> str:
+    """The Redis the replicas share: one server, or the test session's Redis Cluster."""
+    if request.param == "cluster":
+        return str(request.getfixturevalue("redis_cluster").url)
+    return redis_url
+
+
 @pytest.fixture
-def replicas(behaviour: Behaviour, redis_url: str, tmp_path: Path) -> Iterator[list[str]]:
+def replicas(behaviour: Behaviour, shared_redis: str, tmp_path: Path) -> Iterator[list[str]]:
     server = ThreadedServer(controlled_upstream(behaviour))
     server.start()
     source = {"name": "uji", "kind": "geojson", "base_url": f"{server.url}/items"}
     settings = {
-        "redis_url": redis_url,
+        "redis_url": shared_redis,
         "cache_prefix": f"replicas-{uuid.uuid4().hex[:8]}",
         "response_cache": "false",
         "api_keys": json.dumps(api_keys()),

@@ -8,8 +8,9 @@ from collections.abc import Awaitable, Callable
 from typing import Protocol, TypeVar
 
 from cachetools import TLRUCache
-from redis.asyncio import Redis
-from redis.exceptions import RedisError
+from redis.asyncio.cluster import RedisCluster
+
+from kotahub.hub.redis_connection import REDIS_FAILURES, RedisClient
 
 log = logging.getLogger("kotahub.cache")
 T = TypeVar("T")
@@ -40,9 +41,9 @@ class MemoryStore:
 
 
 class RedisStore:
-    """Entries in Redis with ``SET … PX``; errors surface as ``RedisError`` to the caller."""
+    """Entries in Redis with ``SET … PX``; errors surface to the caller (REDIS_FAILURES)."""
 
-    def __init__(self, redis: Redis) -> None:
+    def __init__(self, redis: RedisClient) -> None:
         self._redis = redis
 
     async def get(self, key: str) -> bytes | None:
@@ -53,7 +54,11 @@ class RedisStore:
         await self._redis.set(key, value, px=max(1, int(ttl_seconds * 1000)))
 
     async def ping(self) -> None:
-        await self._redis.ping()
+        """Every server answers (on a cluster, each primary: a node away fails some keys)."""
+        if isinstance(self._redis, RedisCluster):
+            await self._redis.ping(target_nodes=RedisCluster.PRIMARIES)
+        else:
+            await self._redis.ping()
 
     async def try_lock(self, key: str, token: str, ttl_seconds: float) -> bool:
         """Take the lock if no one holds it; it frees itself after ``ttl_seconds``."""
@@ -116,7 +121,7 @@ class FallbackStore:
         if redis is not None:
             try:
                 value = await redis.get(key)
-            except (RedisError, OSError) as exc:
+            except REDIS_FAILURES as exc:
                 self._mark_down(exc)
             else:
                 self._mark_up()
@@ -128,7 +133,7 @@ class FallbackStore:
         if redis is not None:
             try:
                 await redis.set(key, value, ttl_seconds)
-            except (RedisError, OSError) as exc:
+            except REDIS_FAILURES as exc:
                 self._mark_down(exc)
             else:
                 self._mark_up()
@@ -143,7 +148,7 @@ class FallbackStore:
             return None
         try:
             result = await operation(redis)
-        except (RedisError, OSError) as exc:
+        except REDIS_FAILURES as exc:
             self._mark_down(exc)
             return None
         self._mark_up()
@@ -158,7 +163,7 @@ class FallbackStore:
             return "no Redis configured"
         try:
             await self._redis.ping()
-        except (RedisError, OSError) as exc:
+        except REDIS_FAILURES as exc:
             self._mark_down(exc, announce)
             return self.last_redis_error
         self._mark_up()

@@ -11,11 +11,10 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from redis.exceptions import RedisError
-
 from kotahub.hub.errors import SourceError, SourceHTTPError
 from kotahub.hub.metrics import HubMetrics
 from kotahub.hub.outbox import Outbox, Pending, UnreadableEntry
+from kotahub.hub.redis_connection import REDIS_ERRORS
 from kotahub.resolvers.catalog import Catalog
 
 log = logging.getLogger("kotahub.delivery")
@@ -59,7 +58,7 @@ class DeliveryWorker:
             try:
                 await self._outbox.ensure_group()
                 await self.run_once()
-            except RedisError as exc:
+            except REDIS_ERRORS as exc:
                 if not paused:  # said once per outage, not at every retry
                     log.warning("delivery paused, the queue store does not answer: %s", exc)
                 paused = True
@@ -91,7 +90,7 @@ class DeliveryWorker:
             return 0
         try:
             return await self.deliver(pending)
-        except RedisError:
+        except REDIS_ERRORS:
             raise
         except Exception as exc:  # a fault of ours must not stop the other deliveries
             log.exception("complaint %s could not be delivered", pending.tracking_id)

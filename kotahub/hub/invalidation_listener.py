@@ -6,17 +6,15 @@ import asyncio
 import contextlib
 import logging
 
-from redis.asyncio import Redis
-from redis.exceptions import RedisError
-
 from kotahub.hub.cache_generations import EVERYTHING, Generations
+from kotahub.hub.redis_connection import REDIS_FAILURES, RedisClient
 
 log = logging.getLogger("kotahub.cache")
 RETRY_SECONDS = 1.0
 
 
 async def listen_for_invalidations(
-    redis: Redis, channel: str, generations: Generations, stop: asyncio.Event
+    redis: RedisClient, channel: str, generations: Generations, stop: asyncio.Event
 ) -> None:
     """Forget a source's generation (and that of whole responses) as soon as another replica
     moves it; while Redis is away, generations are reread every few seconds anyway."""
@@ -30,7 +28,7 @@ async def listen_for_invalidations(
                         source = _text(message.get("data"))
                         generations.forget(source)
                         generations.forget(EVERYTHING)
-        except (RedisError, OSError) as exc:
+        except REDIS_FAILURES as exc:
             log.debug("invalidation messages unavailable, retrying: %s", exc)
             await _pause(stop, RETRY_SECONDS)
 

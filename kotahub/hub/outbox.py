@@ -1,6 +1,8 @@
 """The complaint outbox: submissions recorded in Redis before anyone is told "queued".
 
-Keys, under the hub's cache prefix (the Redis must not evict keys: ``noeviction``):
+Keys, under the hub's cache prefix ``{p}`` (the Redis must not evict keys: ``noeviction``);
+on a Redis Cluster the prefix is a hash tag (``{kotahub}:outbox``), so that they all live
+in one slot, as the atomic scripts need:
 
 - ``{p}:outbox`` — a stream with one entry per submission still to deliver (no contact
   details); the consumer group ``delivery`` tracks which worker holds which entry;
@@ -21,12 +23,13 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-from redis.asyncio import Redis
-from redis.exceptions import RedisError, ResponseError
+from redis.asyncio.cluster import RedisCluster
+from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeout
 
 from kotahub.hub.errors import ClientInputError, KotaHubError
 from kotahub.hub.outbox_scripts import RECORD, SETTLE
+from kotahub.hub.redis_connection import REDIS_ERRORS, RedisClient
 from kotahub.records import ComplaintSubmission, Contact, Delivery
 
 GROUP = "delivery"
@@ -65,7 +68,9 @@ def new_tracking_id() -> str:
 class Outbox:
     """Records submissions, answers their state, and hands them to delivery workers."""
 
-    def __init__(self, redis: Redis, prefix: str) -> None:
+    def __init__(self, redis: RedisClient, prefix: str) -> None:
+        if isinstance(redis, RedisCluster):
+            prefix = f"{{{prefix}}}"  # a hash tag: the scripts' keys must share a slot
         self.redis = redis
         self.stream = f"{prefix}:outbox"
         self._prefix = prefix
@@ -97,7 +102,7 @@ class Outbox:
         keys, args = self._record_call(queued, submission, idempotency_key)
         try:
             found, created, fingerprint = await self._record(keys=keys, args=args)
-        except RedisError as exc:
+        except REDIS_ERRORS as exc:
             raise _unavailable(exc, idempotency_key) from exc
         if not created:
             return await self._earlier(_text(found), _text(fingerprint), submission)
@@ -120,12 +125,9 @@ class Outbox:
         contact = {k: v for k, v in asdict(submission.contact).items() if v}
         payload = json.dumps(asdict(replace(submission, contact=Contact())))
         tracking_id = queued.tracking_id
-        keys = [
-            self._idempotency_key(idempotency_key) if idempotency_key else "",
-            self.state_key(tracking_id),
-            self.contact_key(tracking_id),
-            self.stream,
-        ]
+        keys = [self.state_key(tracking_id), self.contact_key(tracking_id), self.stream]
+        if idempotency_key:
+            keys.append(self._idempotency_key(idempotency_key))
         args = [
             tracking_id,
             RETENTION_SECONDS,
@@ -267,7 +269,7 @@ def delivery_from(tracking_id: str, fields: Mapping[Any, Any]) -> Delivery:
     )
 
 
-def _unavailable(exc: RedisError, idempotency_key: str | None) -> OutboxUnavailable:
+def _unavailable(exc: Exception, idempotency_key: str | None) -> OutboxUnavailable:
     if isinstance(exc, RedisTimeout):
         advice = (
             "send it again with the same idempotencyKey, which will not record it twice"

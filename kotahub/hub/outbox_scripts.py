@@ -2,28 +2,28 @@
 
 from __future__ import annotations
 
-# KEYS: idempotency key ("" when none), state hash, contact hash, stream.
+# KEYS: state hash, contact hash, stream, then the idempotency key when there is one.
 # ARGV: tracking id, retention seconds, stream payload, n, state key prefix, then n state
 #       field/value pairs, then contact field/value pairs.
 # Returns {tracking id, created (1/0), the earlier submission's fingerprint}.
 RECORD = """
-if KEYS[1] ~= '' then
-  local earlier = redis.call('GET', KEYS[1])
+if KEYS[4] then
+  local earlier = redis.call('GET', KEYS[4])
   if earlier then
     return {earlier, 0, redis.call('HGET', ARGV[5] .. earlier, 'fingerprint') or ''}
   end
-  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+  redis.call('SET', KEYS[4], ARGV[1], 'EX', ARGV[2])
 end
 local n = tonumber(ARGV[4])
 local state = {}
 for i = 6, 5 + 2 * n do state[#state + 1] = ARGV[i] end
-redis.call('HSET', KEYS[2], unpack(state))
+redis.call('HSET', KEYS[1], unpack(state))
 if #ARGV > 5 + 2 * n then
   local contact = {}
   for i = 6 + 2 * n, #ARGV do contact[#contact + 1] = ARGV[i] end
-  redis.call('HSET', KEYS[3], unpack(contact))
+  redis.call('HSET', KEYS[2], unpack(contact))
 end
-redis.call('XADD', KEYS[4], '*', 'tracking_id', ARGV[1], 'submission', ARGV[3])
+redis.call('XADD', KEYS[3], '*', 'tracking_id', ARGV[1], 'submission', ARGV[3])
 return {ARGV[1], 1, ''}
 """
 

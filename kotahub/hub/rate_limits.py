@@ -9,17 +9,17 @@ from dataclasses import dataclass
 from ipaddress import IPv6Address, ip_address, ip_network
 
 from limits import RateLimitItem, parse_many
-from limits.aio.storage import MemoryStorage, RedisStorage
+from limits.aio.storage import MemoryStorage, Storage
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from limits.errors import StorageError
 from pydantic import BaseModel, ConfigDict, field_validator
-from redis.asyncio import ConnectionPool
-from redis.exceptions import RedisError
 
 from kotahub.hub.access import Principal, Role
 from kotahub.hub.grouped_hits import GroupedHits
+from kotahub.hub.redis_connection import REDIS_FAILURES
 
 log = logging.getLogger("kotahub.limits")
+COUNTING_FAILURES: tuple[type[Exception], ...] = (StorageError, *REDIS_FAILURES)
 
 
 class RateLimitSettings(BaseModel):
@@ -61,8 +61,7 @@ class RateLimits:
     def __init__(
         self,
         settings: RateLimitSettings,
-        pool: ConnectionPool,
-        prefix: str,
+        storage: Storage,
         retry_seconds: float = 5.0,
     ) -> None:
         self.enabled = settings.enabled
@@ -78,13 +77,6 @@ class RateLimits:
             Role.PARTNER: parse_many(settings.submit_partner),
             Role.ADMIN: parse_many(settings.submit_partner),
         }
-        storage = RedisStorage(
-            "async+redis://",
-            implementation="redispy",
-            key_prefix=f"{prefix}:rate",
-            wrap_exceptions=True,
-            connection_pool=pool,  # type: ignore[arg-type]  # passed on to redis-py
-        )
         self._shared = SlidingWindowCounterRateLimiter(storage)
         # Used while Redis is unreachable: each replica then counts on its own.
         self._local = SlidingWindowCounterRateLimiter(MemoryStorage())
@@ -117,7 +109,7 @@ class RateLimits:
                     allowed = await self._shared_hit(item, kind, client, cost)
                     limiter = self._shared
                     self._count_here(None)
-                except (StorageError, RedisError, OSError) as exc:
+                except COUNTING_FAILURES as exc:
                     # A hung Redis would hold every request for its timeout: not again soon.
                     self._redis_again_at = time.monotonic() + self._retry_seconds
                     self._count_here(exc)
@@ -164,7 +156,7 @@ async def _refusal(
     try:
         stats = await limiter.get_window_stats(item, kind, client)
         wait = max(1, math.ceil(stats.reset_time - time.time()))
-    except (StorageError, RedisError, OSError):
+    except COUNTING_FAILURES:
         wait = item.get_expiry()
     what = "complaint submissions" if kind == "submit" else "operations"
     return Refusal(

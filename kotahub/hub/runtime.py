@@ -1,4 +1,4 @@
-"""The hub's long-lived parts: one httpx pool, one Redis connection, the store and the adapters."""
+"""The hub's long-lived parts: one httpx pool, one Redis client, the store and the adapters."""
 
 from __future__ import annotations
 
@@ -8,10 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import httpx
-from redis.asyncio import BlockingConnectionPool, Redis
 
 from kotahub.adapters.registry import adapter_factory, build_adapter, check_kinds
 from kotahub.hub.cache import FallbackStore, MemoryStore, RedisStore
@@ -25,7 +23,16 @@ from kotahub.hub.invalidation_listener import listen_for_invalidations
 from kotahub.hub.metrics import HubMetrics
 from kotahub.hub.outbox import Outbox
 from kotahub.hub.persisted_queries import PersistedQueries, load_manifest
+from kotahub.hub.rate_limit_storage import shared_counts
 from kotahub.hub.rate_limits import RateLimits
+from kotahub.hub.redis_connection import (
+    RedisClient,
+    RedisTarget,
+    close_redis,
+    connect_redis,
+    parse_redis_url,
+    redact_url,
+)
 from kotahub.hub.replica_flight import ReplicaFlight
 from kotahub.hub.settings import Settings, SourceSettings
 from kotahub.hub.source_client import SourceClient
@@ -48,7 +55,7 @@ class HubRuntime:
 
     settings: Settings
     http: httpx.AsyncClient
-    redis: Redis
+    redis: RedisClient
     store: FallbackStore
     client: SourceClient
     catalog: Catalog
@@ -114,7 +121,7 @@ class HubRuntime:
             await asyncio.gather(self._listener, return_exceptions=True)
         await self.client.aclose()
         await self.http.aclose()
-        await self.redis.aclose()
+        await close_redis(self.redis)
 
 
 def active_sources(settings: Settings) -> tuple[SourceSettings, ...]:
@@ -142,7 +149,8 @@ async def start_runtime(
         limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
         follow_redirects=False,
     )
-    redis = _connect_redis(settings)
+    target = parse_redis_url(settings.redis_url)  # checked when the settings were read
+    redis = _connect_redis(target, settings)
     store = FallbackStore(
         RedisStore(redis),
         MemoryStore(settings.memory_cache_entries),
@@ -171,9 +179,8 @@ async def start_runtime(
     contacts = tuple(emergency_contact(c) for c in settings.emergency_contacts)
     outbox = Outbox(redis, settings.cache_prefix)
     prefix = settings.cache_prefix
-    rate_limits = RateLimits(
-        settings.rate_limits, redis.connection_pool, prefix, settings.redis_retry_seconds
-    )
+    counts = shared_counts(redis, prefix)
+    rate_limits = RateLimits(settings.rate_limits, counts, settings.redis_retry_seconds)
     if manifest is None:
         manifest = load_manifest(settings.persisted_queries_file)
     persisted = PersistedQueries(settings.persisted_queries, manifest, store, prefix)
@@ -201,30 +208,11 @@ def emergency_contact(setting: EmergencyContactSettings) -> EmergencyContact:
     return EmergencyContact(setting.service, setting.number, name, description)
 
 
-def _connect_redis(settings: Settings) -> Redis:
-    """A client whose pool makes a burst of requests wait for a free connection instead of
-    failing (which would look like Redis being down)."""
+def _connect_redis(target: RedisTarget, settings: Settings) -> RedisClient:
     try:
-        pool = BlockingConnectionPool.from_url(
-            settings.redis_url,
-            max_connections=REDIS_CONNECTIONS,
-            timeout=settings.redis_timeout_seconds,
-            socket_timeout=settings.redis_timeout_seconds,
-            socket_connect_timeout=settings.redis_timeout_seconds,
-        )
-        return Redis.from_pool(pool)
+        return connect_redis(target, settings.redis_timeout_seconds, REDIS_CONNECTIONS)
     except ValueError as exc:
         raise ConfigError(
             f"invalid setting 'redis_url' (environment REDIS_URL): got "
-            f"{redact_url(settings.redis_url)!r}; expected redis://host:port/db "
-            f"or rediss://… ({exc})"
+            f"{redact_url(settings.redis_url)!r}; {exc}"
         ) from exc
-
-
-def redact_url(url: str) -> str:
-    """The URL with any password replaced, fit for logs and errors."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
-    return urlunsplit(parts._replace(netloc=netloc))

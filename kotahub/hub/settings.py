@@ -34,6 +34,7 @@ from kotahub.hub.emergency_numbers import DEFAULT_EMERGENCY_CONTACTS, EmergencyC
 from kotahub.hub.errors import ConfigError
 from kotahub.hub.oauth import OAuthSettings
 from kotahub.hub.rate_limits import RateLimitSettings
+from kotahub.hub.redis_connection import parse_redis_url, redact_url
 from kotahub.records import RESERVED_SOURCE_NAMES
 
 _ORIGIN = re.compile(r"^https?://[^/\s]+$")
@@ -201,8 +202,7 @@ class Settings(BaseSettings):
     @field_validator("redis_url")
     @classmethod
     def _redis_url(cls, url: str) -> str:
-        if not url.startswith(("redis://", "rediss://", "unix://")):
-            raise ValueError("expected a URL such as redis://host:6379/0, rediss://… or unix://…")
+        parse_redis_url(url)
         return url
 
     @field_validator("city_timezone")
@@ -304,9 +304,12 @@ _SECRET_WORDS = ("token", "secret", "password", "api_key", "apikey", "credential
 
 
 def redacted(value: Any, key: str = "") -> Any:
-    """The value with anything under a secret-looking key replaced by ``***``."""
+    """The value with anything under a secret-looking key replaced by ``***``, and the
+    passwords in URLs."""
     if any(word in key.lower() for word in _SECRET_WORDS):
         return "***"
+    if isinstance(value, str) and "://" in value:
+        return redact_url(value)
     if isinstance(value, dict):
         return {k: redacted(v, str(k)) for k, v in value.items()}
     if isinstance(value, list | tuple):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kotahub.hub.errors import SourcePayloadError
-from kotahub.hub.runtime import redact_url
+from kotahub.hub.redis_connection import redact_url
 from kotahub.hub.upstream_urls import resolve_link, shown
 
 BASE = "https://data.example/api/items?region=kaltim"

@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 BENCH_INSTALLED := $(VENV)/.installed-bench
 ASSETS := kotahub/hub/static/graphiql/manifest.json
+# The federation composition library the tests compose the hub's subgraph SDL with.
+COMPOSITION := federation/node_modules/.kotahub-installed
 
 .PHONY: run demo-sources test lint check bench bench-search assets clean
 
@@ -14,7 +16,7 @@ run: $(INSTALLED) $(ASSETS)
 demo-sources: $(INSTALLED)
 	$(BIN)/kotahub demo-sources
 
-test: $(INSTALLED) $(ASSETS)
+test: $(INSTALLED) $(ASSETS) $(COMPOSITION)
 	$(BIN)/python -m pytest
 
 lint: $(INSTALLED)
@@ -44,8 +46,11 @@ $(BENCH_INSTALLED): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,bench]'
 	touch $@
 
-$(ASSETS): graphiql/package.json graphiql/package-lock.json scripts/install_graphiql_assets.py | $(INSTALLED)
+$(ASSETS): graphiql/package.json graphiql/package-lock.json scripts/install_graphiql_assets.py scripts/node_tools.py | $(INSTALLED)
 	$(BIN)/python scripts/install_graphiql_assets.py
 
+$(COMPOSITION): federation/package.json federation/package-lock.json scripts/install_federation_composition.py scripts/node_tools.py | $(INSTALLED)
+	$(BIN)/python scripts/install_federation_composition.py
+
 clean:
-	rm -rf $(VENV) graphiql/node_modules kotahub/hub/static/graphiql .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) graphiql/node_modules federation/node_modules kotahub/hub/static/graphiql .pytest_cache .mypy_cache .ruff_cache

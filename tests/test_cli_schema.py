@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -21,13 +22,14 @@ from tests.conftest import HubFactory
 from tests.support.graphql import gql
 
 
-def _kotahub(*args: str) -> subprocess.CompletedProcess[str]:
+def _kotahub(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "kotahub", *args],
         capture_output=True,
         text=True,
         timeout=60,
         check=True,
+        env=env,
     )
 
 
@@ -55,3 +57,17 @@ async def test_the_sdl_is_what_introspection_of_the_hub_gives(
 def _sorted(schema: GraphQLSchema) -> str:
     """The SDL with types in name order: introspection lists them in its own order."""
     return print_schema(lexicographic_sort_schema(schema))
+
+
+def test_federation_prints_the_subgraph_sdl_by_flag_setting_or_config(tmp_path: Path) -> None:
+    plain = _kotahub("schema").stdout
+    flagged = _kotahub("schema", "--federation").stdout
+    config = tmp_path / "hub.toml"
+    config.write_text("federation = true\n", encoding="utf-8")
+    assert _kotahub("schema", "--config", str(config)).stdout == flagged
+    environment = {**os.environ, "KOTAHUB_FEDERATION": "true"}
+    assert _kotahub("schema", env=environment).stdout == flagged
+    assert flagged.startswith('schema @link(url: "https://specs.apollo.dev/federation/v2.0"')
+    assert 'type TouristSpot implements Place & Node @key(fields: "id") {' in flagged
+    assert "_entities(representations: [_Any!]!): [_Entity]!" in flagged
+    assert "@key" not in plain and "_entities" not in plain and "_service" not in plain

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import ClassVar, Literal, Protocol
+from typing import ClassVar, Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel
 
@@ -94,6 +94,17 @@ class ComplaintsAdapter(Adapter, Protocol):
         ...
 
     async def id_for_token(self, token: str) -> str | None: ...
+
+
+@runtime_checkable
+class ComplaintsById(Protocol):
+    """Optional for a complaints adapter: many complaints in one call. Without it, each id is
+    asked for on its own (``complaint``), all at once."""
+
+    async def complaints_by_id(self, local_ids: Sequence[str]) -> Sequence[ComplaintRecord]:
+        """The complaints with these ids, in as few calls as the protocol allows; ids the
+        source does not know are left out."""
+        ...
 
 
 class DimensionsAdapter(Adapter, Protocol):

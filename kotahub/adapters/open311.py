@@ -27,6 +27,7 @@ from kotahub.records import (
 
 WINDOW = timedelta(days=90)  # the spec's largest date range for one GET requests
 MAX_PAGES = 50
+IDS_PER_CALL = 100  # service_request_id values in one GET requests
 
 
 class Open311Options(BaseModel, extra="forbid"):
@@ -95,6 +96,23 @@ class Open311ComplaintsAdapter:
             raise
         found = self._records(page)
         return found[0] if found else None
+
+    async def complaints_by_id(self, local_ids: Sequence[str]) -> Sequence[ComplaintRecord]:
+        """One id: GET requests/{id}, which every server has; several: GET requests with the
+        spec's comma-delimited service_request_id, up to IDS_PER_CALL ids a call."""
+        ids = sorted(set(local_ids))  # the same ids make the same URL, so it caches well
+        if len(ids) == 1:
+            found = await self.complaint(ids[0])
+            return [found] if found else []
+        records: list[ComplaintRecord] = []
+        for start in range(0, len(ids), IDS_PER_CALL):
+            listed = ",".join(ids[start : start + IDS_PER_CALL])
+            page = await self._get(
+                "requests.json", {**self._common(), "service_request_id": listed}
+            )
+            records += self._records(page)
+        asked = set(ids)  # a server that ignores the parameter sends others
+        return [record for record in records if record.local_id in asked]
 
     async def submit(self, submission: ComplaintSubmission, idempotency_key: str) -> Receipt:
         """POST the request; the key makes a retry after a timeout return the first answer."""

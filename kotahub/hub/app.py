@@ -64,7 +64,7 @@ def create_app(
         finally:
             await app.state.runtime.aclose()
 
-    schema = build_schema()
+    schema = build_schema(federation=settings.federation)
     graphql = HubGraphQL(schema, graphql_ide="graphiql" if settings.graphiql else None)
     gate = GraphQLGate(ResponseCache(graphql), gate_rules(settings, schema))
     routes += [

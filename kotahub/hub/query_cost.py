@@ -2,7 +2,8 @@
 
 Cost is the number of objects the operation would resolve: every field of object type
 counts once for each parent it is resolved under, and page sizes multiply through the
-nesting, so ``first: 100`` three levels deep costs a million. Fragments are measured once
+nesting, so ``first: 100`` three levels deep costs a million; federation's ``_entities``
+resolves one object for each representation it is given. Fragments are measured once
 each, whatever the number of spreads, so that a fragment bomb costs nothing to measure.
 """
 
@@ -22,6 +23,7 @@ from graphql import (
     GraphQLSchema,
     InlineFragmentNode,
     IntValueNode,
+    ListValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
     VariableNode,
@@ -40,6 +42,8 @@ INTROSPECTION_ROOTS = frozenset({"__schema", "__type"})
 # rather than exhaust the interpreter's stack.
 MAX_NESTING = 200
 INTROSPECTION_NESTING = 64
+# The argument of federation's _entities: the objects a supergraph asks the subgraph for.
+REPRESENTATIONS = "representations"
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +59,7 @@ class Shape:
     cost: int = 0
     largest_page: int = 0
     largest_page_at: str = ""
+    representations: int = 0  # the most given to one _entities field
     schema_fields: int = 0  # how many times __schema is asked for
     problem: tuple[str, str] | None = None  # (limit, message) for a rule without a number
 
@@ -132,12 +137,35 @@ class _Walker:
         asked = self.page_size(definition, node)
         listed = is_list_type(get_nullable_type(definition.type))
         if listed:
-            count = asked or page or _declared_size(definition) or self.limits.list_size
+            count = self.list_length(definition, node, asked or page)
             inner = self.selections(named, node.selection_set, None)
         else:  # a single object, or a connection whose lists hold ``asked`` items
             count = 1
             inner = self.selections(named, node.selection_set, asked)
         return _Measure(1 + inner.depth, count + count * inner.cost)
+
+    def list_length(self, definition: GraphQLField, node: FieldNode, asked: int | None) -> int:
+        """The items a list resolves: one per representation for ``_entities``, else the
+        page asked for, the length the schema declares, or the estimate."""
+        given = self.representations(definition, node)
+        if given is not None:
+            return given
+        return asked or _declared_size(definition) or self.limits.list_size
+
+    def representations(self, definition: GraphQLField, node: FieldNode) -> int | None:
+        if REPRESENTATIONS not in definition.args:
+            return None
+        arguments = node.arguments or ()
+        given = next((a.value for a in arguments if a.name.value == REPRESENTATIONS), None)
+        if isinstance(given, VariableNode):
+            value = self.variables.get(given.name.value)
+            count = len(value) if isinstance(value, list) else int(value is not None)
+        elif isinstance(given, ListValueNode):
+            count = len(given.values)
+        else:  # one object, which GraphQL takes as a list of one
+            count = int(given is not None)
+        self.shape.representations = max(self.shape.representations, count)
+        return count
 
     def page_size(self, definition: GraphQLField, node: FieldNode) -> int | None:
         if "first" not in definition.args:

@@ -86,6 +86,14 @@ def _judge(shape: Shape, limits: QueryLimits) -> LimitExceeded | None:
             f"is {limits.max_page_size} (max_page_size); page through with 'after' instead"
         )
         return LimitExceeded("max_page_size", message, limits.max_page_size, shape.largest_page)
+    if shape.representations > limits.max_page_size:
+        message = (
+            f"'_entities' is given {shape.representations} representations; the most one "
+            f"_entities field may resolve is {limits.max_page_size} (max_page_size); send the "
+            "rest in further requests"
+        )
+        maximum, actual = limits.max_page_size, shape.representations
+        return LimitExceeded("max_page_size", message, maximum, actual)
     if shape.cost > limits.max_cost:
         message = (
             f"the query would resolve about {shape.cost} objects (page sizes multiplied "

@@ -137,6 +137,7 @@ class Settings(BaseSettings):
     list_size_estimate: int = Field(default=10, ge=1, le=10_000)
     max_batch_operations: int = Field(default=10, ge=1, le=1000)
     introspection: bool = True
+    federation: bool = False  # serve the schema as an Apollo Federation v2 subgraph
     cors_origins: tuple[str, ...] = ("*",)
     trusted_proxies: tuple[str, ...] = ()
     api_keys: tuple[ApiKeySettings, ...] = ()
@@ -296,6 +297,7 @@ _ENVIRONMENT = {
     "host": "KOTAHUB_HOST or HOST",
     "port": "KOTAHUB_PORT or PORT",
     "redis_url": "KOTAHUB_REDIS_URL or REDIS_URL",
+    "federation": "KOTAHUB_FEDERATION",
 }
 _FIELD_OF_ALIAS = {
     alias: field for field, names in _ENVIRONMENT.items() for alias in names.split(" or ")

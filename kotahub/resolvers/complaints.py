@@ -61,10 +61,18 @@ async def track(scope: RequestScope, tracking_id: str) -> Tracked | None:
     if tracking_id.startswith(TRACKING_PREFIX):
         return await _submitted(scope, tracking_id)
     for adapter in scope.catalog.complaints:
-        record = await adapter.complaint(tracking_id)
+        record = await record_by_id(scope, adapter.source, tracking_id)
         if record is not None:
             return Tracked(tracking_id, None, record)
     return None
+
+
+async def record_by_id(scope: RequestScope, source: str, local_id: str) -> ComplaintRecord | None:
+    """One complaint by its source and the source's own id; the lookups of one request share
+    one call per source. None when it does not exist."""
+    if source not in {adapter.source for adapter in scope.catalog.complaints}:
+        return None
+    return await scope.loaders.complaint_records.load((source, local_id))
 
 
 async def _submitted(scope: RequestScope, tracking_id: str) -> Tracked | None:
@@ -81,7 +89,7 @@ async def _submitted(scope: RequestScope, tracking_id: str) -> Tracked | None:
             upstream_id = await adapter.id_for_token(delivery.upstream_token)
             if upstream_id is not None and scope.outbox is not None:
                 await scope.outbox.remember_upstream_id(tracking_id, upstream_id)
-        record = await adapter.complaint(upstream_id) if upstream_id else None
+        record = await record_by_id(scope, adapter.source, upstream_id) if upstream_id else None
     except SourceError as exc:
         return Tracked(tracking_id, delivery, None, (exc,))
     return Tracked(tracking_id, delivery, record)

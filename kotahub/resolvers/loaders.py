@@ -11,7 +11,7 @@ from opentelemetry import trace
 from opentelemetry.trace import Status, StatusCode
 from strawberry.dataloader import DataLoader
 
-from kotahub.adapters.contract import ComplaintQuery
+from kotahub.adapters.contract import ComplaintQuery, ComplaintsAdapter, ComplaintsById
 from kotahub.records import (
     ComplaintCategoryRecord,
     ComplaintRecord,
@@ -46,6 +46,7 @@ class Loaders:
     complaints: DataLoader[tuple[str, ComplaintQuery], ComplaintList]
     programs: DataLoader[tuple[str, str | None], ProgramList]
     indicators: DataLoader[tuple[str, str], IndicatorsByProgram]
+    complaint_records: DataLoader[tuple[str, str], ComplaintRecord | None]  # (source, id)
 
 
 def make_loaders(catalog: Catalog) -> Loaders:
@@ -60,6 +61,9 @@ def make_loaders(catalog: Catalog) -> Loaders:
         complaints=_loader("complaints", lambda key: complaints[key[0]].complaints(key[1])),
         programs=_loader("programs", lambda key: dimensions[key[0]].programs(key[1])),
         indicators=_loader("indicators", lambda key: dimensions[key[0]].indicators(key[1])),
+        complaint_records=_complaints_by_id(
+            lambda source, ids: _complaints_with_ids(complaints[source], ids)
+        ),
     )
 
 
@@ -76,22 +80,64 @@ def _loader(name: str, load_one: Callable[[K], Awaitable[V]]) -> DataLoader[K, V
     each batch is one span, ``load spots`` and the like."""
 
     async def load_many(keys: list[K]) -> list[V | BaseException]:
-        with tracer.start_as_current_span(
-            f"load {name}",
-            attributes={"kotahub.loader": name, "kotahub.batch.size": len(keys)},
-            record_exception=False,  # an exception's text may quote what it should not
-            set_status_on_exception=False,
-        ) as span:
-            found = await asyncio.gather(*(load_one(key) for key in keys), return_exceptions=True)
-            failures = [result for result in found if isinstance(result, BaseException)]
-            if failures:
-                code = _code(failures[0])
-                span.set_attribute("error.type", code)
-                span.set_attribute("kotahub.batch.failures", len(failures))
-                span.set_status(Status(StatusCode.ERROR, code))
-            return list(found)
+        return await _traced(name, len(keys), [load_one(key) for key in keys])
 
     return SharedLoader(load_fn=load_many)
+
+
+def _complaints_by_id(
+    load_ids: Callable[[str, list[str]], Awaitable[ComplaintList]],
+) -> DataLoader[tuple[str, str], ComplaintRecord | None]:
+    """Complaints by (source, id): one call per source for the whole batch, whatever its size;
+    an id the source does not know loads None."""
+
+    async def load_many(
+        keys: list[tuple[str, str]],
+    ) -> list[ComplaintRecord | BaseException | None]:
+        asked: dict[str, list[str]] = {}
+        for source, local_id in keys:
+            asked.setdefault(source, []).append(local_id)
+        calls = [load_ids(source, ids) for source, ids in asked.items()]
+        answers = dict(
+            zip(asked, await _traced("complaint_records", len(keys), calls), strict=True)
+        )
+        return [_record_in(answers[source], local_id) for source, local_id in keys]
+
+    return SharedLoader(load_fn=load_many)
+
+
+async def _complaints_with_ids(adapter: ComplaintsAdapter, ids: Sequence[str]) -> ComplaintList:
+    """In one call where the adapter can; else each complaint on its own, all at once."""
+    if isinstance(adapter, ComplaintsById):
+        return await adapter.complaints_by_id(ids)
+    found = await asyncio.gather(*(adapter.complaint(local_id) for local_id in dict.fromkeys(ids)))
+    return [record for record in found if record is not None]
+
+
+def _record_in(
+    answer: ComplaintList | BaseException, local_id: str
+) -> ComplaintRecord | BaseException | None:
+    if isinstance(answer, BaseException):
+        return answer
+    return next((record for record in answer if record.local_id == local_id), None)
+
+
+async def _traced(name: str, size: int, calls: Sequence[Awaitable[V]]) -> list[V | BaseException]:
+    """The calls of one batch, run concurrently in one span, each failure kept in its place."""
+    with tracer.start_as_current_span(
+        f"load {name}",
+        attributes={"kotahub.loader": name, "kotahub.batch.size": size},
+        record_exception=False,  # an exception's text may quote what it should not
+        set_status_on_exception=False,
+    ) as span:
+        found = await asyncio.gather(*calls, return_exceptions=True)
+        failures = [result for result in found if isinstance(result, BaseException)]
+        if failures:
+            code = _code(failures[0])
+            span.set_attribute("error.type", code)
+            span.set_attribute("kotahub.batch.failures", len(failures))
+            span.set_status(Status(StatusCode.ERROR, code))
+        return list(found)
 
 
 def _code(failure: BaseException) -> str:

@@ -11,6 +11,7 @@ from strawberry.types import ExecutionContext
 
 from kotahub.schema.complaints import Complaint
 from kotahub.schema.errors import ErrorPolicy, without_values
+from kotahub.schema.federation import FederatedSchema
 from kotahub.schema.freshness import StaleReport
 from kotahub.schema.health import HealthFacility
 from kotahub.schema.query import Mutation, Query
@@ -31,8 +32,14 @@ class HubSchema(strawberry.Schema):
             log.debug("GraphQL error at %s: %s", error.path, without_values(error.message))
 
 
-def build_schema() -> strawberry.Schema:
-    return HubSchema(
+class FederatedHubSchema(FederatedSchema, HubSchema):
+    """The same schema as an Apollo Federation v2 subgraph (setting ``federation``)."""
+
+
+def build_schema(federation: bool = False) -> strawberry.Schema:
+    """The served schema; with ``federation``, as a subgraph a supergraph can compose."""
+    schema = FederatedHubSchema if federation else HubSchema
+    return schema(
         query=Query,
         mutation=Mutation,
         types=[TouristSpot, HealthFacility, Complaint],

@@ -71,6 +71,20 @@ class ComplaintCategory(Node):
     def of(cls, record: ComplaintCategoryRecord) -> ComplaintCategory:
         return cls(id=GlobalId(CATEGORY, record.source, record.code).encode(), record=record)
 
+    @classmethod
+    async def resolve_reference(
+        cls,
+        info: Info,
+        id: strawberry.ID | None = None,
+        source: str | None = None,
+        code: str | None = None,
+    ) -> ComplaintCategory | None:
+        """The category a supergraph names by its id, or by its source and code."""
+        if id is not None:
+            return await category_by_global_id(info, GlobalId.of_type(id, CATEGORY))
+        gid = GlobalId(CATEGORY, source or "", code or "")
+        return await category_by_global_id(info, gid)
+
     @strawberry.field
     def code(self) -> str:
         return self.record.code
@@ -136,6 +150,15 @@ class Complaint(Node):
             gid = GlobalId(TYPE_NAME, HUB_SOURCE, tracking_id or "")
         seen = _Seen(tracking_id or (record.local_id if record else ""), record, delivery)
         return cls(id=gid.encode(), seen=seen)
+
+    @classmethod
+    async def resolve_reference(
+        cls, info: Info, id: strawberry.ID | None = None, tracking_id: str | None = None
+    ) -> Complaint | None:
+        """The complaint a supergraph names by its id or its tracking id."""
+        if id is not None:
+            return await complaint_by_global_id(info, GlobalId.of_type(id, TYPE_NAME))
+        return await resolve_complaint(info, tracking_id or "")
 
     @strawberry.field(description="The id to follow it by: the hub's (KH-…) or the source's.")
     def tracking_id(self) -> str:
@@ -302,10 +325,7 @@ async def complaint_by_global_id(info: Info, gid: GlobalId) -> Complaint | None:
         return None
     if gid.source == HUB_SOURCE:
         return await resolve_complaint(info, gid.local_id)
-    adapter = next(
-        (a for a in info.context.scope.catalog.complaints if a.source == gid.source), None
-    )
-    record = await adapter.complaint(gid.local_id) if adapter else None
+    record = await complaints.record_by_id(info.context.scope, gid.source, gid.local_id)
     return Complaint.of(record) if record else None
 
 

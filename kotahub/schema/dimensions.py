@@ -67,6 +67,11 @@ class Indicator(Node):
     def computed(cls, record: IndicatorRecord) -> Indicator:
         return cls(id=GlobalId(INDICATOR, HUB_SOURCE, record.code).encode(), record=record)
 
+    @classmethod
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Indicator | None:
+        """The indicator a supergraph names by its key (federation's ``_entities``)."""
+        return await indicator_by_global_id(info, GlobalId.of_type(id, INDICATOR))
+
     @strawberry.field
     def code(self) -> str:
         return self.record.code
@@ -159,6 +164,11 @@ class Program(Node):
     def of(cls, record: ProgramRecord) -> Program:
         return cls(id=GlobalId(PROGRAM, record.source, record.local_id).encode(), record=record)
 
+    @classmethod
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Program | None:
+        """The program a supergraph names by its key (federation's ``_entities``)."""
+        return await program_by_global_id(info, GlobalId.of_type(id, PROGRAM))
+
     @strawberry.field(description="The open-data portal's own id of the program.")
     def source_id(self) -> str:
         return self.record.local_id
@@ -212,6 +222,15 @@ class Dimension(Node):
     @classmethod
     def of(cls, info: DimensionInfo, alone: bool = False) -> Dimension:
         return cls(id=GlobalId(DIMENSION, CITY_SOURCE, info.code).encode(), info=info, alone=alone)
+
+    @classmethod
+    async def resolve_reference(
+        cls, info: Info, code: DimensionCode | None = None, id: strawberry.ID | None = None
+    ) -> Dimension | None:
+        """The dimension a supergraph names by its code or its id."""
+        if code is not None:
+            return resolve_dimension(info, code)
+        return await dimension_by_global_id(info, GlobalId.of_type(id or "", DIMENSION))
 
     @strawberry.field
     def code(self) -> DimensionCode:

@@ -62,6 +62,15 @@ class District(Node):
     def of(cls, name: str) -> District:
         return cls(id=GlobalId(TYPE_NAME, CITY_SOURCE, name).encode(), name=name)
 
+    @classmethod
+    async def resolve_reference(
+        cls, info: Info, name: str | None = None, id: strawberry.ID | None = None
+    ) -> District | None:
+        """The district a supergraph names by its name or its id."""
+        if name is not None:
+            return resolve_district(name)
+        return await district_by_global_id(info, GlobalId.of_type(id or "", TYPE_NAME))
+
     @strawberry.field(description="Its tourist spots, by name; one load serves every district.")
     async def tourist_spots(
         self,

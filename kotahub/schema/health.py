@@ -89,6 +89,11 @@ class HealthFacility(Place):
         gid = GlobalId(TYPE_NAME, record.source, record.local_id)
         return cls(id=gid.encode(), record=record, distance_km=distance_km)
 
+    @classmethod
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> HealthFacility | None:
+        """The facility a supergraph names by its key (federation's ``_entities``)."""
+        return await facility_by_global_id(info, GlobalId.of_type(id, TYPE_NAME))
+
     @strawberry.field(name="type")
     def facility_type(self) -> FacilityType:
         return FacilityType(self.record.facility_type)

@@ -41,3 +41,14 @@ class GlobalId:
                 f"id {value!r} is not a global id this API issued; use the id field of an object"
             )
         return cls(*parts)
+
+    @classmethod
+    def of_type(cls, value: str, type_name: str) -> GlobalId:
+        """Parse an id that must name a ``type_name``; another type's id is a client error."""
+        gid = cls.decode(value)
+        if gid.type_name != type_name:
+            raise ClientInputError(
+                f"id {value!r} is the id of a {gid.type_name}, not of a {type_name}; "
+                f"use the id field of a {type_name}"
+            )
+        return gid

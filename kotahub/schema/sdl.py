@@ -7,6 +7,7 @@ from strawberry.printer import print_schema
 from kotahub.schema.build import build_schema
 
 
-def schema_sdl() -> str:
-    """The schema definition language text of the served schema, ending in a newline."""
-    return print_schema(build_schema()) + "\n"
+def schema_sdl(federation: bool = False) -> str:
+    """The schema definition language text of the served schema, ending in a newline; with
+    ``federation``, the subgraph SDL that ``_service { sdl }`` gives."""
+    return print_schema(build_schema(federation)) + "\n"

@@ -44,6 +44,11 @@ class TouristSpot(Place):
         gid = GlobalId(TYPE_NAME, record.source, record.local_id)
         return cls(id=gid.encode(), record=record, distance_km=distance_km)
 
+    @classmethod
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> TouristSpot | None:
+        """The spot a supergraph names by its key (federation's ``_entities``)."""
+        return await spot_by_global_id(info, GlobalId.of_type(id, TYPE_NAME))
+
     @strawberry.field(description="Main category, such as beach, nature or wildlife.")
     def category(self) -> str | None:
         return self.record.categories[0] if self.record.categories else None

@@ -7,10 +7,11 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 
 import pytest
 
-from kotahub.adapters.contract import Adapter, ComplaintQuery, ComplaintsAdapter
+from kotahub.adapters.contract import Adapter, ComplaintQuery, ComplaintsAdapter, ComplaintsById
 from kotahub.demo.open311 import DEMO_API_KEY, create_open311_app
 from kotahub.hub.errors import SourceHTTPError
 from kotahub.records import ComplaintSubmission, Contact
@@ -95,6 +96,25 @@ async def test_submits_and_reads_back_without_contact_details(
     assert stored is not None and stored.category_code == "jalan-rusak" and stored.status == "open"
     assert "siti" not in repr(stored).lower() and "5555" not in repr(stored)
     assert await adapter.complaint("BPN-999999") is None
+
+
+async def test_complaints_by_id_ask_for_many_in_one_call(
+    open311: ThreadedServer, make_adapter: Callable[..., Adapter]
+) -> None:
+    adapter = _adapter(make_adapter, open311)
+    assert isinstance(adapter, ComplaintsById)
+    ids = sorted(record.local_id for record in await adapter.complaints(ComplaintQuery()))[:30]
+    log = open311.app.state.request_log
+    log.clear()
+    found = await adapter.complaints_by_id([*ids, ids[0], "BPN-999999"])
+    assert sorted(record.local_id for record in found) == ids  # the unknown one left out
+    ((_, path, query),) = log.requests
+    asked = parse_qs(query)["service_request_id"][0].split(",")
+    assert path == "/requests.json" and sorted(asked) == sorted([*ids, "BPN-999999"])
+    log.clear()
+    assert [record.local_id for record in await adapter.complaints_by_id(ids[:1])] == ids[:1]
+    assert [path for _, path, _ in log.requests] == [f"/requests/{ids[0]}.json"]
+    assert await adapter.complaints_by_id(["BPN-999999"]) == []
 
 
 async def test_deferred_ids_come_through_tokens(

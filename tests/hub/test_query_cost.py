@@ -274,3 +274,48 @@ def test_a_page_over_the_largest_is_refused(
     assert (exceeded.limit, exceeded.maximum, exceeded.actual) == ("max_page_size", 100, 101)
     assert "'touristSpots' asks for a page of 101" in exceeded.message
     assert verdict(schema, query, variables, max_page_size=101) is None
+
+
+@pytest.fixture(scope="module")
+def federated() -> GraphQLSchema:
+    return build_schema(federation=True)._schema
+
+
+SPOT = {"__typename": "TouristSpot", "id": "x"}
+# Each spot resolves itself and up to five facilities.
+NEARBY_OF_ENTITIES = """query ($r: [_Any!]!) { _entities(representations: $r) {
+  ... on TouristSpot { nearbyHealthFacilities(first: 5) { name } } } }"""
+
+
+def test_entities_cost_one_object_per_representation(federated: GraphQLSchema) -> None:
+    shape = shape_of(federated, NEARBY_OF_ENTITIES, {"r": [SPOT] * 30})
+    assert (shape.cost, shape.representations, shape.depth) == (30 + 30 * 5, 30, 3)
+
+
+@pytest.mark.parametrize(
+    ("argument", "variables", "count"),
+    [
+        ('[{__typename: "A"}, {__typename: "B"}, {__typename: "C"}]', None, 3),
+        ('{__typename: "A"}', None, 1),  # one object: GraphQL makes it a list of one
+        ("$r", {"r": [SPOT] * 7}, 7),
+        ("$r", {"r": SPOT}, 1),
+        ("$r", {}, 0),
+        ("[$a, $b]", {"a": SPOT, "b": SPOT}, 2),
+    ],
+    ids=["list", "object", "variable", "variable object", "variable missing", "list of variables"],
+)
+def test_representations_are_counted_however_they_are_given(
+    federated: GraphQLSchema, argument: str, variables: dict[str, Any] | None, count: int
+) -> None:
+    query = f"{{ _entities(representations: {argument}) {{ __typename }} }}"
+    shape = shape_of(federated, query, variables)
+    assert (shape.representations, shape.cost) == (count, count)
+
+
+def test_more_representations_than_a_page_are_refused(federated: GraphQLSchema) -> None:
+    exceeded = verdict(federated, NEARBY_OF_ENTITIES, {"r": [SPOT] * 6}, max_page_size=5)
+    assert exceeded is not None
+    assert (exceeded.limit, exceeded.maximum, exceeded.actual) == ("max_page_size", 5, 6)
+    assert exceeded.as_error()["extensions"]["code"] == "QUERY_LIMIT_EXCEEDED"
+    assert "'_entities' is given 6 representations" in exceeded.message
+    assert verdict(federated, NEARBY_OF_ENTITIES, {"r": [SPOT] * 5}, max_page_size=5) is None

@@ -6,9 +6,17 @@ import asyncio
 from collections.abc import Callable, Sequence
 from typing import ClassVar
 
-from kotahub.adapters.contract import Adapter, Domain, HealthAdapter
-from kotahub.demo.app import HEALTH_FHIR
-from kotahub.records import GeoPoint, HealthFacilityRecord, Near
+from kotahub.adapters.contract import (
+    Adapter,
+    ComplaintQuery,
+    ComplaintsAdapter,
+    ComplaintsById,
+    Domain,
+    HealthAdapter,
+)
+from kotahub.demo.app import COMPLAINTS_OPEN311, HEALTH_FHIR
+from kotahub.demo.open311 import DEMO_API_KEY
+from kotahub.records import ComplaintRecord, GeoPoint, HealthFacilityRecord, Near
 from kotahub.resolvers.catalog import Catalog
 from kotahub.resolvers.health import nearby_facilities
 from kotahub.resolvers.scope import RequestScope
@@ -65,3 +73,50 @@ async def test_each_request_has_loaders_of_its_own(
     for spot in SPOTS[:3]:
         await nearby_facilities(_scope(adapter), spot, 5.0, None, 3)
     assert adapter.calls == 3
+
+
+class ComplaintsOneByOne:
+    """A partner's complaints adapter written before complaints_by_id: a real Open311 adapter
+    seen through the methods every complaints adapter has, counting lookups by id."""
+
+    kind: ClassVar[str] = "one-by-one"
+    domain: ClassVar[Domain] = "complaints"
+
+    def __init__(self, inner: ComplaintsAdapter) -> None:
+        self.inner = inner
+        self.asked: list[str] = []
+
+    @property
+    def source(self) -> str:
+        return self.inner.source
+
+    async def probe(self) -> None:
+        await self.inner.probe()
+
+    async def complaint(self, local_id: str) -> ComplaintRecord | None:
+        self.asked.append(local_id)
+        return await self.inner.complaint(local_id)
+
+    async def submit(self, submission: object, idempotency_key: str) -> object:
+        raise AssertionError("not used here")
+
+
+async def test_complaints_by_id_fall_back_to_one_lookup_per_id(
+    demo_server: ThreadedServer, make_adapter: Callable[..., Adapter]
+) -> None:
+    open311 = make_adapter(
+        name="lapor",
+        kind="open311",
+        base_url=demo_server.url + COMPLAINTS_OPEN311,
+        api_key=DEMO_API_KEY,
+    )
+    adapter = ComplaintsOneByOne(open311)  # type: ignore[arg-type]
+    assert not isinstance(adapter, ComplaintsById)
+    listed = await open311.complaints(ComplaintQuery())  # type: ignore[attr-defined]
+    ids = [record.local_id for record in listed[:3]]
+    loader = request_scope(Catalog((adapter,))).loaders.complaint_records
+    found = await asyncio.gather(
+        *(loader.load(("lapor", local_id)) for local_id in [*ids, ids[0], "BPN-999999"])
+    )
+    assert [record.local_id if record else None for record in found] == [*ids, ids[0], None]
+    assert sorted(adapter.asked) == sorted([*ids, "BPN-999999"])  # each id once

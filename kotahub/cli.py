@@ -61,6 +61,12 @@ def _key_name(name: str) -> str:
     return name
 
 
+def _port(value: str) -> int:
+    if not value.isdigit() or not 1 <= int(value) <= 65535:
+        raise argparse.ArgumentTypeError(f"{value!r}: expected a port number from 1 to 65535")
+    return int(value)
+
+
 def _api_key(args: argparse.Namespace) -> int:
     from kotahub.hub.api_keys import hash_of, new_key
 
@@ -76,7 +82,7 @@ def _worker(args: argparse.Namespace) -> int:
 
     settings = load_settings(args.config)
     _configure_logging(settings.log_level, settings.log_format)
-    asyncio.run(run_worker(settings))
+    asyncio.run(run_worker(settings, args.metrics_port))
     return 0
 
 
@@ -133,6 +139,12 @@ def _parser() -> argparse.ArgumentParser:
         "worker", help="deliver queued complaints to their sources (also runs inside serve)"
     )
     worker.add_argument("--config", type=Path, help="TOML file with settings and [[sources]]")
+    worker.add_argument(
+        "--metrics-port",
+        type=_port,
+        metavar="PORT",
+        help="serve Prometheus /metrics (and /healthz) on this port, on the address HOST names",
+    )
     worker.set_defaults(run=_worker)
     schema = commands.add_parser(
         "schema", help="print the GraphQL schema (SDL), e.g. for frontend code generators"

@@ -6,6 +6,7 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -21,12 +22,12 @@ from kotahub.demo.app import (
     TOURISM_ITEMS,
     create_demo_app,
 )
-from kotahub.demo.open311 import DEMO_API_KEY
+from kotahub.demo.open311 import DEMO_API_KEY, create_open311_app
 from kotahub.hub.app import create_app
 from kotahub.hub.cache import FallbackStore, MemoryStore, RedisStore
 from kotahub.hub.settings import Settings, SourceSettings
 from kotahub.hub.source_client import SourceClient
-from tests.support.redis_cluster import RedisCluster
+from tests.support.redis_cluster import RedisCluster, running
 from tests.support.redis_server import RedisServer
 from tests.support.servers import ThreadedServer
 
@@ -69,18 +70,24 @@ def private_redis() -> Iterator[RedisServer]:
 @pytest.fixture(scope="session")
 def redis_cluster() -> Iterator[RedisCluster]:
     """A real three-node Redis Cluster on loopback, shared by the tests that only add keys."""
-    cluster = RedisCluster()
-    try:
-        cluster.start()
+    with running(RedisCluster()) as cluster:
         yield cluster
-    finally:
-        cluster.cleanup()
 
 
 @pytest.fixture(scope="session")
 def demo_server() -> Iterator[ThreadedServer]:
     """The reference upstreams on a real loopback socket."""
     server = ThreadedServer(create_demo_app())
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def open311(tmp_path: Path) -> Iterator[ThreadedServer]:
+    """A reference Open311 upstream of this test's own, which it may stop and start again on
+    its port."""
+    server = ThreadedServer(create_open311_app(database=tmp_path / "open311.sqlite3"))
     server.start()
     yield server
     server.stop()

@@ -17,7 +17,7 @@ from kotahub.hub.settings import Settings
 from tests.conftest import HubFactory
 from tests.support.complaints import road_complaint, submit, wait_for_status
 from tests.support.graphql import gql
-from tests.support.redis_cluster import RedisCluster, SentinelSetup
+from tests.support.redis_cluster import RedisCluster, SentinelSetup, running
 
 CITY = """{ touristSpots(first: 5) { edges { node { id name } } }
   healthFacilities(first: 5) { edges { node { id name } } }
@@ -28,22 +28,14 @@ SPOTS = "{ touristSpots(first: 3) { edges { node { name } } } }"
 @pytest.fixture
 def own_cluster() -> Iterator[RedisCluster]:
     """A cluster of this test's own, which it may break."""
-    cluster = RedisCluster()
-    try:
-        cluster.start()
+    with running(RedisCluster()) as cluster:
         yield cluster
-    finally:
-        cluster.cleanup()
 
 
 @pytest.fixture
 def sentinel() -> Iterator[SentinelSetup]:
-    setup = SentinelSetup()
-    try:
-        setup.start()
+    with running(SentinelSetup()) as setup:
         yield setup
-    finally:
-        setup.cleanup()
 
 
 def on_cluster(hub_settings: Callable[..., Settings], url: str, **extra: Any) -> Settings:

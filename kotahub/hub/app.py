@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import RedirectResponse
 from starlette.routing import BaseRoute, Mount, Route
 
 from kotahub.demo.app import create_demo_app
@@ -21,7 +21,7 @@ from kotahub.hub.graphql_view import HubGraphQL
 from kotahub.hub.health import healthz, readyz
 from kotahub.hub.http_policy import gate_rules, http_middleware
 from kotahub.hub.media_types import GraphQLMediaType
-from kotahub.hub.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from kotahub.hub.metrics_route import metrics_page
 from kotahub.hub.persisted_queries import load_manifest
 from kotahub.hub.playground import playground_routes
 from kotahub.hub.response_cache import ResponseCache
@@ -71,7 +71,7 @@ def create_app(
         Route("/", _to_graphql),
         Route("/graphql", GraphQLAccess(GraphQLMediaType(gate)), methods=["GET", "POST"]),
         Route("/healthz", healthz),
-        Route("/metrics", _metrics),
+        Route("/metrics", metrics_page),
         Route("/readyz", readyz),
         *playground_routes(),
     ]
@@ -80,13 +80,3 @@ def create_app(
 
 async def _to_graphql(request: Request) -> RedirectResponse:
     return RedirectResponse("/graphql")
-
-
-async def _metrics(request: Request) -> Response:
-    """Prometheus text format: requests, upstream requests, cache results, latencies and
-    the outbox's depth, read from Redis now (NaN while Redis is away)."""
-    runtime = request.app.state.runtime
-    depth = await runtime.store.on_redis(lambda _: runtime.outbox.depth())
-    runtime.metrics.outbox_depth.set(float("nan") if depth is None else depth)
-    body = runtime.metrics.exposition()
-    return Response(body, media_type=METRICS_CONTENT_TYPE)

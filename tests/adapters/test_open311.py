@@ -19,14 +19,6 @@ from tests.support.servers import ThreadedServer
 
 
 @pytest.fixture
-def open311(tmp_path: Path) -> Iterator[ThreadedServer]:
-    server = ThreadedServer(create_open311_app(database=tmp_path / "open311.sqlite3"))
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def deferred(tmp_path: Path) -> Iterator[ThreadedServer]:
     app = create_open311_app(database=tmp_path / "deferred.sqlite3", deferred_ids=True)
     server = ThreadedServer(app)

@@ -9,6 +9,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,44 +18,70 @@ import httpx
 from tests.support.redis_server import free_port
 
 
+@dataclass
+class HubProcess:
+    """One ``kotahub serve`` process: where it answers and where it logs."""
+
+    url: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
 @contextmanager
 def hub_processes(
     count: int, sources: list[dict[str, Any]], log_dir: Path, **settings: str
 ) -> Iterator[list[str]]:
     """``count`` hubs sharing the settings (Redis, cache prefix, …); yields their base URLs."""
-    ports = [free_port() for _ in range(count)]
-    processes = []
+    with hub_replicas(count, sources, log_dir, **settings) as hubs:
+        yield [hub.url for hub in hubs]
+
+
+@contextmanager
+def hub_replicas(
+    count: int, sources: list[dict[str, Any]], log_dir: Path, **settings: str
+) -> Iterator[list[HubProcess]]:
+    """``count`` hubs sharing the settings, each logging to ``hub-N.log`` in ``log_dir``."""
+    hubs: list[HubProcess] = []
     try:
-        for n, port in enumerate(ports):
-            env = {
-                **os.environ,
-                "KOTAHUB_HOST": "127.0.0.1",
-                "KOTAHUB_PORT": str(port),
-                "KOTAHUB_SOURCES": json.dumps(sources),
-                "KOTAHUB_DELIVERY_WORKER": "false",
-                **{f"KOTAHUB_{name.upper()}": value for name, value in settings.items()},
-            }
-            with (log_dir / f"hub-{n}.log").open("ab") as output:
-                processes.append(
-                    subprocess.Popen(
-                        [sys.executable, "-m", "kotahub", "serve"],
-                        env=env,
-                        stdout=output,
-                        stderr=subprocess.STDOUT,
-                    )
-                )
-        urls = [f"http://127.0.0.1:{port}" for port in ports]
-        for url in urls:
-            _wait_ready(url)
-        yield urls
+        for n in range(count):
+            hubs.append(_start(free_port(), sources, log_dir / f"hub-{n}.log", settings))
+        for hub in hubs:
+            _wait_ready(hub.url)
+        yield hubs
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        for hub in hubs:
+            hub.process.terminate()
+        for hub in hubs:
+            hub.stop()
+
+
+def _start(
+    port: int, sources: list[dict[str, Any]], log: Path, settings: dict[str, str]
+) -> HubProcess:
+    env = {
+        **os.environ,
+        "KOTAHUB_HOST": "127.0.0.1",
+        "KOTAHUB_PORT": str(port),
+        "KOTAHUB_SOURCES": json.dumps(sources),
+        "KOTAHUB_DELIVERY_WORKER": "false",
+        **{f"KOTAHUB_{name.upper()}": value for name, value in settings.items()},
+    }
+    with log.open("ab") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "kotahub", "serve"],
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    return HubProcess(f"http://127.0.0.1:{port}", process, log)
 
 
 def _wait_ready(url: str, seconds: float = 30.0) -> None:

@@ -9,14 +9,27 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import redis
 
 from tests.support.redis_server import redis_server_binary
 
 SLOTS = 16384
+Topology = TypeVar("Topology", "RedisCluster", "SentinelSetup")
+
+
+@contextmanager
+def running(topology: Topology) -> Iterator[Topology]:
+    """The topology started for the block, and stopped with its files removed after it."""
+    try:
+        topology.start()
+        yield topology
+    finally:
+        topology.cleanup()
 
 
 def free_port_pair() -> int:

@@ -1,4 +1,4 @@
-"""The five configurations answering the landing query, each measured in its own server."""
+"""The configurations answering the landing query, each measured in its own server."""
 
 from __future__ import annotations
 
@@ -87,6 +87,20 @@ def hub_refusing(bench: Bench) -> Result:
         return result
     finally:
         hub.stop()
+
+
+def hub_upstream_warm_on_cluster(bench: Bench) -> Result:
+    """(8) As (3), on the Redis Cluster that ``bench.redis_url`` names."""
+    label = "hub, upstream cache warm, response cache off, on a three-node Redis Cluster"
+    key = "hub_cluster_upstream_warm"
+    return _hub(key, label, bench, response_cache=False, upstream_cache=True)[0]
+
+
+def hub_response_cache_on_cluster(bench: Bench) -> Result:
+    """(9) As (2), on the Redis Cluster that ``bench.redis_url`` names."""
+    label = "hub, whole-response cache hit, on a three-node Redis Cluster"
+    key = "hub_cluster_response_hit"
+    return _hub(key, label, bench, response_cache=True, upstream_cache=True)[0]
 
 
 HOSTILE_QUERY = (

@@ -25,7 +25,13 @@ CONFIGURATIONS = """\
    request in Redis against a limit set too high to reach, so (2)/(6) is what counting costs.
 7. **hub, refusing a query over max_cost**: as (2), sent a query asking `first: 100` three
    levels deep (a million objects); every one is refused before it runs (a 200 holding only
-   the `QUERY_LIMIT_EXCEEDED` error, counted as the answer here)."""
+   the `QUERY_LIMIT_EXCEEDED` error, counted as the answer here).
+8. **hub, upstream cache warm, on a three-node Redis Cluster**: as (3) with
+   `KOTAHUB_REDIS_URL=redis+cluster://…` naming two of three primaries (no replicas) that the
+   run starts for itself on loopback ports of the same machine; the hub finds the third
+   itself. So (8)/(3) is what the cluster costs a hub that runs GraphQL.
+9. **hub, whole-response cache hit, on a three-node Redis Cluster**: as (2) on the same
+   cluster; (9)/(2) is what the cluster costs the whole-response hits."""
 
 
 def results_table(results: list[Result]) -> str:
@@ -73,6 +79,10 @@ def cold_paragraph(cold: ColdCheck) -> str:
     )
 
 
+def _cluster_redis(machine: dict[str, str | int]) -> str:
+    return f", Redis Cluster {machine['redis_cluster']}" if "redis_cluster" in machine else ""
+
+
 def _by_source(counts: dict[str, int]) -> str:
     return ", ".join(f"{name} {count}" for name, count in counts.items())
 
@@ -96,6 +106,18 @@ def _few_answers(report: Report) -> list[str]:
     return [caveat, ""]
 
 
+def _cluster_keys(report: Report) -> list[str]:
+    """Where the hubs of (8) and (9) put their keys: proof that they used the whole cluster."""
+    if not report.cluster_keys:
+        return []
+    counts = ", ".join(f"{count:,}" for count in report.cluster_keys)
+    return [
+        f"After (8) and (9) the cluster's three primaries held {counts} keys; they were "
+        "then forgotten and the cluster stopped.",
+        "",
+    ]
+
+
 def _naive_check(report: Report) -> str:
     naive = report.result("naive_service")
     if naive.note:
@@ -116,7 +138,8 @@ def markdown(report: Report) -> str:
         f"(`python -m bench.run`), which took {report.elapsed_s:.0f} s.",
         "",
         f"- Machine: {m['cpu']}, {m['cores']} cores, {m['os']}; Python {m['python']}; "
-        f"Redis {m['redis']}; load average {m['load_average']} as the run started.",
+        f"Redis {m['redis']}{_cluster_redis(m)}; load average {m['load_average']} as the run "
+        "started.",
         f"- Upstreams: `kotahub demo-sources` in its own process, every answer delayed "
         f"{s.latency_ms:g} ms.",
         f"- Load: {s.concurrency} keep-alive HTTP/1.1 connections POSTing the same query for "
@@ -139,6 +162,7 @@ def markdown(report: Report) -> str:
         "",
         _naive_check(report),
         "",
+        *_cluster_keys(report),
         *_few_answers(report),
         "## Cold cache: concurrent identical queries",
         "",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from bench.cold_check import ColdCheck
@@ -16,6 +16,8 @@ COLD_CALLS = "concurrent cold queries: upstream calls vs distinct resources of o
 PEAK_MEMORY = "peak hub memory (VmHWM of any hub process, after its load)"
 RATE_COUNTING = "(2)/(6) throughput: rate limits counted in Redis vs off (cost of counting)"
 REFUSAL_RATIO = "(7)/(1) throughput: a query over max_cost refused vs bare route"
+CLUSTER_WARM = "(8)/(3) throughput: upstream-warm hub on a three-node Redis Cluster vs one Redis"
+CLUSTER_HIT = "(9)/(2) throughput: whole-response hit on a three-node Redis Cluster vs one Redis"
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,7 @@ class Report:
     results: list[Result]
     cold: ColdCheck
     elapsed_s: float
+    cluster_keys: list[int] = field(default_factory=list)  # on each node after (8) and (9)
 
     def result(self, key: str) -> Result:
         return next(r for r in self.results if r.key == key)
@@ -62,6 +65,8 @@ class Report:
         bare = self.result("bare_route").rps
         counting = _ratio(self.result("hub_response_hit").rps, self.result("hub_hit_no_limits").rps)
         refusing = _ratio(self.result("hub_refusing").rps, bare)
+        cluster_warm = self._throughput_ratio("hub_cluster_upstream_warm", "hub_upstream_warm")
+        cluster_hit = self._throughput_ratio("hub_cluster_response_hit", "hub_response_hit")
         cold, peak = self.cold, self.peak_hub_mb()
         calls = f"{cold.burst_upstream_calls} calls vs {cold.distinct_resources} resources"
         return [
@@ -71,7 +76,12 @@ class Report:
             Target(PEAK_MEMORY, f"{peak:.0f} MB", "< 200 MB", peak < 200),
             Target(RATE_COUNTING, f"{counting:.2f}", ">= 0.8", counting >= 0.8),
             Target(REFUSAL_RATIO, f"{refusing:.2f}", ">= 0.5", refusing >= 0.5),
+            Target(CLUSTER_WARM, f"{cluster_warm:.2f}", ">= 0.8", cluster_warm >= 0.8),
+            Target(CLUSTER_HIT, f"{cluster_hit:.2f}", ">= 0.8", cluster_hit >= 0.8),
         ]
+
+    def _throughput_ratio(self, key: str, reference: str) -> float:
+        return _ratio(self.result(key).rps, self.result(reference).rps)
 
     def as_json(self) -> str:
         data: dict[str, Any] = {
@@ -79,6 +89,7 @@ class Report:
             "machine": self.machine,
             "configurations": [asdict(r) for r in self.results],
             "cold_check": asdict(self.cold) | {"met": self.cold.met},
+            "cluster_keys_per_node": self.cluster_keys,
             "targets": [asdict(t) for t in self.targets()],
             "elapsed_s": round(self.elapsed_s, 1),
         }

@@ -1,10 +1,11 @@
-"""`make bench`: the landing-page query in seven configurations, side by side in one run.
+"""`make bench`: the landing-page query in nine configurations, side by side in one run.
 
 (1) a bare Starlette route answering the hub's bytes, (2) the hub answering from its
 whole-response cache, (3) the hub with warm upstream answers but no response cache, (4) the
-hub with both caches off, (5) a hand-written Strawberry service; then 200 identical cold
-queries at once; then (6) as (2) with rate limits off, and (7) the hub refusing a query over
-its cost limit. Results go to bench/results/landing.{md,json,png}.
+hub with both caches off, (5) a hand-written Strawberry service; then (6) as (2) with rate
+limits off, (7) the hub refusing a query over its cost limit, and (8) and (9) as (3) and (2)
+on a three-node Redis Cluster the run starts itself; then 200 identical cold queries at
+once. Results go to bench/results/landing.{md,json,png}.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import uuid
 from pathlib import Path
 
 from bench import chart, configurations
+from bench.cluster_runs import run_on_cluster
 from bench.cold_check import cold_check
 from bench.configurations import Bench
 from bench.hub import start_upstreams
@@ -55,7 +57,7 @@ def parse_settings(argv: list[str] | None = None) -> tuple[Settings, Path]:
 
 
 def run_configurations(bench: Bench) -> list[Result]:
-    """The five configurations, each in a server of its own, one at a time."""
+    """(1) to (7), each in a server of its own, one at a time, on the one Redis."""
     print("(2) hub, whole-response cache hit ...", flush=True)
     response_hit, answer = configurations.hub_response_cache(bench)
     print("(1) bare Starlette route ...", flush=True)
@@ -91,12 +93,16 @@ def main(argv: list[str] | None = None) -> None:
         try:
             bench = Bench(WORK, run_id, upstreams.url, redis.url, body, load)
             results = run_configurations(bench)
+            cluster = run_on_cluster(bench)
             print(f"cold check: {settings.burst} identical queries at once ...", flush=True)
             cold = cold_check(bench, settings.burst)
         finally:
             upstreams.stop()
             forget_prefix(redis.url, f"bench-{run_id}-")
-    report = Report(settings, machine, results, cold, time.monotonic() - started)
+    machine["redis_cluster"] = f"{cluster.version} (three private primaries, no replicas)"
+    results += cluster.results
+    elapsed = time.monotonic() - started
+    report = Report(settings, machine, results, cold, elapsed, cluster.keys_per_node)
     write(report, output)
 
 

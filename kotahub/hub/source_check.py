@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, TextIO
 
-from kotahub.adapters.contract import Adapter, ComplaintQuery
+from kotahub.adapters.contract import Adapter, ComplaintQuery, ComplaintsAdapter, ComplaintsById
 from kotahub.hub.errors import ConfigError, KotaHubError, SourceError, SourceHTTPError
 from kotahub.hub.runtime import start_runtime
 from kotahub.hub.settings import Settings
@@ -91,6 +91,7 @@ def _domain_checks(adapter: Adapter) -> list[Check]:
         checks.append(("complaint categories listed", partial(_categories, desk.categories)))
         listing = partial(desk.complaints, ComplaintQuery())
         checks.append(("complaints listed", partial(_counted, listing)))
+        checks.append(("complaints found by id", partial(_found_by_id, desk)))
     for data in catalog.dimensions:
         checks.append(("programs listed", partial(_programs, data.programs)))
     return checks
@@ -130,6 +131,29 @@ async def _counted(listing: Listing) -> str:
     items = await listing()
     _unique_ids(items)
     return f"{len(items)} complaints"
+
+
+async def _found_by_id(desk: ComplaintsAdapter) -> str:
+    """The first few complaints listed, asked for again by id: one by one, and all at once
+    where the adapter can."""
+    ids = [record.local_id for record in (await desk.complaints(ComplaintQuery()))[:3]]
+    missing = [local_id for local_id in ids if await desk.complaint(local_id) is None]
+    if missing:
+        raise Nonconforming(
+            f"complaint {missing[0]} is listed but not found by its id",
+            "the source must answer a lookup of every id it lists (Open311: GET "
+            "requests/{id}); complaint(trackingId) and node(id) look complaints up so",
+        )
+    if not isinstance(desk, ComplaintsById):
+        return f"{len(ids)} found one by one (this adapter looks up no several at once)"
+    found = {record.local_id for record in await desk.complaints_by_id(ids)}
+    if found != set(ids):
+        raise Nonconforming(
+            f"{len(ids)} ids asked for at once, {len(found & set(ids))} of them found",
+            "answer a lookup of several ids with each of them (Open311: GET requests with "
+            "service_request_id=a,b,c); federation's _entities batches complaints so",
+        )
+    return f"{len(ids)} found one by one and in one call"
 
 
 async def _programs(listing: Listing) -> str:

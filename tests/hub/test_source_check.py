@@ -6,9 +6,15 @@ import io
 from collections.abc import Callable
 from typing import Any
 
+import httpx
 import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
 
 from kotahub.cli import main
+from kotahub.demo.app import COMPLAINTS_OPEN311
 from kotahub.hub.errors import ConfigError
 from kotahub.hub.settings import Settings
 from kotahub.hub.source_check import check_configured
@@ -73,3 +79,49 @@ def test_the_command_exits_with_the_verdict(
     )
     assert main(["check-source", "lost", "--config", str(config)]) == 1
     assert "fix: nothing answers there" in capsys.readouterr().out
+
+
+def forgetful_open311(upstream: str) -> Starlette:
+    """An Open311 server that lists the reference complaints but finds none by its id."""
+
+    async def relay(request: Request) -> Response:
+        if "service_request_id" in request.query_params:
+            return JSONResponse([])  # ids asked for at once: none found
+        async with httpx.AsyncClient() as client:
+            answer = await client.get(f"{upstream}{request.url.path}", params=request.query_params)
+        return Response(answer.content, answer.status_code, media_type="application/json")
+
+    async def not_found(request: Request) -> Response:
+        return JSONResponse([{"code": 404, "description": "not found"}], status_code=404)
+
+    return Starlette(
+        routes=[
+            Route("/services.json", relay),
+            Route("/requests.json", relay),
+            Route("/requests/{request_id}.json", not_found),
+        ]
+    )
+
+
+async def test_complaints_listed_but_not_found_by_id_fail_with_what_to_fix(
+    hub_settings: Callable[..., Settings], demo_server: ThreadedServer
+) -> None:
+    server = ThreadedServer(forgetful_open311(f"{demo_server.url}{COMPLAINTS_OPEN311}"))
+    server.start()
+    try:
+        source = {"name": "lupa", "kind": "open311", "base_url": server.url, "api_key": "x"}
+        code, report = await checked(hub_settings(sources=[source]), "lupa")
+    finally:
+        server.stop()
+    assert code == 1
+    assert "PASS  complaints listed" in report
+    assert "FAIL  complaints found by id: complaint BPN-" in report
+    assert "fix: the source must answer a lookup of every id it lists" in report
+
+
+async def test_the_reference_complaints_are_found_one_by_one_and_in_one_call(
+    hub_settings: Callable[..., Settings],
+) -> None:
+    code, report = await checked(hub_settings(), "complaints")
+    assert code == 0
+    assert "PASS  complaints found by id: 3 found one by one and in one call" in report

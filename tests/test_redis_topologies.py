@@ -13,6 +13,10 @@ import pytest
 from redis.exceptions import MovedError
 
 from kotahub.demo.request_log import RequestLog
+from kotahub.hub.cache import FallbackStore, MemoryStore
+from kotahub.hub.cache_generations import Generations
+from kotahub.hub.invalidation_listener import listen_for_invalidations
+from kotahub.hub.redis_connection import close_redis, connect_redis, parse_redis_url
 from kotahub.hub.settings import Settings
 from tests.conftest import HubFactory
 from tests.support.complaints import road_complaint, submit, wait_for_status
@@ -164,3 +168,25 @@ def test_the_test_cluster_really_is_one(redis_cluster: RedisCluster) -> None:
     with pytest.raises(MovedError):
         for n in range(50):
             redis_cluster.nodes[0].client().set(f"probe-{n}", 1)
+
+
+async def test_invalidations_are_heard_on_a_cluster_that_came_up_after_the_hub() -> None:
+    cluster = RedisCluster()  # not started yet: the hub starts first
+    client = connect_redis(parse_redis_url(cluster.url), timeout=1.0, connections=8)
+    generations = Generations(FallbackStore(None, MemoryStore(16), retry_seconds=1), "late")
+    stop = asyncio.Event()
+    listening = asyncio.create_task(
+        listen_for_invalidations(client, "late:invalidations", generations, stop)
+    )
+    try:
+        await asyncio.sleep(1.5)  # it has tried, and failed, at least once
+        with running(cluster):
+            deadline = time.monotonic() + 30
+            while await client.publish("late:invalidations", "tourism") == 0:
+                assert time.monotonic() < deadline, "the listener never subscribed"
+                await asyncio.sleep(0.2)
+    finally:
+        stop.set()
+        listening.cancel()
+        await asyncio.gather(listening, return_exceptions=True)
+        await close_redis(client)

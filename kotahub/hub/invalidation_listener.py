@@ -6,6 +6,8 @@ import asyncio
 import contextlib
 import logging
 
+from redis.asyncio.cluster import RedisCluster
+
 from kotahub.hub.cache_generations import EVERYTHING, Generations
 from kotahub.hub.redis_connection import REDIS_FAILURES, RedisClient
 
@@ -20,6 +22,8 @@ async def listen_for_invalidations(
     moves it; while Redis is away, generations are reread every few seconds anyway."""
     while not stop.is_set():
         try:
+            if isinstance(redis, RedisCluster):
+                await redis.initialize()  # its slot map, if Redis was away at start-up
             async with redis.pubsub(ignore_subscribe_messages=True) as pubsub:
                 await pubsub.subscribe(channel)
                 while not stop.is_set():
@@ -30,6 +34,9 @@ async def listen_for_invalidations(
                         generations.forget(EVERYTHING)
         except REDIS_FAILURES as exc:
             log.debug("invalidation messages unavailable, retrying: %s", exc)
+            await _pause(stop, RETRY_SECONDS)
+        except Exception:  # e.g. a cluster client with no slot map yet: never end the task
+            log.exception("listening for invalidations failed; retrying")
             await _pause(stop, RETRY_SECONDS)
 
 

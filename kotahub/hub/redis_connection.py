@@ -15,10 +15,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from typing import Literal, TypeAlias
-from urllib.parse import parse_qs, unquote, urlsplit, urlunsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from redis.asyncio import BlockingConnectionPool, Redis, Sentinel, SentinelConnectionPool
 from redis.asyncio.cluster import ClusterNode, RedisCluster
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 from redis.exceptions import RedisClusterException, RedisError
 
 RedisClient: TypeAlias = Redis | RedisCluster
@@ -73,10 +75,9 @@ def parse_redis_url(url: str) -> RedisTarget:
     topology, tls = _SCHEMES[scheme]
     if topology == "server":
         return RedisTarget("server", url, tls)
-    parts = urlsplit(url)
-    credentials, _, hosts = parts.netloc.rpartition("@")
+    credentials, hosts, path, query_text = _split(url)
     username, _, password = credentials.partition(":")
-    query = {name: values[-1] for name, values in parse_qs(parts.query).items()}
+    query = {name: values[-1] for name, values in parse_qs(query_text).items()}
     target = RedisTarget(
         topology,
         url,
@@ -90,10 +91,21 @@ def parse_redis_url(url: str) -> RedisTarget:
     if query:
         raise ValueError(f"unknown option(s) {sorted(query)} in the Redis URL")
     if topology == "cluster":
-        if parts.path.strip("/") not in ("", "0"):
+        if path.strip("/") not in ("", "0"):
             raise ValueError("a Redis Cluster has only database 0: drop the path of the URL")
         return target
-    return _with_service(target, parts.path)
+    return _with_service(target, path)
+
+
+def _split(url: str) -> tuple[str, str, str, str]:
+    """Credentials, hosts, path and query of a URL naming several hosts; the credentials are
+    everything before the last ``@``, so that a password with ``/``, ``?`` or ``#`` in it is
+    never taken for a path (and shown in an error)."""
+    rest = url.partition("://")[2]
+    credentials, _, located = rest.rpartition("@")
+    hosts = re.split(r"[/?#]", located, maxsplit=1)[0]
+    parts = urlsplit("redis://host" + located[len(hosts) :])
+    return credentials, hosts, parts.path, parts.query
 
 
 def _nodes(hosts: str, default_port: int) -> tuple[tuple[str, int], ...]:
@@ -119,14 +131,17 @@ def _with_service(target: RedisTarget, path: str) -> RedisTarget:
 def connect_redis(target: RedisTarget, timeout: float, connections: int) -> RedisClient:
     """A client for the target; no connection is made until it is first used.
 
-    ``connections`` bounds each server's pool; a burst waits for a free connection rather
-    than failing (which would look like Redis being down).
+    ``connections`` bounds each server's pool; on one server a burst waits for a free
+    connection rather than failing (which would look like Redis being down).
     """
     if target.topology == "cluster":
         nodes = [ClusterNode(host, port) for host, port in target.nodes]
         # The cluster client cannot wait for a connection: its bound is generous instead.
+        # One quick retry (which also rereads the slots) rather than redis-py's three with
+        # backoff, which held every call ~23 s while a node hung.
         return RedisCluster(
             startup_nodes=nodes,
+            retry=Retry(NoBackoff(), retries=1),
             username=target.username,
             password=target.password,
             ssl=target.tls,
@@ -135,7 +150,7 @@ def connect_redis(target: RedisTarget, timeout: float, connections: int) -> Redi
             socket_connect_timeout=timeout,
         )
     if target.topology == "sentinel":
-        return _sentinel_master(target, timeout)
+        return _sentinel_master(target, timeout, connections * 4)
     pool = BlockingConnectionPool.from_url(
         target.url,
         max_connections=connections,
@@ -146,7 +161,7 @@ def connect_redis(target: RedisTarget, timeout: float, connections: int) -> Redi
     return Redis.from_pool(pool)
 
 
-def _sentinel_master(target: RedisTarget, timeout: float) -> Redis:
+def _sentinel_master(target: RedisTarget, timeout: float, connections: int) -> Redis:
     timeouts = {"socket_timeout": timeout, "socket_connect_timeout": timeout}
     sentinels = Sentinel(  # type: ignore[no-untyped-call]
         list(target.nodes),
@@ -158,8 +173,10 @@ def _sentinel_master(target: RedisTarget, timeout: float) -> Redis:
         },
         **timeouts,
     )
+    # Sentinel's pool cannot wait for a connection either: a generous bound, as for a cluster.
     master: Redis = sentinels.master_for(
         target.service,
+        max_connections=connections,
         db=target.db,
         username=target.username,
         password=target.password,
@@ -176,14 +193,13 @@ async def close_redis(redis: RedisClient) -> None:
 
 
 def redact_url(url: str) -> str:
-    """The URL with any password replaced, fit for logs and errors."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:  # not a URL after all: show nothing that could be a secret
-        return "***" if "@" in url else url
-    credentials, at, hosts = parts.netloc.rpartition("@")
-    netloc = parts.netloc
+    """The URL with its password, and any option that looks secret, replaced by ``***``."""
+    scheme, separator, rest = url.partition("://")
+    credentials, at, located = rest.rpartition("@")
     if ":" in credentials:
-        netloc = f"{credentials.partition(':')[0]}:***{at}{hosts}"
-    query = re.sub(r"(sentinel_password=)[^&]*", r"\1***", parts.query)
-    return urlunsplit(parts._replace(netloc=netloc, query=query))
+        credentials = f"{credentials.partition(':')[0]}:***"
+    shown = f"{scheme}{separator}{credentials}{at}{located}"
+    return _SECRET_OPTION.sub(r"\1***", shown)
+
+
+_SECRET_OPTION = re.compile(r"([?&][^=&#]*(?:pas|secret|token|key|auth)[^=&#]*=)[^&#]*", re.I)

@@ -72,7 +72,19 @@ def test_passwords_are_hidden_in_every_kind_of_url() -> None:
     assert redact_url("redis+cluster://:pw@a:7000,b:7001") == "redis+cluster://:***@a:7000,b:7001"
     shown = redact_url("redis+sentinel://s1/kh?sentinel_password=watch&x=1")
     assert shown == "redis+sentinel://s1/kh?sentinel_password=***&x=1"
-    assert redact_url("http://u:p@[not-an-address") == "***"
+    assert redact_url("http://u:p@[not-an-address") == "http://u:***@[not-an-address"
+    assert redact_url("redis://:s3c#re/t?x@redis:6379/0") == "redis://:***@redis:6379/0"
+    assert redact_url("redis://redis/0?password=s3cret&db=1") == "redis://redis/0?password=***&db=1"
+    shown = redact_url("redis+sentinel://s1/kh?sentinel_pasword=t0psecret")
+    assert "t0psecret" not in shown
+
+
+def test_a_password_with_a_slash_is_a_password_not_a_path() -> None:
+    target = parse_redis_url("redis+cluster://:s3c/ret@h1:7000,h2:7001")
+    assert target.password == "s3c/ret" and target.nodes == (("h1", 7000), ("h2", 7001))
+    with pytest.raises(ValueError) as caught:
+        parse_redis_url("redis+cluster://:s3c/ret@h1:x")
+    assert "s3c" not in str(caught.value)
 
 
 async def test_each_topology_gets_its_own_kind_of_client() -> None:

@@ -99,20 +99,30 @@ class Open311ComplaintsAdapter:
 
     async def complaints_by_id(self, local_ids: Sequence[str]) -> Sequence[ComplaintRecord]:
         """One id: GET requests/{id}, which every server has; several: GET requests with the
-        spec's comma-delimited service_request_id, up to IDS_PER_CALL ids a call."""
+        spec's comma-delimited service_request_id, up to IDS_PER_CALL ids a call. Ids that
+        answer leaves out (a server that ignores the parameter, or pages its answer) are
+        asked for one by one, so a complaint is never missed for the server's shortcut."""
         ids = sorted(set(local_ids))  # the same ids make the same URL, so it caches well
-        if len(ids) == 1:
-            found = await self.complaint(ids[0])
-            return [found] if found else []
         records: list[ComplaintRecord] = []
         for start in range(0, len(ids), IDS_PER_CALL):
-            listed = ",".join(ids[start : start + IDS_PER_CALL])
-            page = await self._get(
-                "requests.json", {**self._common(), "service_request_id": listed}
-            )
-            records += self._records(page)
-        asked = set(ids)  # a server that ignores the parameter sends others
-        return [record for record in records if record.local_id in asked]
+            records += await self._chunk(ids[start : start + IDS_PER_CALL])
+        return records
+
+    async def _chunk(self, ids: Sequence[str]) -> list[ComplaintRecord]:
+        found: list[ComplaintRecord] = []
+        if len(ids) > 1:
+            try:
+                page = await self._get(
+                    "requests.json", {**self._common(), "service_request_id": ",".join(ids)}
+                )
+            except SourceHTTPError as exc:
+                if not 400 <= exc.status < 500:
+                    raise
+            else:
+                found = [record for record in self._records(page) if record.local_id in ids]
+        seen = {record.local_id for record in found}
+        alone = await asyncio.gather(*(self.complaint(i) for i in ids if i not in seen))
+        return found + [record for record in alone if record is not None]
 
     async def submit(self, submission: ComplaintSubmission, idempotency_key: str) -> Receipt:
         """POST the request; the key makes a retry after a timeout return the first answer."""

@@ -9,7 +9,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
+import httpx
 import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
 from kotahub.adapters.contract import Adapter, ComplaintQuery, ComplaintsAdapter, ComplaintsById
 from kotahub.demo.open311 import DEMO_API_KEY, create_open311_app
@@ -100,9 +105,10 @@ async def test_complaints_by_id_ask_for_many_in_one_call(
     log.clear()
     found = await adapter.complaints_by_id([*ids, ids[0], "BPN-999999"])
     assert sorted(record.local_id for record in found) == ids  # the unknown one left out
-    ((_, path, query),) = log.requests
+    (_, path, query), (_, alone, _) = log.requests  # the unknown one is asked for again
     asked = parse_qs(query)["service_request_id"][0].split(",")
     assert path == "/requests.json" and sorted(asked) == sorted([*ids, "BPN-999999"])
+    assert alone == "/requests/BPN-999999.json"
     log.clear()
     assert [record.local_id for record in await adapter.complaints_by_id(ids[:1])] == ids[:1]
     assert [path for _, path, _ in log.requests] == [f"/requests/{ids[0]}.json"]
@@ -144,3 +150,35 @@ async def test_concurrent_retries_with_one_key_create_one_request(
     receipts = await asyncio.gather(*(adapter.submit(ROAD, "KH-TEST-5") for _ in range(5)))
     assert len({r.upstream_id for r in receipts}) == 1
     assert open311.app.state.store.count_requests() == before + 1
+
+
+async def test_complaints_by_id_are_all_found_from_a_server_that_ignores_the_id_list(
+    make_adapter: Callable[..., Adapter], open311: ThreadedServer
+) -> None:
+    async def without_ids(request: Request) -> Response:
+        async with httpx.AsyncClient() as client:
+            params = {k: v for k, v in request.query_params.items() if k != "service_request_id"}
+            answer = await client.get(
+                f"{open311.url}/requests.json", params={**params, "page_size": 2}
+            )
+        return Response(answer.content, answer.status_code, media_type="application/json")
+
+    async def relay(request: Request) -> Response:
+        async with httpx.AsyncClient() as client:
+            answer = await client.get(f"{open311.url}{request.url.path}")
+        return Response(answer.content, answer.status_code, media_type="application/json")
+
+    careless = Starlette(
+        routes=[Route("/requests.json", without_ids), Route("/{path:path}", relay)]
+    )
+    server = ThreadedServer(careless)
+    server.start()
+    try:
+        adapter = _adapter(make_adapter, server)
+        assert isinstance(adapter, ComplaintsById)
+        listed = await _adapter(make_adapter, open311).complaints(ComplaintQuery())
+        ids = sorted(record.local_id for record in listed)[-4:]  # not on its first page
+        found = await adapter.complaints_by_id(ids)
+    finally:
+        server.stop()
+    assert sorted(record.local_id for record in found) == ids

@@ -37,6 +37,7 @@ from graphql import (
 # The standard introspection query (GraphiQL's) nests type references 13 levels deep.
 INTROSPECTION_DEPTH = 16
 INTROSPECTION_ROOTS = frozenset({"__schema", "__type"})
+FEDERATION_SDL = "_service"  # federation's own way to ask for the schema
 # Selection sets (fields, inline fragments, fragment spreads) nested on one path: the parser
 # stops at 200 within one definition, but spreads chain definitions; past this the walk stops
 # rather than exhaust the interpreter's stack.
@@ -128,6 +129,8 @@ class _Walker:
         if name in INTROSPECTION_ROOTS:
             self.introspection(node)
             return _Measure(0, 1)
+        if name == FEDERATION_SDL and parent is self.schema.query_type:
+            self.federation_sdl()
         definition = _field_of(parent, name)
         if definition is None or node.selection_set is None:
             return _Measure(1, 0)
@@ -185,6 +188,16 @@ class _Walker:
         if size > self.shape.largest_page:
             self.shape.largest_page, self.shape.largest_page_at = size, node.name.value
         return int(size)
+
+    def federation_sdl(self) -> None:
+        """Federation's ``_service { sdl }`` tells the whole schema, as introspection does."""
+        if not self.limits.introspection:
+            raise _Problem(
+                "introspection",
+                "_service { sdl } describes the schema, and introspection is turned off on "
+                "this endpoint (introspection = false); compose the SDL that `kotahub schema "
+                "--federation` prints instead",
+            )
 
     def introspection(self, node: FieldNode) -> None:
         if not self.limits.introspection:

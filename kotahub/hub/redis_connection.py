@@ -162,16 +162,17 @@ def connect_redis(target: RedisTarget, timeout: float, connections: int) -> Redi
 
 
 def _sentinel_master(target: RedisTarget, timeout: float, connections: int) -> Redis:
-    timeouts = {"socket_timeout": timeout, "socket_connect_timeout": timeout}
-    sentinels = Sentinel(  # type: ignore[no-untyped-call]
+    sentinels = Sentinel(
         list(target.nodes),
         sentinel_kwargs={
             "username": target.sentinel_username,
             "password": target.sentinel_password,
             "ssl": target.tls,
-            **timeouts,
+            "socket_timeout": timeout,
+            "socket_connect_timeout": timeout,
         },
-        **timeouts,
+        socket_timeout=timeout,
+        socket_connect_timeout=timeout,
     )
     # Sentinel's pool cannot wait for a connection either: a generous bound, as for a cluster.
     master: Redis = sentinels.master_for(

@@ -33,8 +33,45 @@ from tests.support.servers import ThreadedServer
 
 HubFactory = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
 
+TIERS = ("unit", "integration", "system")
+# A test that uses any of these talks to a real Redis or to a server on a real socket.
+REAL_PARTS = frozenset(
+    {"redis_url", "private_redis", "demo_server", "open311", "misbehaving_server", "upstream"}
+)
+# A test that uses any of these runs several processes together.
+SEVERAL_PROCESSES = frozenset({"redis_cluster"})
+
 # Read once: the tests below clear the hub's variables so a developer's shell cannot leak in.
 REDIS_URL_FROM_ENV = os.environ.get("REDIS_URL")
+
+
+def tier_of(item: pytest.Item) -> str:
+    """The tier a test declares (by a marker on it or its module), else the one its fixtures
+    imply; a test declared unit that reaches real parts is refused, as is one declaring two."""
+    declared = {mark.name for mark in item.iter_markers() if mark.name in TIERS}
+    fixtures = set(getattr(item, "fixturenames", ()))
+    implied = (
+        "system"
+        if fixtures & SEVERAL_PROCESSES
+        else "integration"
+        if fixtures & REAL_PARTS
+        else "unit"
+    )
+    if len(declared) > 1:
+        raise pytest.UsageError(f"{item.nodeid}: marked {sorted(declared)}; expected one tier")
+    if declared == {"unit"} and implied != "unit":
+        uses = sorted(fixtures & (REAL_PARTS | SEVERAL_PROCESSES))
+        raise pytest.UsageError(f"{item.nodeid}: marked unit but uses {uses}; expected {implied}")
+    return declared.pop() if declared else implied
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test carries exactly one of the markers unit, integration and system."""
+    for item in items:
+        tier = tier_of(item)
+        if not item.get_closest_marker(tier):
+            item.add_marker(tier)
 
 
 @pytest.fixture(autouse=True)

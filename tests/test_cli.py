@@ -11,8 +11,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import pytest
 
-from tests.support.redis_server import free_port
+from tests.support.ports import free_port
+
+pytestmark = pytest.mark.system
 
 
 def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

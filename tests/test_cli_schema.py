@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from graphql import (
     GraphQLSchema,
     build_client_schema,
@@ -20,6 +21,8 @@ from graphql import (
 from kotahub.hub.settings import Settings
 from tests.conftest import HubFactory
 from tests.support.graphql import gql
+
+pytestmark = pytest.mark.system
 
 
 def _kotahub(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

@@ -18,8 +18,10 @@ import redis
 
 from kotahub.demo.open311 import DEMO_API_KEY, create_open311_app
 from tests.support.complaints import SUBMIT, road_complaint
-from tests.support.redis_server import free_port
+from tests.support.ports import free_port
 from tests.support.servers import ThreadedServer
+
+pytestmark = pytest.mark.system
 
 
 @pytest.fixture

@@ -13,7 +13,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.redis_server import free_port
+from tests.support.ports import free_port
+
+pytestmark = pytest.mark.system
 
 QUERY = {"query": "query Spots { touristSpots(first: 1) { totalCount } }"}
 

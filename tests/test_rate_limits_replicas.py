@@ -14,6 +14,8 @@ from tests.conftest import tourism_source
 from tests.support.hub_process import hub_processes
 from tests.support.servers import ThreadedServer
 
+pytestmark = pytest.mark.system
+
 QUERY = "{ emergencyContacts { number } }"
 
 

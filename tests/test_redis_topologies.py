@@ -23,6 +23,8 @@ from tests.support.complaints import road_complaint, submit, wait_for_status
 from tests.support.graphql import gql
 from tests.support.redis_cluster import RedisCluster, SentinelSetup, running
 
+pytestmark = pytest.mark.system
+
 CITY = """{ touristSpots(first: 5) { edges { node { id name } } }
   healthFacilities(first: 5) { edges { node { id name } } }
   complaintCategories { code } dimensions { code } }"""
@@ -137,9 +139,9 @@ async def test_the_hub_follows_sentinel_to_the_new_master_after_a_failover(
     async with hub(settings) as client:
         before = await submit(client, road_complaint())
         await wait_for_status(client, before["trackingId"], "SUBMITTED")
-        sentinel.fail_over()
+        sentinel.fail_over()  # once the replica holds every write, so that none is lost
         after = await _submit_once_redis_answers(client)
-        await wait_for_status(client, after["trackingId"], "SUBMITTED")
+        await wait_for_status(client, after["trackingId"], "SUBMITTED", seconds=30)
         ready = (await client.get("/readyz")).json()
     assert ready["redis"] == {"ok": True}
     promoted = sentinel.replica.client()
@@ -149,7 +151,7 @@ async def test_the_hub_follows_sentinel_to_the_new_master_after_a_failover(
 
 async def _submit_once_redis_answers(client: httpx.AsyncClient) -> Any:
     """What a portal does when told the queue store does not answer: try again shortly."""
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 30
     while True:
         body = await gql(client, _SUBMIT_PLAIN, {"input": road_complaint()})
         if "errors" not in body:

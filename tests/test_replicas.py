@@ -20,6 +20,8 @@ from tests.support.controlled_upstream import Behaviour, controlled_upstream
 from tests.support.hub_process import hub_processes
 from tests.support.servers import ThreadedServer
 
+pytestmark = pytest.mark.system
+
 QUERY = "{ touristSpots { edges { node { name } } } }"
 
 

@@ -24,8 +24,10 @@ from kotahub.hub.settings import Settings
 from tests.conftest import HubFactory
 from tests.hub.test_metrics import samples
 from tests.support.complaints import road_complaint, submit
-from tests.support.redis_server import free_port
+from tests.support.ports import free_port
 from tests.support.servers import ThreadedServer
+
+pytestmark = pytest.mark.system
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 FAILURES = ("kotahub_delivery_failures_total", (("source", "complaints"),))

@@ -17,6 +17,8 @@ from tests.support.hub_process import HubProcess, hub_replicas
 from tests.support.nginx import Proxy, nginx_binary, nginx_proxy
 from tests.support.servers import ThreadedServer
 
+pytestmark = pytest.mark.system
+
 QUERY = {"query": "{ emergencyContacts { number } }"}
 LIMIT = 6  # operations a minute for each anonymous client
 

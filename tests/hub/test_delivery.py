@@ -20,7 +20,7 @@ from kotahub.resolvers.catalog import Catalog
 from tests.conftest import HubFactory
 from tests.support.complaints import TRACK, road_complaint, submit, wait_for_status
 from tests.support.graphql import gql
-from tests.support.redis_server import free_port
+from tests.support.ports import free_port
 from tests.support.servers import ThreadedServer
 
 

@@ -23,7 +23,7 @@ from tests.support.api_keys import ADMIN, PARTNER, api_keys
 from tests.support.complaints import SUBMIT, road_complaint
 from tests.support.graphql import gql
 from tests.support.hub_process import hub_processes
-from tests.support.redis_server import free_port
+from tests.support.ports import free_port
 from tests.support.servers import ThreadedServer
 
 QUERY = "{ emergencyContacts { number } }"

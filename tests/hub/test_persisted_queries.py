@@ -309,6 +309,7 @@ def test_a_manifest_that_is_not_json_stops_start_up(
         create_app(settings)
 
 
+@pytest.mark.system  # runs `kotahub serve` as a process of its own
 def test_kotahub_serve_reports_a_bad_manifest_in_one_line(tmp_path: Path) -> None:
     path = tmp_path / "manifest.json"
     path.write_text(json.dumps({sha(CONTACTS): SPOTS}))

@@ -20,7 +20,8 @@ from kotahub.resolvers.catalog import Catalog
 from tests.conftest import HubFactory
 from tests.hub.test_metrics import samples
 from tests.support.complaints import road_complaint, submit
-from tests.support.redis_server import RedisServer, free_port
+from tests.support.ports import free_port
+from tests.support.redis_server import RedisServer
 
 SPOTS = "query Spots { touristSpots(first: 2) { totalCount } }"
 LONG_NAME = "L" * 65

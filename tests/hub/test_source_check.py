@@ -19,7 +19,7 @@ from kotahub.hub.errors import ConfigError
 from kotahub.hub.settings import Settings
 from kotahub.hub.source_check import check_configured
 from tests.support.controlled_upstream import Behaviour
-from tests.support.redis_server import free_port
+from tests.support.ports import free_port
 from tests.support.servers import ThreadedServer
 
 

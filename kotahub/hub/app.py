@@ -14,6 +14,7 @@ from starlette.responses import RedirectResponse
 from starlette.routing import BaseRoute, Mount, Route
 
 from kotahub.demo.app import create_demo_app
+from kotahub.hub.clock import SYSTEM_CLOCK, Clock
 from kotahub.hub.embedded import EMBEDDED_PREFIX, embedded_mounts
 from kotahub.hub.graphql_access import GraphQLAccess
 from kotahub.hub.graphql_gate import GraphQLGate
@@ -34,9 +35,13 @@ log = logging.getLogger("kotahub")
 
 
 def create_app(
-    settings: Settings, mounts: dict[str, httpx.AsyncBaseTransport] | None = None
+    settings: Settings,
+    mounts: dict[str, httpx.AsyncBaseTransport] | None = None,
+    *,
+    clock: Clock = SYSTEM_CLOCK,
 ) -> Starlette:
-    """The hub for these settings; ``mounts`` can route sources to in-process ASGI apps.
+    """The hub for these settings; ``mounts`` can route sources to in-process ASGI apps, and
+    ``clock`` is the time its caches and breakers go by.
 
     With no sources configured, the reference upstreams run in process and are also served
     under ``/reference`` so that browsers can open what they link to.
@@ -55,7 +60,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        app.state.runtime = await start_runtime(settings, transports, manifest)
+        app.state.runtime = await start_runtime(settings, transports, manifest, clock=clock)
         app.state.runtime.start_listening()
         if settings.delivery_worker:
             app.state.runtime.start_delivery()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
@@ -12,6 +11,7 @@ from strawberry.asgi import GraphQL
 
 from kotahub.hub.access import ANONYMOUS
 from kotahub.hub.cache_admin import HubCacheAdmin
+from kotahub.hub.clock import utc_now
 from kotahub.hub.examples import PLAYGROUND_EXAMPLES
 from kotahub.hub.language import preferred_lang
 from kotahub.hub.playground import render_playground
@@ -36,7 +36,7 @@ class HubGraphQL(GraphQL[GraphQLContext, None]):
             loaders=make_loaders(runtime.catalog),
             lang=preferred_lang(request.headers.get("accept-language"), settings.default_lang),
             zone=ZoneInfo(settings.city_timezone),
-            now=datetime.now(UTC),
+            now=utc_now(runtime.clock),
             page_limits=PageLimits(settings.default_page_size, settings.max_page_size),
             emergency_contacts=runtime.emergency_contacts,
             complaint_rules=runtime.complaint_rules,

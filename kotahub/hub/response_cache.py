@@ -88,13 +88,16 @@ class ResponseCache(HttpWrapper):
     async def _kept(self, runtime: HubRuntime, key: str) -> bytes | None:
         """A kept answer: from this process when it has it, else from Redis."""
         recent = self._recent.get(key)
-        if recent is not None and time.time() < recent[0]:
+        if recent is not None and runtime.clock.time() < recent[0]:
             return recent[1]
         stored = await runtime.store.get(key)
         if stored is None:
             return None
-        until, _, body = stored.partition(b"\n")
-        self._remember(key, float(until), body)
+        kept_until, _, body = stored.partition(b"\n")
+        until = float(kept_until)
+        if runtime.clock.time() >= until:  # the hub's clock decides, not Redis's expiry
+            return None
+        self._remember(key, until, body)
         return body
 
     async def _keep(self, runtime: HubRuntime, key: str, captured: _Captured) -> None:
@@ -102,8 +105,9 @@ class ResponseCache(HttpWrapper):
         until = trace.keep_until() if trace is not None else None
         if until is None or not captured.shareable():
             return
-        until = min(until, time.time() + runtime.settings.response_cache_max_seconds)
-        ttl = until - time.time()
+        now = runtime.clock.time()
+        until = min(until, now + runtime.settings.response_cache_max_seconds)
+        ttl = until - now
         if ttl > 0:
             body = captured.body
             await runtime.store.set(key, b"%.3f\n%b" % (until, body), ttl)

@@ -15,6 +15,7 @@ from kotahub.adapters.registry import adapter_factory, build_adapter, check_kind
 from kotahub.hub.cache import FallbackStore, MemoryStore, RedisStore
 from kotahub.hub.cache_admin import invalidations_channel
 from kotahub.hub.cache_generations import Generations
+from kotahub.hub.clock import SYSTEM_CLOCK, Clock
 from kotahub.hub.delivery import DeliveryTiming, DeliveryWorker
 from kotahub.hub.embedded import embedded_sources
 from kotahub.hub.emergency_numbers import EmergencyContactSettings
@@ -65,6 +66,7 @@ class HubRuntime:
     rate_limits: RateLimits
     persisted: PersistedQueries
     emergency_contacts: tuple[EmergencyContact, ...] = ()
+    clock: Clock = SYSTEM_CLOCK
     readiness_memo: tuple[float, dict[str, Any]] | None = None
     indexes: IndexCache[Any] = field(default_factory=IndexCache)
     _worker: asyncio.Task[None] | None = None
@@ -140,9 +142,12 @@ async def start_runtime(
     settings: Settings,
     mounts: dict[str, httpx.AsyncBaseTransport] | None = None,
     manifest: Mapping[str, str] | None = None,
+    *,
+    clock: Clock = SYSTEM_CLOCK,
 ) -> HubRuntime:
     """Open the pool and Redis, pick the cache, build every adapter; logs which cache is used.
-    ``manifest``: the persisted operations, when already read from persisted_queries_file."""
+    ``manifest``: the persisted operations, when already read from persisted_queries_file;
+    ``clock``: the time by which cached answers age, generations are reread and breakers reset."""
     http = httpx.AsyncClient(
         mounts=mounts,
         headers={"User-Agent": USER_AGENT},
@@ -151,29 +156,21 @@ async def start_runtime(
     )
     target = parse_redis_url(settings.redis_url)  # checked when the settings were read
     redis = _connect_redis(target, settings)
-    store = FallbackStore(
-        RedisStore(redis),
-        MemoryStore(settings.memory_cache_entries),
-        retry_seconds=settings.redis_retry_seconds,
-    )
-    problem = await store.check_redis(announce=False)
-    shown = redact_url(settings.redis_url)
-    if problem is None:
-        log.info("cache: Redis at %s", shown)
-    else:
-        log.warning("cache: in memory (Redis at %s does not answer: %s)", shown, problem)
+    store = await _open_store(redis, settings, clock)
     metrics = HubMetrics()
-    generations = Generations(store, settings.cache_prefix)
+    generations = Generations(store, settings.cache_prefix, clock=clock.monotonic)
     client = SourceClient(
         http,
         store,
         key_prefix=settings.cache_prefix,
         metrics=metrics,
         generations=generations,
+        # It waits for other replicas' upstream calls, which take real time: not on ``clock``.
         flight=ReplicaFlight(store),
-        health=SourceHealthRegistry(metrics),
+        health=SourceHealthRegistry(metrics, clock.monotonic),
         enabled=settings.upstream_cache,
         default_stale_seconds=settings.stale_seconds,
+        clock=clock,
     )
     catalog = Catalog(tuple(build_adapter(source, client) for source in active_sources(settings)))
     contacts = tuple(emergency_contact(c) for c in settings.emergency_contacts)
@@ -197,7 +194,25 @@ async def start_runtime(
         rate_limits,
         persisted,
         contacts,
+        clock,
     )
+
+
+async def _open_store(redis: RedisClient, settings: Settings, clock: Clock) -> FallbackStore:
+    """Redis, with memory for while it fails; says which of the two serves at start-up."""
+    store = FallbackStore(
+        RedisStore(redis),
+        MemoryStore(settings.memory_cache_entries, clock.monotonic),
+        retry_seconds=settings.redis_retry_seconds,
+        clock=clock.monotonic,
+    )
+    problem = await store.check_redis(announce=False)
+    shown = redact_url(settings.redis_url)
+    if problem is None:
+        log.info("cache: Redis at %s", shown)
+    else:
+        log.warning("cache: in memory (Redis at %s does not answer: %s)", shown, problem)
+    return store
 
 
 def emergency_contact(setting: EmergencyContactSettings) -> EmergencyContact:

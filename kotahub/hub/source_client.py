@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -18,6 +17,7 @@ from cachetools import LRUCache
 from kotahub.hub.cache import ResponseStore
 from kotahub.hub.cache_generations import Generations
 from kotahub.hub.cache_keys import upstream_key
+from kotahub.hub.clock import SYSTEM_CLOCK, Clock, utc_now
 from kotahub.hub.errors import SourceCircuitOpen, SourceError, SourcePayloadError
 from kotahub.hub.freshness import CachePolicy, cache_policy
 from kotahub.hub.metrics import HubMetrics
@@ -65,13 +65,13 @@ class SourceClient:
         health: SourceHealthRegistry | None = None,
         enabled: bool = True,
         default_stale_seconds: float = 600.0,
-        clock: Callable[[], float] = time.time,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self.http = http
         self.store = store
         self.key_prefix = key_prefix
         self.metrics = metrics or HubMetrics()
-        self.health = health or SourceHealthRegistry(self.metrics)
+        self.health = health or SourceHealthRegistry(self.metrics, clock.monotonic)
         self.generations = generations
         self.flight = flight
         self.enabled = enabled
@@ -104,9 +104,9 @@ class SourceClient:
 
     def recent_answer(self, key: str) -> Fetched | None:
         kept = self._recent.get(key)
-        if kept is None or kept[0].fresh_until is None or self.clock() >= kept[0].fresh_until:
+        if kept is None or kept[0].fresh_until is None:
             return None
-        return kept[0]
+        return kept[0] if self.clock.time() < kept[0].fresh_until else None
 
     def remember(self, key: str, fetched: Fetched, size: int) -> Fetched:
         """Keep a fresh answer in process (its body is shared: adapters only read bodies)."""
@@ -187,7 +187,7 @@ class SourceSession:
             client.metrics.cache("upstream", "hit")
             return recent
         entry = await self._read(key)
-        state = entry.freshness(client.clock()) if entry else "expired"
+        state = entry.freshness(client.clock.time()) if entry else "expired"
         if entry is not None and state == "fallback":
             return await self._fetch_or_fall_back(key, call, entry)
         if entry is not None and state != "expired":
@@ -237,7 +237,7 @@ class SourceSession:
             # Read again even when leading: another replica may have fetched it and let go
             # of the lock between this process's miss and its taking the lock.
             entry = await self._read(key)
-            if entry is not None and entry.freshness(self._client.clock()) == "fresh":
+            if entry is not None and entry.freshness(self._client.clock.time()) == "fresh":
                 return self._client.remember(key, self._from_entry(entry, False), len(entry.body))
             return await self._fetch_and_store(key, call, known)
         finally:
@@ -245,7 +245,7 @@ class SourceSession:
 
     async def _ready(self, key: str) -> bool:
         entry = await self._read(key)
-        return entry is not None and entry.freshness(self._client.clock()) == "fresh"
+        return entry is not None and entry.freshness(self._client.clock.time()) == "fresh"
 
     async def _refresh(self, key: str, call: Call, entry: CacheEntry) -> None:
         """Replace a stale entry, asking only whether it changed when the upstream can say;
@@ -286,7 +286,7 @@ class SourceSession:
 
     async def _fetch(self, call: Call) -> Fetched:
         answer = await self._caller.call(call)
-        now = datetime.now(UTC)
+        now = utc_now(self._client.clock)
         return Fetched(self.name, str(answer.response.url), answer.body, now, False)
 
     async def _fetch_and_store(
@@ -312,7 +312,7 @@ class SourceSession:
             if not policy.cacheable:
                 return Fetched(self.name, entry.url, body, _at(entry.fetched_at), False)
         if policy.cacheable:
-            ttl = entry.stale_until - self._client.clock()
+            ttl = entry.stale_until - self._client.clock.time()
             await self._client.store.set(key, entry.encode(), ttl)
         fetched = self._from_entry(entry, stale=False, from_cache=False)
         self._client.remember(key, replace(fetched, from_cache=True), len(entry.body))
@@ -326,7 +326,7 @@ class SourceSession:
         response: httpx.Response,
         known: CacheEntry | None = None,
     ) -> CacheEntry:
-        now = self._client.clock()
+        now = self._client.clock.time()
         fresh_until = now + policy.fresh_seconds
         return CacheEntry(
             url=url,

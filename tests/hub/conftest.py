@@ -1,15 +1,19 @@
-"""A controlled upstream for the cache tests: its behaviour is set by each test as it goes."""
+"""A controlled upstream the cache tests set as they go, and a hub whose clock they move."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
 from typing import Any
 
+import httpx
 import pytest
 
+from kotahub.hub.app import create_app
 from kotahub.hub.settings import Settings
-from tests.conftest import tourism_source
+from tests.conftest import HubFactory, tourism_source
 from tests.support.controlled_upstream import Behaviour, controlled_upstream
+from tests.support.fake_clock import FakeClock
 from tests.support.servers import ThreadedServer
 
 
@@ -45,3 +49,24 @@ def with_tourism(
         return hub_settings(sources=sources, response_cache=False, **overrides)
 
     return make
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """The time of ``hub_on_clock``: it stands still until the test advances it."""
+    return FakeClock()
+
+
+@pytest.fixture
+def hub_on_clock(clock: FakeClock) -> HubFactory:
+    """Like ``hub``, but answers age, generations are reread and breakers reset by ``clock``."""
+
+    @asynccontextmanager
+    async def run(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+        app = create_app(settings, clock=clock)
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as client:
+                yield client
+
+    return run

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
 
+from kotahub.hub.cache_generations import REREAD_SECONDS
 from kotahub.hub.settings import Settings
 from tests.conftest import HubFactory
 from tests.support.api_keys import ADMIN, ADMIN_KEY, PARTNER, api_keys
 from tests.support.controlled_upstream import Behaviour
+from tests.support.fake_clock import FakeClock
 from tests.support.graphql import gql, only_error
 from tests.support.redis_server import RedisServer
 
@@ -154,17 +155,19 @@ def test_a_key_configured_wrongly_stops_start_up(
 
 
 async def test_an_invalidation_made_while_redis_was_down_is_not_undone_when_it_returns(
-    hub: HubFactory,
+    hub_on_clock: HubFactory,
+    clock: FakeClock,
     make_settings: Callable[..., Settings],
     behaviour: Behaviour,
     private_redis: RedisServer,
 ) -> None:
     settings = make_settings(redis_url=private_redis.url)
-    async with hub(settings) as client:
+    async with hub_on_clock(settings) as client:
         await invalidate_while_redis_is_down(client, behaviour, private_redis)
         assert await names(client) == ["Pantai Uji v2"]
         private_redis.start()
         behaviour.version = 3
-        await asyncio.sleep(5.2)  # the generations are read from Redis again
+        # Redis is tried again, and the generations are read from it again.
+        clock.advance(max(settings.redis_retry_seconds, REREAD_SECONDS) + 0.1)
         after = await names(client)
     assert after in (["Pantai Uji v2"], ["Pantai Uji v3"])  # never the old v1 again

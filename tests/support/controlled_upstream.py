@@ -31,6 +31,7 @@ class Behaviour:
     fail_next: int = 0  # answer this many requests with failure_status, then as usual
     retry_after: str | None = None  # sent with each failure
     delay_seconds: float = 0.0
+    held: bool = False  # answer nothing until the test lets go (or stops)
     hang_seconds: float = 0.0  # answer nothing for this long (until the client goes away)
     drip_seconds: float = 0.0  # send the answer one byte at a time, this long apart
     huge_bytes: int = 0  # pad the answer to this size
@@ -60,6 +61,8 @@ def controlled_upstream(behaviour: Behaviour) -> Starlette:
         behaviour.traceparents.append(request.headers.get("traceparent"))
         if behaviour.delay_seconds:
             await asyncio.sleep(behaviour.delay_seconds)
+        if behaviour.held:
+            await _held(behaviour)
         if behaviour.hang_seconds:
             await _hang(request, behaviour)
         if behaviour.fail_next > 0:
@@ -78,6 +81,14 @@ async def _hang(request: Request, behaviour: Behaviour) -> None:
         if await request.is_disconnected():
             return
         await asyncio.sleep(0.05)
+
+
+async def _held(behaviour: Behaviour) -> None:
+    """Polled: the test lets go from another thread, with another event loop."""
+    while behaviour.held:
+        if behaviour.stopped:
+            return
+        await asyncio.sleep(0.01)
 
 
 def _failure(behaviour: Behaviour) -> Response:

@@ -14,8 +14,9 @@ COMPOSITION := federation/node_modules/.kotahub-installed
 # uv uses the Python named above and never downloads one of its own.
 export UV_PYTHON_DOWNLOADS := never
 SYNC := UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --locked --python $(PYTHON) --no-default-groups
-# Parallel workers for the suite: one per core (make test WORKERS=1 runs it in one process).
-WORKERS ?= auto
+# Parallel workers for the suite: two a core, as most tests spend much of their time waiting
+# on sockets and other processes (make test WORKERS=1 runs it in one process).
+WORKERS ?= $(shell $(PYTHON) -c 'import os; print(2 * (os.cpu_count() or 1))')
 # Which tests, by marker: unit, integration, system (make test MARKS="not system").
 MARKS ?=
 PYTEST := $(BIN)/python -m pytest -n $(WORKERS) --dist worksteal

@@ -25,6 +25,7 @@ from kotahub.demo.app import (
 from kotahub.demo.open311 import DEMO_API_KEY, create_open311_app
 from kotahub.hub.app import create_app
 from kotahub.hub.cache import FallbackStore, MemoryStore, RedisStore
+from kotahub.hub.clock import SYSTEM_CLOCK, Clock
 from kotahub.hub.settings import Settings, SourceSettings
 from kotahub.hub.source_client import SourceClient
 from tests.support.redis_cluster import RedisCluster, running
@@ -199,19 +200,22 @@ def hub_settings(redis_url: str, demo_server: ThreadedServer) -> Callable[..., S
     return make
 
 
+@asynccontextmanager
+async def running_hub(
+    settings: Settings, clock: Clock = SYSTEM_CLOCK
+) -> AsyncIterator[httpx.AsyncClient]:
+    """A hub app (its lifespan included) and an HTTP client talking to it over ASGI."""
+    app = create_app(settings, clock=clock)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as client:
+            yield client
+
+
 @pytest.fixture
 def hub() -> HubFactory:
     """Runs a hub app (its lifespan included) and gives an HTTP client talking to it over ASGI."""
-
-    @asynccontextmanager
-    async def run(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-        app = create_app(settings)
-        async with app.router.lifespan_context(app):
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as client:
-                yield client
-
-    return run
+    return running_hub
 
 
 @pytest.fixture(scope="session")

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Iterator
+from functools import partial
 from typing import Any
 
-import httpx
 import pytest
 
-from kotahub.hub.app import create_app
 from kotahub.hub.settings import Settings
-from tests.conftest import HubFactory, tourism_source
+from tests.conftest import HubFactory, running_hub, tourism_source
 from tests.support.controlled_upstream import Behaviour, controlled_upstream
 from tests.support.fake_clock import FakeClock
 from tests.support.servers import ThreadedServer
@@ -60,13 +58,4 @@ def clock() -> FakeClock:
 @pytest.fixture
 def hub_on_clock(clock: FakeClock) -> HubFactory:
     """Like ``hub``, but answers age, generations are reread and breakers reset by ``clock``."""
-
-    @asynccontextmanager
-    async def run(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-        app = create_app(settings, clock=clock)
-        async with app.router.lifespan_context(app):
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as client:
-                yield client
-
-    return run
+    return partial(running_hub, clock=clock)

@@ -13,6 +13,7 @@ from kotahub.hub.settings import Settings
 from tests.conftest import HubFactory
 from tests.support.api_keys import PARTNER, api_keys
 from tests.support.controlled_upstream import Behaviour
+from tests.support.fake_clock import FakeClock
 
 QUERY = "query Spots($first: Int, $after: String) { touristSpots(first: $first, after: $after) { edges { node { name description } } } }"  # noqa: E501
 RELAID = """
@@ -79,13 +80,13 @@ async def test_credentials_mutations_and_errors_are_never_kept(
 
 
 async def test_an_answer_is_kept_no_longer_than_the_data_it_used(
-    hub: HubFactory, settings: Settings, behaviour: Behaviour
+    hub_on_clock: HubFactory, clock: FakeClock, settings: Settings, behaviour: Behaviour
 ) -> None:
-    async with hub(settings) as client:
+    async with hub_on_clock(settings) as client:
         await post(client, QUERY, {"first": 5})
         behaviour.version = 2
         kept = await post(client, QUERY, {"first": 5})
-        await asyncio.sleep(2.1)  # the upstream said max-age=2
+        clock.advance(2.1)  # the upstream said max-age=2
         later = await post(client, QUERY, {"first": 5})
     assert kept.headers["x-kotahub-cache"] == "hit"
     assert later.headers["x-kotahub-cache"] == "miss"

@@ -19,6 +19,7 @@ from kotahub.hub.upstream_retry import retry_after_seconds
 from tests.conftest import HubFactory
 from tests.support.api_keys import ADMIN, api_keys
 from tests.support.controlled_upstream import Behaviour
+from tests.support.fake_clock import FakeClock
 from tests.support.graphql import gql, only_error
 from tests.support.ports import free_port
 
@@ -282,15 +283,19 @@ async def test_an_http_404_does_not_open_the_breaker(
 
 
 async def test_stale_data_is_served_while_the_breaker_is_open(
-    hub: HubFactory, with_tourism: Callable[..., Settings], behaviour: Behaviour, uji_source: Any
+    hub_on_clock: HubFactory,
+    clock: FakeClock,
+    with_tourism: Callable[..., Settings],
+    behaviour: Behaviour,
+    uji_source: Any,
 ) -> None:
     behaviour.cache_control = "max-age=1, stale-if-error=60"
     uji = {**uji_source, "retries": 0, "breaker_failures": 2}
     query = '{ touristSpots(filter: {text: "uji"}) { edges { node { name meta { stale } } } } }'
-    async with hub(with_tourism(uji)) as client:
+    async with hub_on_clock(with_tourism(uji)) as client:
         await gql(client, query)
         behaviour.failing = True
-        await asyncio.sleep(1.1)
+        clock.advance(1.1)
         bodies = [await gql(client, query) for _ in range(4)]
     assert behaviour.requests() == 3  # the first answer, then two failures open the breaker
     for body in bodies:

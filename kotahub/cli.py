@@ -29,6 +29,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _serve(args: argparse.Namespace) -> int:
     from kotahub.hub.app import create_app
+    from kotahub.hub.connection_limits import server_limits
 
     settings = load_settings(args.config)
     _configure_logging(settings.log_level, settings.log_format)
@@ -41,6 +42,7 @@ def _serve(args: argparse.Namespace) -> int:
         log_config=None,
         access_log=False,
         proxy_headers=False,
+        **server_limits(settings),
     )
     return 0
 

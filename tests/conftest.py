@@ -37,7 +37,15 @@ HubFactory = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
 TIERS = ("unit", "integration", "system")
 # A test that uses any of these talks to a real Redis or to a server on a real socket.
 REAL_PARTS = frozenset(
-    {"redis_url", "private_redis", "demo_server", "open311", "misbehaving_server", "upstream"}
+    {
+        "redis_url",
+        "private_redis",
+        "lasting_redis",
+        "demo_server",
+        "open311",
+        "misbehaving_server",
+        "upstream",
+    }
 )
 # A test that uses any of these runs several processes together.
 SEVERAL_PROCESSES = frozenset({"redis_cluster"})
@@ -100,6 +108,17 @@ def redis_url() -> Iterator[str]:
 def private_redis() -> Iterator[RedisServer]:
     """A redis-server of this test's own, which the test may stop and start again."""
     server = RedisServer()
+    server.start()
+    yield server
+    server.cleanup()
+
+
+@pytest.fixture
+def lasting_redis() -> Iterator[RedisServer]:
+    """Like ``private_redis``, with append-only persistence from the start, as a production
+    Redis has: what it holds survives its restart. (Turned on later, Redis refuses to stop
+    until its first rewrite is done.)"""
+    server = RedisServer(appendonly=True)
     server.start()
     yield server
     server.cleanup()

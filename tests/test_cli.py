@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import select
+import socket
 import subprocess
 import sys
 import time
@@ -113,3 +115,77 @@ def test_demo_sources_serve_the_reference_upstreams(tmp_path: Path) -> None:
     assert items["type"] == "FeatureCollection" and items["numberMatched"] >= 18
     photo = items["features"][0]["properties"]["image"][0]
     assert photo.startswith("http://city.example:9/tourism/photos/")
+
+
+def _serve_env(redis_url: str, tmp_path: Path, port: int, **settings: str) -> dict[str, str]:
+    return {
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "REDIS_URL": redis_url,
+        "KOTAHUB_DEMO_DATA_DIR": str(tmp_path / "demo"),
+        **{f"KOTAHUB_{name.upper()}": value for name, value in settings.items()},
+    }
+
+
+def _closed_while_trickling(sock: socket.socket, head: bytes, seconds: float = 20.0) -> bool:
+    """Send ``head`` and, if any, a header line every 0.3 s after it (a slowloris): whether
+    the server closes the connection within ``seconds``, whatever it was sent meanwhile."""
+    sock.sendall(head)
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        readable, _, _ = select.select([sock], [], [], 0.3)
+        try:
+            if readable and not sock.recv(65536):
+                return True
+            if head:
+                sock.sendall(b"X-Slow: 1\r\n")
+        except (ConnectionResetError, BrokenPipeError):
+            return True
+    return False
+
+
+def test_serve_closes_connections_whose_request_head_is_too_slow(
+    redis_url: str, tmp_path: Path
+) -> None:
+    port = free_port()
+    env = _serve_env(redis_url, tmp_path, port, header_timeout_seconds="1", keep_alive_seconds="60")
+    with _serving("serve", env=env, log=tmp_path / "log"):
+        assert _get_when_up(f"http://127.0.0.1:{port}/healthz").status_code == 200
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as silent:
+            silent_closed = _closed_while_trickling(silent, b"")
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as half:
+            half_closed = _closed_while_trickling(half, b"POST /graphql HTTP/1.1\r\nHost: x\r\n")
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as kept:
+            kept.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            first = kept.recv(65536)
+            kept_closed = _closed_while_trickling(kept, b"GET /healthz HTTP/1.1\r\n")
+        still = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=10)
+    assert silent_closed and half_closed
+    assert first.startswith(b"HTTP/1.1 200") and kept_closed
+    assert still.status_code == 200
+
+
+def test_serve_answers_503_beyond_max_connections(redis_url: str, tmp_path: Path) -> None:
+    port = free_port()
+    env = _serve_env(redis_url, tmp_path, port, max_connections="3")
+    url = f"http://127.0.0.1:{port}/healthz"
+    with _serving("serve", env=env, log=tmp_path / "log"):
+        assert _get_when_up(url).status_code == 200
+        idle = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(2)]
+        try:
+            crowded = _status_within(url, 503)
+        finally:
+            for sock in idle:
+                sock.close()
+        freed = _status_within(url, 200)
+    assert crowded == 503 and freed == 200
+
+
+def _status_within(url: str, wanted: int, seconds: float = 20.0) -> int:
+    """The status ``url`` answers, asked again until it is ``wanted`` or time is up."""
+    deadline = time.monotonic() + seconds
+    while True:
+        status = httpx.get(url, timeout=10).status_code
+        if status == wanted or time.monotonic() > deadline:
+            return status
+        time.sleep(0.1)

@@ -11,6 +11,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -18,6 +19,7 @@ import redis
 
 from kotahub.demo.open311 import DEMO_API_KEY, create_open311_app
 from tests.support.complaints import SUBMIT, road_complaint
+from tests.support.late_answers import AnswersLate
 from tests.support.ports import free_port
 from tests.support.servers import ThreadedServer
 
@@ -34,13 +36,26 @@ def slow_upstream(tmp_path: Path) -> Iterator[ThreadedServer]:
     server.stop()
 
 
-def _environment(redis_url: str, upstream: ThreadedServer, port: int) -> dict[str, str]:
+@pytest.fixture
+def keyless_upstream(tmp_path: Path) -> Iterator[tuple[ThreadedServer, Any]]:
+    """An Open311 server that ignores Idempotency-Key (as GeoReport v2 itself does) and
+    answers a POST three seconds after it made the complaint; and its app."""
+    app = create_open311_app(database=tmp_path / "open311.sqlite3", idempotency_keys=False)
+    server = ThreadedServer(AnswersLate(app, 3.0))
+    server.start()
+    yield server, app
+    server.stop()
+
+
+def _environment(
+    redis_url: str, upstream: ThreadedServer, port: int, timeout: float = 10
+) -> dict[str, str]:
     source = {
         "name": "complaints",
         "kind": "open311",
         "base_url": upstream.url,
         "api_key": DEMO_API_KEY,
-        "timeout_seconds": 10,
+        "timeout_seconds": timeout,
     }
     return {
         **os.environ,
@@ -115,4 +130,35 @@ def test_killed_mid_delivery_then_delivered_exactly_once(
     assert store.count_requests() == before + 1  # the idempotency key made it one complaint
     assert client.hget(state_key, "upstream_id") not in (None, b"")
     assert worker.returncode == 0
+    client.close()
+
+
+def test_killed_after_a_keyless_source_made_it_then_found_not_sent_again(
+    keyless_upstream: tuple[ThreadedServer, Any], redis_url: str, tmp_path: Path
+) -> None:
+    upstream, app = keyless_upstream
+    port = free_port()
+    env = _environment(redis_url, upstream, port, timeout=2)
+    store, log = app.state.store, app.state.request_log
+    before = store.count_requests()
+    hub = _start("serve", env, tmp_path / "hub.log")
+    try:
+        tracking_id = _post_hub(port)
+        _until(lambda: store.count_requests() == before + 1, 30, "the complaint to be made")
+        hub.send_signal(signal.SIGKILL)  # killed before the source's answer reaches it
+        hub.wait(timeout=10)
+    finally:
+        if hub.poll() is None:
+            hub.kill()
+    worker = _start("worker", env, tmp_path / "worker.log")
+    state_key = f"{env['KOTAHUB_CACHE_PREFIX']}:submission:{tracking_id}"
+    client = redis.Redis.from_url(redis_url)
+    try:
+        _until(lambda: client.hget(state_key, "status") == b"SUBMITTED", 40, "delivery")
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(timeout=20)
+    assert store.count_requests() == before + 1  # found, not sent again
+    assert len([r for r in log.requests if r[0] == "POST"]) == 1
+    assert client.hget(state_key, "upstream_id") not in (None, b"")
     client.close()

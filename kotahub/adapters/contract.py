@@ -107,6 +107,20 @@ class ComplaintsById(Protocol):
         ...
 
 
+@runtime_checkable
+class ComplaintsLookup(Protocol):
+    """Optional for a complaints adapter: finding a submission an interrupted post may have
+    made (its worker died, or its answer was lost), so that delivery does not send it twice
+    to a source that ignores the idempotency key. Without it, the submission is sent again."""
+
+    async def find_submitted(
+        self, submission: ComplaintSubmission, since: datetime
+    ) -> Receipt | None:
+        """What the source made of this submission if it was posted at ``since`` or later;
+        None when the source has no such complaint."""
+        ...
+
+
 class DimensionsAdapter(Adapter, Protocol):
     """A source of smart-city programs and their indicators."""
 

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 
 from kotahub.adapters.contract import ComplaintQuery, Domain, Receipt
 from kotahub.adapters.error_bodies import explained
+from kotahub.adapters.open311_lookup import lookup_window, same_submission
 from kotahub.adapters.open311_records import RecordError, category_from, complaint_from
 from kotahub.hub.errors import SourceHTTPError, SourcePayloadError
 from kotahub.hub.settings import SourceSettings
@@ -132,7 +133,7 @@ class Open311ComplaintsAdapter:
                 "requests.json", form, headers={"Idempotency-Key": idempotency_key}
             )
         except SourceHTTPError as exc:
-            raise explained(exc, _error_text, self._log) from exc
+            raise explained(exc, _error_text, self._log, _sent(form)) from exc
         first = _list(self.source, body)[0] if _list(self.source, body) else {}
         receipt = Receipt(_str(first.get("service_request_id")), _str(first.get("token")))
         if receipt.upstream_id is None and receipt.token is None:
@@ -148,6 +149,37 @@ class Open311ComplaintsAdapter:
         )
         items = _list(self.source, body)
         return _str(items[0].get("service_request_id")) if items else None
+
+    async def find_submitted(
+        self, submission: ComplaintSubmission, since: datetime
+    ) -> Receipt | None:
+        """The request an interrupted post of this submission made, if the server has it:
+        GET requests of its service code from ``since`` on, read fresh, page by page, for one
+        with the same description and place (open311_lookup says why not a marker)."""
+        window = lookup_window(since)
+        params = {**self._common(), "service_code": submission.category_code, **window}
+        size = self._options.page_size
+        seen: set[str] = set()
+        for number in range(1, MAX_PAGES + 1):
+            paging = {"page": number, "page_size": size} if size else {}
+            items = _list(self.source, await self._fresh("requests.json", {**params, **paging}))
+            ids = [
+                _str(i.get("service_request_id")) if isinstance(i, Mapping) else None for i in items
+            ]
+            for item, found in zip(items, ids, strict=True):
+                if found is not None and same_submission(item, submission):
+                    return Receipt(found)
+            listed = {found for found in ids if found is not None}
+            if not size or listed <= seen:  # the last page, or a server that ignores paging
+                return None
+            seen |= listed
+        return None
+
+    async def _fresh(self, target: str, params: Mapping[str, ParamValue]) -> Any:
+        try:
+            return await self._session.fresh_json(target, params)
+        except SourceHTTPError as exc:
+            raise explained(exc, _error_text, self._log) from exc
 
     async def _paged(self, params: Mapping[str, ParamValue]) -> dict[str, ComplaintRecord]:
         """Pages until one is empty or brings nothing new: a server may cap page_size below
@@ -250,7 +282,13 @@ def _error_text(body: Any) -> str | None:
     texts = [
         str(e.get("description")) for e in body if isinstance(e, Mapping) and e.get("description")
     ]
-    return "; ".join(texts)[:300] if texts else None
+    return "; ".join(texts) if texts else None  # cut short once redacted, not before
+
+
+def _sent(form: Mapping[str, str | list[str]]) -> list[str]:
+    """The values of a form, for an echo of them to be redacted (the service code stays)."""
+    values = [v for k, v in form.items() if k != "service_code"]
+    return [item for value in values for item in ([value] if isinstance(value, str) else value)]
 
 
 def _str(value: Any) -> str | None:

@@ -91,12 +91,14 @@ class Open311Endpoints:
         api_keys: Collection[str],
         deferred_ids: bool,
         jurisdiction_id: str,
+        idempotency_keys: bool = True,
     ) -> None:
         self.catalogue = catalogue
         self.store = store
         self.api_keys = frozenset(api_keys)
         self.deferred_ids = deferred_ids
         self.jurisdiction_id = jurisdiction_id
+        self.idempotency_keys = idempotency_keys
         self.changeset = datetime.now(WITA).strftime("%Y-%m-%d %H:%M")
 
     def _jurisdiction(self, request: Request) -> None:
@@ -171,7 +173,8 @@ class Open311Endpoints:
         form = read_form(request.headers.get("content-type"), await request.body())
         client = self._authorise(form, request)
         check_jurisdiction(form.pairs, self.jurisdiction_id)
-        key = idempotency_key(request.headers.get("idempotency-key"), client, form)
+        header = request.headers.get("idempotency-key") if self.idempotency_keys else None
+        key = idempotency_key(header, client, form)
         try:
             outcome = None if key is None else self.store.replay(key)
             if outcome is None:
@@ -254,6 +257,7 @@ def create_open311_app(
     api_keys: Collection[str] = (DEMO_API_KEY,),
     deferred_ids: bool = False,
     jurisdiction_id: str = "balikpapan.go.id",
+    idempotency_keys: bool = True,
 ) -> Starlette:
     """The Open311 upstream; ``app.state.request_log`` records every request reaching it
     and ``app.state.store`` is its Open311Store (``count_requests``, ``set_status``).
@@ -275,13 +279,17 @@ def create_open311_app(
       stable); a page shorter than page_size is the last one.
     - an ``Idempotency-Key`` header on POST requests, scoped to the api_key: a retry with
       the same key and form gets the first answer again (``Idempotent-Replayed: true``),
-      another form gets a 422. Refused POSTs do not use up the key.
+      another form gets a 422. Refused POSTs do not use up the key. With
+      ``idempotency_keys=False`` the header is ignored, as GeoReport v2 itself does: every
+      POST makes a new request.
     - ``discovery.json`` (Open311 Service Discovery) and ``media/{name}.svg``, the
       placeholder pictures of sample reports.
     """
     catalogue = Catalogue.load()
     store = Open311Store.open(catalogue, database)
-    endpoints = Open311Endpoints(catalogue, store, api_keys, deferred_ids, jurisdiction_id)
+    endpoints = Open311Endpoints(
+        catalogue, store, api_keys, deferred_ids, jurisdiction_id, idempotency_keys
+    )
     handlers = {Open311Error: open311_error_handler, HTTPException: http_error_handler}
     inner = Starlette(routes=_routes(endpoints), exception_handlers=handlers)
     app = instrumented_app(inner, latency_ms)

@@ -25,6 +25,7 @@ from kotahub.hub.media_types import GraphQLMediaType
 from kotahub.hub.metrics_route import metrics_page
 from kotahub.hub.persisted_queries import load_manifest
 from kotahub.hub.playground import playground_routes
+from kotahub.hub.relative_redirects import relative_slash_redirects
 from kotahub.hub.response_cache import ResponseCache
 from kotahub.hub.runtime import check_sources, start_runtime
 from kotahub.hub.settings import Settings, retired_settings
@@ -80,7 +81,9 @@ def create_app(
         Route("/readyz", readyz),
         *playground_routes(),
     ]
-    return Starlette(routes=routes, lifespan=lifespan, middleware=http_middleware(settings))
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=http_middleware(settings))
+    relative_slash_redirects(app)
+    return app
 
 
 async def _to_graphql(request: Request) -> RedirectResponse:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable
-from typing import Protocol, TypeVar
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Protocol, TypeVar
 
 from cachetools import TLRUCache
 from redis.asyncio.cluster import RedisCluster
@@ -76,8 +76,13 @@ class RedisStore:
         value = await self._redis.get(key)
         return int(value) if value is not None else 0
 
-    async def increment(self, key: str) -> int:
-        return int(await self._redis.incr(key))
+    async def evaluate(self, script: str, keys: Sequence[str], args: Sequence[Any]) -> Any:
+        """Run a Lua script; on a cluster, its keys must share a hash tag."""
+        return await self._redis.eval(script, len(keys), *keys, *args)
+
+    async def advance_past(self, key: str, floor: int) -> int:
+        """Set the counter one past the larger of its value and ``floor``, atomically."""
+        return int(await self._redis.eval(_ADVANCE_PAST, 1, key, floor))
 
     async def publish(self, channel: str, message: str) -> int:
         """Send a message; the number of subscribers that received it."""
@@ -87,6 +92,11 @@ class RedisStore:
 _UNLOCK = """
 if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
 return 0
+"""
+_ADVANCE_PAST = """
+local next = math.max(tonumber(redis.call('get', KEYS[1]) or '0'), tonumber(ARGV[1])) + 1
+redis.call('set', KEYS[1], next)
+return next
 """
 
 

@@ -1,20 +1,32 @@
 """Cache generations: dropping every entry of a source at once, without looking for them.
 
 Each source's cache keys carry its generation, a counter in Redis. Invalidating a source
-increments it: the old entries can no longer be found and expire on their own, so no
-command ever walks the keyspace. Each process keeps the counters it has read for a few
-seconds and forgets one at once when told (over Redis pub/sub) that it changed.
+moves it past both what Redis holds and what this process knows: the old entries can no
+longer be found and expire on their own, so no command ever walks the keyspace. Each
+process keeps the counters it has read for a few seconds and rereads one at once when told
+(over Redis pub/sub) that it changed. A generation only ever moves forward: one moved here
+while Redis was away, or one Redis lost (a restart, a failover), is carried past what Redis
+holds as soon as Redis answers again, and the other replicas are told.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 from kotahub.hub.cache import FallbackStore
 
 REREAD_SECONDS = 5.0  # bounds how long a replica that missed the message serves old entries
 EVERYTHING = "*"  # the generation of whole responses, which may touch any source
+
+
+@dataclass(frozen=True, slots=True)
+class _Known:
+    generation: int
+    read_at: float
+    pending: bool = False  # moved here while Redis was away; Redis has not heard of it yet
 
 
 class Generations:
@@ -24,36 +36,65 @@ class Generations:
         prefix: str,
         reread_seconds: float = REREAD_SECONDS,
         clock: Callable[[], float] = time.monotonic,
+        channel: str | None = None,
     ) -> None:
         self._store = store
         self._prefix = prefix
         self._reread_seconds = reread_seconds
         self._clock = clock
-        self._known: dict[str, tuple[int, float]] = {}
+        self._channel = channel
+        self._known: dict[str, _Known] = {}
 
     def _key(self, source: str) -> str:
         return f"{self._prefix}:gen:{source}"
 
     async def current(self, source: str) -> int:
         known = self._known.get(source)
-        if known is not None and self._clock() - known[1] < self._reread_seconds:
-            return known[0]
-        key = self._key(source)
-        read = await self._store.on_redis(lambda redis: redis.counter(key))
-        # Never back: an invalidation made here while Redis was away must not be undone.
-        generation = max(read or 0, known[0] if known else 0)
-        self._known[source] = (generation, self._clock())
-        return generation
+        if known is None or known.pending or self._clock() - known.read_at >= self._reread_seconds:
+            known = await self._reread(source, known)
+        return known.generation
 
     async def advance(self, source: str) -> int:
         """Make every entry of the source unreachable, here and (through Redis) everywhere."""
-        key = self._key(source)
-        moved = await self._store.on_redis(lambda redis: redis.increment(key))
-        known = self._known.get(source, (0, 0.0))[0]
-        generation = moved if moved is not None else known + 1
-        self._known[source] = (generation, self._clock())
-        return generation
+        known = self._known.get(source)
+        floor = known.generation if known else 0
+        moved = await self._move_past(source, floor)
+        if moved is None:  # Redis is away: this replica forgets now, the others once it returns
+            self._known[source] = _Known(floor + 1, self._clock(), pending=True)
+            return floor + 1
+        self._known[source] = _Known(moved, self._clock())
+        return moved
 
     def forget(self, source: str) -> None:
         """Read the source's generation from Redis on next use (another replica moved it)."""
-        self._known.pop(source, None)
+        known = self._known.get(source)
+        if known is not None:  # kept as a floor: a generation never goes back
+            self._known[source] = replace(known, read_at=-math.inf)
+
+    async def _reread(self, source: str, known: _Known | None) -> _Known:
+        floor = known.generation if known else 0
+        key = self._key(source)
+        read = await self._store.on_redis(lambda redis: redis.counter(key))
+        generation: int | None = read
+        if read is not None and (read < floor or (known is not None and known.pending)):
+            # Redis lost a move (restarted, failed over) or never heard of one made here:
+            # past both, so that no replica takes entries written meanwhile for fresh ones.
+            generation = await self._move_past(source, floor)
+            if generation is not None:
+                await self._announce(source)
+        if generation is None:  # Redis is away: keep what is known, and try again later
+            pending = known.pending if known else False
+            fresh = _Known(floor, self._clock(), pending)
+        else:
+            fresh = _Known(generation, self._clock())
+        self._known[source] = fresh
+        return fresh
+
+    async def _move_past(self, source: str, floor: int) -> int | None:
+        key = self._key(source)
+        return await self._store.on_redis(lambda redis: redis.advance_past(key, floor))
+
+    async def _announce(self, source: str) -> None:
+        channel = self._channel
+        if channel is not None:
+            await self._store.on_redis(lambda redis: redis.publish(channel, source))

@@ -9,8 +9,12 @@ import os
 import socket
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
+from kotahub.adapters.contract import ComplaintsLookup, Receipt
+from kotahub.hub.delivery_outcomes import surely_not_made
+from kotahub.hub.delivery_reasons import failure_reason, rejection_reason
 from kotahub.hub.errors import SourceError, SourceHTTPError
 from kotahub.hub.metrics import HubMetrics
 from kotahub.hub.outbox import Outbox, Pending, UnreadableEntry
@@ -118,15 +122,16 @@ class DeliveryWorker:
 
     async def _post(self, adapter: Any, item: Pending) -> int:
         try:
-            receipt = await adapter.submit(item.submission, idempotency_key=item.tracking_id)
+            receipt = await self._submit_once(adapter, item)
         except SourceHTTPError as exc:
             if exc.status in FINAL_STATUSES:
                 log.info("complaint %s refused by %s", item.tracking_id, exc.source)
                 self._failed(item)
-                return await self._settle(item, {"status": "REJECTED", "reason": exc.detail[:500]})
-            return await self._retry_later(item, exc.detail)
+                reason = rejection_reason(exc, item.submission)
+                return await self._settle(item, {"status": "REJECTED", "reason": reason})
+            return await self._retry_later(item, failure_reason(exc, item.submission))
         except SourceError as exc:
-            return await self._retry_later(item, exc.detail)
+            return await self._retry_later(item, failure_reason(exc, item.submission))
         changes = {
             "status": "SUBMITTED",
             "upstream_id": receipt.upstream_id or "",
@@ -136,6 +141,29 @@ class DeliveryWorker:
         settled = await self._settle(item, changes)
         log.info("complaint %s delivered to %s", item.tracking_id, adapter.source)
         return settled
+
+    async def _submit_once(self, adapter: Any, item: Pending) -> Receipt:
+        """Post the submission, unless an earlier post, which may have reached the source
+        before its worker died or its answer was lost, is found there."""
+        earlier = await self._outbox.begin_attempt(item)
+        if earlier is not None:
+            found = await _made_earlier(adapter, item, earlier)
+            if found is not None:
+                log.info(
+                    "complaint %s found at %s: an earlier post made it",
+                    item.tracking_id,
+                    adapter.source,
+                )
+                return found
+        try:
+            receipt: Receipt = await adapter.submit(
+                item.submission, idempotency_key=item.tracking_id
+            )
+        except SourceError as exc:
+            if surely_not_made(exc):  # and no earlier post was found: nothing to look for
+                await self._outbox.end_attempt(item)
+            raise
+        return receipt
 
     async def _settle(self, item: Pending, changes: dict[str, str]) -> int:
         await self._outbox.settle(item, changes)
@@ -159,6 +187,24 @@ class DeliveryWorker:
     def _failed(self, item: Pending) -> None:
         if self._metrics is not None:
             self._metrics.delivery_failures.labels(item.submission.source).inc()
+
+
+async def _made_earlier(adapter: Any, item: Pending, since: float) -> Receipt | None:
+    """What an earlier post of the item made at the source, for adapters that can say."""
+    if not isinstance(adapter, ComplaintsLookup):
+        return None  # sent again: only the idempotency key keeps it from being made twice
+    try:
+        return await adapter.find_submitted(item.submission, datetime.fromtimestamp(since, UTC))
+    except SourceHTTPError as exc:
+        if not 400 <= exc.status < 500 or exc.status == 429:
+            raise  # the source is in trouble: try again later, rather than send blind
+        log.warning(
+            "complaint %s: %s refused the search for an earlier attempt (HTTP %d); sent again",
+            item.tracking_id,
+            exc.source,
+            exc.status,
+        )
+        return None
 
 
 async def _sleep_unless(stop: asyncio.Event, seconds: float) -> None:

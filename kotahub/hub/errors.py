@@ -86,10 +86,13 @@ class SourceHTTPError(SourceError):
 
     code = "UPSTREAM_HTTP_ERROR"
 
-    def __init__(self, source: str, status: int, message: str, body: str = "") -> None:
+    def __init__(
+        self, source: str, status: int, message: str, body: str = "", explanation: str = ""
+    ) -> None:
         super().__init__(source, message)
         self.status = status
-        self.body = body
+        self.body = body  # the start of the raw body: to be read, never kept or shown as is
+        self.explanation = explanation  # what the body says, redacted and short; may be ""
 
 
 class SourcePayloadError(SourceError):

@@ -13,17 +13,23 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from graphql import DocumentNode
 from starlette.types import Message, Receive, Scope, Send
 
 from kotahub.hub.graphql_request import GraphQLRequest
 from kotahub.hub.http_wrapper import HttpWrapper
 from kotahub.hub.metrics import HubMetrics, Outcome
-from kotahub.hub.operation_key import operation_of
+from kotahub.hub.operation_choice import NoOperation, chosen_operation
+from kotahub.hub.query_limits import parse_limited
 from kotahub.hub.request_trace import CURRENT_TRACE, RequestTrace
 from kotahub.hub.response_cache import CACHE_HEADER
+from kotahub.hub.runtime import HubRuntime
+from kotahub.hub.settings import Settings
 
 log = logging.getLogger("kotahub.access")
 ERRORS_KEY = b'"errors":'
+# Outcomes by which an operation's name earns a metric label of its own past the first few.
+EARNED: frozenset[Outcome] = frozenset({"ok", "cache_hit"})
 
 
 @dataclass
@@ -63,16 +69,17 @@ class GraphQLAccess(HttpWrapper):
         finally:
             CURRENT_TRACE.reset(token)
             seconds = time.perf_counter() - started
-            _observe(scope["app"].state.runtime.metrics, state, seen, trace, seconds)
+            _observe(scope["app"].state.runtime, state, seen, trace, seconds)
 
 
 def _observe(
-    metrics: HubMetrics, state: dict[str, Any], seen: _Seen, trace: RequestTrace, seconds: float
+    runtime: HubRuntime, state: dict[str, Any], seen: _Seen, trace: RequestTrace, seconds: float
 ) -> None:
+    metrics, settings = runtime.metrics, runtime.settings
     outcome = _outcome(state, seen)
     if outcome is None:  # the playground page, or a GET that asked for nothing
         return
-    operation = _operation(metrics, state)
+    operation = _operation(metrics, state, settings, earned=outcome in EARNED)
     metrics.graphql_request(operation, outcome, seconds)
     duration_ms = round(seconds * 1000, 2)
     log.info(
@@ -103,7 +110,9 @@ def _outcome(state: dict[str, Any], seen: _Seen) -> Outcome | None:
     return "errors" if seen.errors or seen.status >= 400 else "ok"
 
 
-def _operation(metrics: HubMetrics, state: dict[str, Any]) -> str:
+def _operation(
+    metrics: HubMetrics, state: dict[str, Any], settings: Settings, *, earned: bool
+) -> str:
     """The bounded label of what was asked: ``batch`` for several operations, ``unknown``
     when the door refused the request before reading any."""
     admitted = state.get("admitted")
@@ -112,13 +121,19 @@ def _operation(metrics: HubMetrics, state: dict[str, Any]) -> str:
         return "unknown"
     if len(operations) > 1:
         return "batch"
-    return metrics.operations.label(_name(operations[0]))
+    return metrics.operations.label(_name(operations[0], settings), earned=earned)
 
 
-def _name(request: GraphQLRequest) -> str | None:
-    """The operationName sent, else the name the document gives its one operation (parsed
-    once per document: the response cache asks the same)."""
+def _name(request: GraphQLRequest, settings: Settings) -> str | None:
+    """The operationName sent, else the name the document gives its one operation. The
+    document is parsed within the door's limits (and mostly kept parsed from the door): one
+    the door refused unparsed must not be parsed whole here."""
     if request.operation_name is not None or request.query is None:
         return request.operation_name
-    operation = operation_of(request.query, None)
-    return operation.name if operation is not None else None
+    document = parse_limited(request.query, settings.max_tokens, settings.max_query_length)
+    if not isinstance(document, DocumentNode):
+        return None
+    operation = chosen_operation(document, None)
+    if isinstance(operation, NoOperation) or operation.name is None:
+        return None
+    return operation.name.value

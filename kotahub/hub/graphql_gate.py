@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import threading
 from collections.abc import Awaitable
 from dataclasses import dataclass
 
@@ -22,17 +23,19 @@ from graphql import OperationType as Kind
 from starlette.datastructures import Headers, QueryParams
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from kotahub.concurrency import sized_off_loop
 from kotahub.hub.access import ANONYMOUS, Principal
 from kotahub.hub.api_keys import KeyRing, Unauthenticated
 from kotahub.hub.graphql_request import GraphQLRequest, Operations, Rejected, read_operations
 from kotahub.hub.http_replies import read_body, replay, send_errors, too_large
 from kotahub.hub.http_wrapper import HttpWrapper
+from kotahub.hub.operation_choice import NoOperation, chosen_operation
+from kotahub.hub.operation_variables import undeclared_message
 from kotahub.hub.persisted_queries import Resolved
 from kotahub.hub.query_limits import (
     LimitExceeded,
     QueryLimits,
     check_limits,
-    operation_in,
     parse_limited,
 )
 from kotahub.hub.rate_limits import Refusal
@@ -51,6 +54,7 @@ class GateRules:
     max_tokens: int
     max_query_length: int
     max_batch: int
+    max_json_values: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +72,7 @@ class GraphQLGate(HttpWrapper):
         self.rules = rules
         # Portals send the same few operations: measure each (with its variables) once.
         self._verdicts: LRUCache[bytes, LimitExceeded | None] = LRUCache(maxsize=1024)
+        self._lock = threading.Lock()  # large documents are checked in worker threads
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         runtime: HubRuntime = scope["app"].state.runtime
@@ -103,16 +108,23 @@ class GraphQLGate(HttpWrapper):
         address = scope["client"][0] if scope.get("client") else "unknown"
         principal = await self._principal(runtime, headers, address)
         await _counted(runtime.rate_limits.admit(principal, address, 1))  # before any parsing
-        read = read_operations(method, headers, query_string, body, self.rules.max_batch)
+        rules = self.rules
+        read = read_operations(
+            method, headers, query_string, body, rules.max_batch, rules.max_json_values
+        )
         scope.setdefault("state", {})["asked"] = read.requests  # named in metrics and logs
         if len(read.requests) > 1:  # a batch counts each of its operations
             await _counted(runtime.rate_limits.admit(principal, address, len(read.requests) - 1))
         resolved = [await runtime.persisted.resolve(op, principal) for op in read.requests]
-        checked = [self._checked(item.request, method) for item in resolved]
+        requests = [item.request for item in resolved]
+        checked = [  # a large document is parsed and measured off the event loop
+            await sized_off_loop(len(request.query or ""), self._checked, request, method)
+            for request in requests
+        ]
         submitted = sum(submissions(*pair) for pair in checked if pair is not None)
         if submitted:
             await _counted(runtime.rate_limits.admit_submissions(principal, address, submitted))
-        await _register(runtime, resolved, checked)
+        await _register(runtime, resolved, checked, (principal, address))
         return Admitted(principal, tuple(item.request for item in resolved), read.batched)
 
     async def _principal(self, runtime: HubRuntime, headers: Headers, address: str) -> Principal:
@@ -126,8 +138,8 @@ class GraphQLGate(HttpWrapper):
             ) from exc
 
     def _checked(self, request: GraphQLRequest, method: str) -> Checked | None:
-        """The document and its operation, once they parse and keep every limit; None for a
-        request without a document or whose operation GraphQL must name the fault of."""
+        """The document and the operation that will run, once they parse and keep every
+        limit; None for a request without a document."""
         if request.query is None:
             return None
         rules = self.rules
@@ -136,9 +148,7 @@ class GraphQLGate(HttpWrapper):
             raise _over(document)
         if isinstance(document, GraphQLError):
             raise _unparsed(document)
-        operation = operation_in(document, request.operation_name)
-        if operation is None:
-            return None
+        operation = _operation(document, request)
         if method == "GET" and operation.operation != Kind.QUERY:
             raise Rejected(
                 405,
@@ -155,11 +165,27 @@ class GraphQLGate(HttpWrapper):
         self, request: GraphQLRequest, document: DocumentNode, operation: OperationDefinitionNode
     ) -> LimitExceeded | None:
         key = _verdict_key(request)
-        if key not in self._verdicts:
-            rules, variables = self.rules, request.variables
-            verdict = check_limits(rules.schema, document, operation, variables, rules.limits)
+        with self._lock:
+            if key in self._verdicts:
+                return self._verdicts[key]
+        rules, variables = self.rules, request.variables
+        verdict = check_limits(rules.schema, document, operation, variables, rules.limits)
+        with self._lock:
             self._verdicts[key] = verdict
-        return self._verdicts[key]
+        return verdict
+
+
+def _operation(document: DocumentNode, request: GraphQLRequest) -> OperationDefinitionNode:
+    """The operation GraphQL will run, refused before anything runs when the request leaves
+    it in doubt or sends variables it does not declare (which no check reads, but which
+    would key the response cache)."""
+    operation = chosen_operation(document, request.operation_name)
+    if isinstance(operation, NoOperation):
+        raise Rejected(200, operation.message, "GRAPHQL_VALIDATION_FAILED")
+    undeclared = undeclared_message(operation, request.variables)
+    if undeclared is not None:
+        raise Rejected(200, undeclared, "BAD_USER_INPUT")
+    return operation
 
 
 def _verdict_key(request: GraphQLRequest) -> bytes:
@@ -214,9 +240,23 @@ def _masked(request_id: str) -> list[dict[str, object]]:
 
 
 async def _register(
-    runtime: HubRuntime, resolved: list[Resolved], checked: list[Checked | None]
+    runtime: HubRuntime,
+    resolved: list[Resolved],
+    checked: list[Checked | None],
+    client: tuple[Principal, str],
 ) -> None:
-    """Keep the new persisted documents that parsed and kept the limits; not the others."""
-    for item, pair in zip(resolved, checked, strict=True):
-        if item.register is not None and item.request.query is not None and pair is not None:
-            await runtime.persisted.register(item.register, item.request.query)
+    """Keep the new persisted documents that parsed and kept the limits, as many as the
+    client may still have kept; the others run all the same, but are not kept."""
+    wanted = [
+        (item.register, item.request.query)
+        for item, pair in zip(resolved, checked, strict=True)
+        if item.register is not None and item.request.query is not None and pair is not None
+    ]
+    if not wanted:
+        return
+    refusal = await runtime.rate_limits.admit_registrations(*client, len(wanted))
+    if refusal is not None:
+        log.debug("persisted documents not kept: %s", refusal.message)
+        return
+    for digest, document in wanted:
+        await runtime.persisted.register(digest, document)

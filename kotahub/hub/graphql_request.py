@@ -10,10 +10,15 @@ from urllib.parse import urlencode
 
 from starlette.datastructures import Headers, QueryParams
 
+from kotahub.hub.json_values import values_over
+
 JSON_TYPE = "application/json"
 # GraphQL requests nest a few levels (a batch, an operation, its variables, an input); deeper
 # JSON only tries the stack of every layer that reads it after the gate.
 MAX_JSON_NESTING = 64
+# GraphQL's Int has 32 bits and its Float about 17 digits; turning a longer integer into a
+# number costs time that grows with the square of its length, at each reading and writing.
+MAX_INTEGER_DIGITS = 40
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,22 +75,34 @@ class Operations:
         what runs is exactly what the door checked, however the client spelled it."""
         if method == "GET":
             params = {k: v for k, v in self.requests[0].payload().items() if v is not None}
-            encoded = {k: v if isinstance(v, str) else json.dumps(v) for k, v in params.items()}
+            encoded = {k: v if isinstance(v, str) else _encoded(v) for k, v in params.items()}
             return urlencode(encoded).encode(), b""
         payloads = [request.payload() for request in self.requests]
-        return b"", json.dumps(payloads if self.batched else payloads[0]).encode()
+        return b"", _encoded(payloads if self.batched else payloads[0]).encode()
 
     def replace(self, requests: tuple[GraphQLRequest, ...]) -> Operations:
         return Operations(requests, self.batched)
 
 
+def _encoded(value: Any) -> str:
+    """JSON as short as what was read: never longer than the client's spelling but for
+    numbers (``1e15`` is written out), so that a body that fitted still fits."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
 def read_operations(
-    method: str, headers: Headers, query_string: bytes, body: bytes, max_batch: int
+    method: str,
+    headers: Headers,
+    query_string: bytes,
+    body: bytes,
+    max_batch: int,
+    max_values: int,
 ) -> Operations:
-    """The operations of a GET or POST; a batch is a JSON array of them."""
+    """The operations of a GET or POST; a batch is a JSON array of them. Any JSON holding
+    more than ``max_values`` values is refused before it is parsed."""
     if method == "GET":
         params = QueryParams(query_string.decode("latin-1"))
-        return Operations((_from_params(params),))
+        return Operations((_from_params(params, max_values),))
     if method != "POST":
         raise Rejected(
             405,
@@ -101,7 +118,7 @@ def read_operations(
             f"the request body is {shown}; expected Content-Type: application/json",
             "UNSUPPORTED_MEDIA_TYPE",
         )
-    data = _json(body, "the request body")
+    data = _json(body, "the request body", max_values)
     if isinstance(data, list):
         return Operations(_batch(data, max_batch), batched=True)
     return Operations((_from_payload(data, "the request body"),))
@@ -121,14 +138,14 @@ def _batch(items: Sequence[Any], max_batch: int) -> tuple[GraphQLRequest, ...]:
     return tuple(_from_payload(item, f"operation {n} of the batch") for n, item in enumerate(items))
 
 
-def _from_params(params: QueryParams) -> GraphQLRequest:
+def _from_params(params: QueryParams, max_values: int) -> GraphQLRequest:
     payload: dict[str, Any] = {
         "query": params.get("query"),
         "operationName": params.get("operationName"),
     }
     for name in ("variables", "extensions"):
         if params.get(name):
-            payload[name] = _json(params[name].encode(), f"the '{name}' parameter")
+            payload[name] = _json(params[name].encode(), f"the '{name}' parameter", max_values)
     return _from_payload(payload, "the query string")
 
 
@@ -150,15 +167,50 @@ def _from_payload(payload: Any, where: str) -> GraphQLRequest:
     return GraphQLRequest(query, name, variables, extensions)
 
 
-def _json(raw: bytes, where: str) -> Any:
+def _json(raw: bytes, where: str, max_values: int) -> Any:
+    try:  # decoded as json.loads decodes bytes: UTF-8, -16 or -32, a BOM allowed
+        text = raw.decode(json.detect_encoding(raw), "surrogatepass")
+    except UnicodeDecodeError as exc:
+        raise _bad(f"{where} is not valid JSON ({exc}); expected a GraphQL request") from exc
+    if values_over(text, max_values):
+        raise _too_many(where, max_values)
     try:
-        data = json.loads(raw)
+        data = json.loads(text, parse_int=_integer)
     except RecursionError as exc:
         raise _bad(_too_nested(where)) from exc
-    except (ValueError, UnicodeDecodeError) as exc:
+    except _LongInteger as exc:
+        raise _bad(
+            f"{where} holds an integer of {exc.digits} digits; expected at most "
+            f"{MAX_INTEGER_DIGITS}, as GraphQL's Int and Float need far fewer"
+        ) from exc
+    except ValueError as exc:
         raise _bad(f"{where} is not valid JSON ({exc}); expected a GraphQL request") from exc
     _check_json(data, where)
     return data
+
+
+class _LongInteger(ValueError):
+    def __init__(self, digits: int) -> None:
+        super().__init__(f"an integer of {digits} digits")
+        self.digits = digits
+
+
+def _integer(literal: str) -> int:
+    digits = len(literal) - literal.startswith("-")
+    if digits > MAX_INTEGER_DIGITS:
+        raise _LongInteger(digits)
+    return int(literal)
+
+
+def _too_many(where: str, max_values: int) -> Rejected:
+    return Rejected(
+        400,
+        f"{where} holds more than {max_values} JSON values (each item of an array or object "
+        f"counts, and each empty one); the most one request may hold is {max_values} "
+        "(max_json_values): send fewer variables, or a batch of fewer operations",
+        "QUERY_LIMIT_EXCEEDED",
+        {"limit": "max_json_values", "maximum": max_values},
+    )
 
 
 def _check_json(data: Any, where: str) -> None:

@@ -11,6 +11,7 @@ from strawberry.asgi import GraphQL
 
 from kotahub.hub.access import ANONYMOUS
 from kotahub.hub.cache_admin import HubCacheAdmin
+from kotahub.hub.client_identity import client_identity
 from kotahub.hub.clock import utc_now
 from kotahub.hub.examples import PLAYGROUND_EXAMPLES
 from kotahub.hub.language import preferred_lang
@@ -31,6 +32,7 @@ class HubGraphQL(GraphQL[GraphQLContext, None]):
         settings = runtime.settings
         admitted = getattr(request.state, "admitted", None)
         principal = admitted.principal if admitted is not None else ANONYMOUS
+        address = request.client.host if request.client else "unknown"
         scope = RequestScope(
             catalog=runtime.catalog,
             loaders=make_loaders(runtime.catalog),
@@ -51,6 +53,7 @@ class HubGraphQL(GraphQL[GraphQLContext, None]):
             ),
             principal=principal,
             source_health=runtime.health,
+            caller=client_identity(principal, address),
         )
         return GraphQLContext(scope=scope, request_id=getattr(request.state, "request_id", ""))
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import strawberry
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
-from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from kotahub.hub.api_keys import KEY_HEADER, KeyRing
+from kotahub.hub.forwarded_client import ForwardedClient
 from kotahub.hub.graphql_gate import GateRules
 from kotahub.hub.query_limits import QueryLimits
 from kotahub.hub.request_id import RequestId
@@ -18,13 +19,14 @@ EXPOSED_HEADERS = ["x-request-id", "x-kotahub-cache", "retry-after"]
 
 
 def http_middleware(settings: Settings) -> list[Middleware]:
-    """Outermost first: the client's real address, a request id, the request's span (a
-    no-op unless tracing is on), then CORS."""
+    """Outermost first: the Host header checked, the client's real address, a request id,
+    the request's span (a no-op unless tracing is on), then CORS."""
     stack = []
+    if "*" not in settings.trusted_hosts:
+        hosts = list(settings.trusted_hosts)
+        stack.append(Middleware(TrustedHostMiddleware, allowed_hosts=hosts, www_redirect=False))
     if settings.trusted_proxies:
-        stack.append(
-            Middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))
-        )
+        stack.append(Middleware(ForwardedClient, trusted_hosts=list(settings.trusted_proxies)))
     origins = list(settings.cors_origins)
     stack += [
         Middleware(RequestId),
@@ -60,6 +62,7 @@ def gate_rules(settings: Settings, schema: strawberry.Schema) -> GateRules:
         default_page_size=settings.default_page_size,
         list_size=settings.list_size_estimate,
         introspection=settings.introspection,
+        max_string_length=settings.max_string_length,
     )
     return GateRules(
         schema._schema,
@@ -68,4 +71,5 @@ def gate_rules(settings: Settings, schema: strawberry.Schema) -> GateRules:
         max_tokens=settings.max_tokens,
         max_query_length=settings.max_query_length,
         max_batch=settings.max_batch_operations,
+        max_json_values=settings.max_json_values,
     )

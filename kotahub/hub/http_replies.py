@@ -9,7 +9,7 @@ from typing import Any
 from starlette.types import Message, Receive, Send
 
 
-async def read_body(receive: Receive, limit: int) -> bytes | None:
+async def read_body(receive: Receive, limit: int | None) -> bytes | None:
     """The request body; None as soon as it grows past ``limit`` bytes (nothing more is read)."""
     chunks, size = [], 0
     while True:
@@ -18,12 +18,17 @@ async def read_body(receive: Receive, limit: int) -> bytes | None:
             break
         chunk = message.get("body", b"")
         size += len(chunk)
-        if size > limit:
+        if limit is not None and size > limit:
             return None
         chunks.append(chunk)
         if not message.get("more_body", False):
             break
     return b"".join(chunks)
+
+
+async def read_replayed(receive: Receive) -> bytes:
+    """A body the hub wrote itself (``replay``), whose bounds were kept when it was read."""
+    return await read_body(receive, None) or b""
 
 
 def replay(body: bytes) -> Receive:

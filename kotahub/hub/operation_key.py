@@ -8,25 +8,29 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse, print_ast
+from graphql import GraphQLError, OperationType, parse, print_ast
+
+from kotahub.hub.operation_choice import NoOperation, chosen_operation
+from kotahub.hub.operation_variables import declared_variables
 
 
 @dataclass(frozen=True, slots=True)
 class Operation:
-    """A parsed operation: whether it is a query, its document with layout removed, and its
-    name (None for an anonymous one)."""
+    """A parsed operation: whether it is a query, its document with layout removed, its
+    name (None for an anonymous one) and the variables it declares."""
 
     is_query: bool
     document_digest: str
     name: str | None = None
+    variables: frozenset[str] = frozenset()
 
 
 CACHED_DOCUMENT_CHARS = 64 * 1024
 
 
 def operation_of(document: str, operation_name: str | None) -> Operation | None:
-    """The operation a request would run; None when it would not run (the GraphQL layer then
-    reports why)."""
+    """The operation a request the door admitted would run (the door bounded its parsing);
+    None when it would not run."""
     if len(document) > CACHED_DOCUMENT_CHARS:  # so that the cache stays small
         return _operation_of(document, operation_name)
     return _cached_operation_of(document, operation_name)
@@ -42,15 +46,13 @@ def _operation_of(document: str, operation_name: str | None) -> Operation | None
         parsed = parse(document)
     except GraphQLError:
         return None
-    operations = [d for d in parsed.definitions if isinstance(d, OperationDefinitionNode)]
-    if operation_name is not None:
-        operations = [o for o in operations if o.name and o.name.value == operation_name]
-    if len(operations) != 1:
+    operation = chosen_operation(parsed, operation_name)
+    if isinstance(operation, NoOperation):
         return None
     digest = hashlib.sha256(print_ast(parsed).encode()).hexdigest()
-    operation = operations[0]
     name = operation.name.value if operation.name else None
-    return Operation(operation.operation == OperationType.QUERY, digest, name)
+    is_query = operation.operation == OperationType.QUERY
+    return Operation(is_query, digest, name, declared_variables(operation))
 
 
 def response_key(
@@ -62,8 +64,10 @@ def response_key(
     lang: str,
 ) -> str:
     """Equal for requests that must get the same answer: same document however laid out,
-    same operation, same variables however ordered, same language."""
-    canonical = json.dumps(variables or {}, sort_keys=True, separators=(",", ":"))
+    same operation, same variables however ordered, same language. Only the variables the
+    operation declares count: no other can change the answer."""
+    declared = {k: v for k, v in (variables or {}).items() if k in operation.variables}
+    canonical = json.dumps(declared, sort_keys=True, separators=(",", ":"))
     versions = ".".join(map(str, generations))
     parts = (operation.document_digest, operation_name or "", canonical, lang, versions)
     digest = hashlib.sha256("\0".join(parts).encode()).hexdigest()[:40]

@@ -8,9 +8,13 @@ in one slot, as the atomic scripts need:
   details); the consumer group ``delivery`` tracks which worker holds which entry;
 - ``{p}:contact:{tracking_id}`` — the reporter's contact details, deleted (not merely
   marked) the moment the submission is delivered or rejected;
-- ``{p}:submission:{tracking_id}`` — the delivery state and the upstream's id or token;
+- ``{p}:submission:{tracking_id}`` — the delivery state and the upstream's id or token
+  (and ``unsure_since`` while a post may have reached the source unheard of);
   kept for ``RETENTION_SECONDS`` once settled;
-- ``{p}:idempotency:{sha256(key)}`` — the tracking id a client's idempotency key made.
+- ``{p}:idempotency:{sha256(caller)}:{sha256(key)}`` — the tracking id a caller's
+  idempotency key made; each caller (API key, else address) has keys of its own. Keys of
+  the earlier layout, ``{p}:idempotency:{sha256(key)}``, shared by every caller, are no
+  longer read (they cannot tell whose they are) and expire on their own.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from redis.exceptions import TimeoutError as RedisTimeout
 
 from kotahub.hub.errors import ClientInputError, KotaHubError
 from kotahub.hub.outbox_scripts import RECORD, SETTLE
-from kotahub.hub.redis_connection import REDIS_ERRORS, RedisClient
+from kotahub.hub.redis_connection import REDIS_ERRORS, REDIS_FAILURES, RedisClient
 from kotahub.records import ComplaintSubmission, Contact, Delivery
 
 GROUP = "delivery"
@@ -38,7 +42,8 @@ ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
 class OutboxUnavailable(KotaHubError):
-    """The outbox could not record a submission; the message says whether it may have."""
+    """The outbox could not record a submission (the message says whether it may have), or
+    could not read where one stands."""
 
     code = "SERVICE_UNAVAILABLE"
 
@@ -58,6 +63,20 @@ class Pending:
     entry_id: str
     tracking_id: str
     submission: ComplaintSubmission
+
+
+@dataclass(frozen=True, slots=True)
+class IdempotencyKey:
+    """An idempotency key and the caller that sent it: a caller's keys are its own, so one
+    that reuses another's key records a complaint of its own and learns nothing of theirs."""
+
+    caller: str  # client_identity(): "key:NAME", else the client's address
+    key: str
+
+    def stored_under(self, prefix: str) -> str:
+        caller = hashlib.sha256(self.caller.encode()).hexdigest()
+        key = hashlib.sha256(self.key.encode()).hexdigest()
+        return f"{prefix}:idempotency:{caller}:{key}"
 
 
 def new_tracking_id() -> str:
@@ -84,13 +103,11 @@ class Outbox:
     def contact_key(self, tracking_id: str) -> str:
         return f"{self._prefix}:contact:{tracking_id}"
 
-    def _idempotency_key(self, key: str) -> str:
-        return f"{self._prefix}:idempotency:{hashlib.sha256(key.encode()).hexdigest()}"
-
     async def record(
-        self, submission: ComplaintSubmission, idempotency_key: str | None
+        self, submission: ComplaintSubmission, idempotency_key: IdempotencyKey | None
     ) -> Delivery:
-        """Write the submission in one atomic step, or return what the same key made before."""
+        """Write the submission in one atomic step, or return what the same caller's same
+        key made before."""
         queued = Delivery(
             new_tracking_id(),
             "QUEUED",
@@ -109,7 +126,10 @@ class Outbox:
         return queued
 
     def _record_call(
-        self, queued: Delivery, submission: ComplaintSubmission, idempotency_key: str | None
+        self,
+        queued: Delivery,
+        submission: ComplaintSubmission,
+        idempotency_key: IdempotencyKey | None,
     ) -> tuple[list[str], list[Any]]:
         """The keys and arguments of the RECORD script: the state without contact details,
         the contact details in their own key, and the stream entry without them."""
@@ -126,8 +146,8 @@ class Outbox:
         payload = json.dumps(asdict(replace(submission, contact=Contact())))
         tracking_id = queued.tracking_id
         keys = [self.state_key(tracking_id), self.contact_key(tracking_id), self.stream]
-        if idempotency_key:
-            keys.append(self._idempotency_key(idempotency_key))
+        if idempotency_key is not None:
+            keys.append(idempotency_key.stored_under(self._prefix))
         args = [
             tracking_id,
             RETENTION_SECONDS,
@@ -144,7 +164,7 @@ class Outbox:
     ) -> Delivery:
         if fingerprint and fingerprint != submission.fingerprint():
             raise ClientInputError(
-                "idempotencyKey was already used for a different complaint; "
+                "idempotencyKey was already used for a different complaint by this client; "
                 "use a new key for a new complaint"
             )
         delivery = await self.delivery(tracking_id)
@@ -157,6 +177,17 @@ class Outbox:
     async def delivery(self, tracking_id: str) -> Delivery | None:
         fields = await self.redis.hgetall(self.state_key(tracking_id))
         return delivery_from(tracking_id, fields) if fields else None
+
+    async def tracked(self, tracking_id: str) -> Delivery | None:
+        """The delivery state a client asks after; OutboxUnavailable while Redis is away
+        (workers read ``delivery``, whose Redis errors stop their round)."""
+        try:
+            return await self.delivery(tracking_id)
+        except REDIS_FAILURES as exc:
+            raise OutboxUnavailable(
+                "where complaints filed here stand cannot be read right now (the queue store "
+                "does not answer); nothing is lost, please ask again shortly"
+            ) from exc
 
     async def settle(self, pending: Pending, changes: Mapping[str, str]) -> bool:
         """Record the outcome, drop the entry and the contact details; False if another
@@ -185,6 +216,20 @@ class Outbox:
 
     async def postpone(self, pending: Pending, when: float) -> None:
         await self.redis.hset(self.state_key(pending.tracking_id), "next_attempt_at", when)
+
+    async def begin_attempt(self, pending: Pending) -> float | None:
+        """Note that a post of the submission begins; if an earlier one may have reached the
+        source (its worker died, or its answer was lost), the time it began."""
+        key = self.state_key(pending.tracking_id)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hget(key, "unsure_since")
+            pipe.hsetnx(key, "unsure_since", time.time())
+            earlier, _ = await pipe.execute()
+        return None if earlier is None else float(_text(earlier))
+
+    async def end_attempt(self, pending: Pending) -> None:
+        """Note that no post of the submission so far reached the source."""
+        await self.redis.hdel(self.state_key(pending.tracking_id), "unsure_since")
 
     async def remember_upstream_id(self, tracking_id: str, upstream_id: str) -> None:
         """Keep the id a token turned into, so it is looked up only once."""
@@ -269,11 +314,11 @@ def delivery_from(tracking_id: str, fields: Mapping[Any, Any]) -> Delivery:
     )
 
 
-def _unavailable(exc: Exception, idempotency_key: str | None) -> OutboxUnavailable:
+def _unavailable(exc: Exception, idempotency_key: IdempotencyKey | None) -> OutboxUnavailable:
     if isinstance(exc, RedisTimeout):
         advice = (
             "send it again with the same idempotencyKey, which will not record it twice"
-            if idempotency_key
+            if idempotency_key is not None
             else "check with complaint(trackingId) before sending it again"
         )
         return OutboxUnavailable(f"the queue store did not confirm the complaint in time; {advice}")

@@ -3,8 +3,9 @@
 Automatic persisted queries follow Apollo's protocol: a client sends only
 ``extensions.persistedQuery.sha256Hash``; when the hub does not know the hash it answers
 ``PersistedQueryNotFound`` and the client sends the document with its hash once, which the
-hub keeps in Redis. In ``only`` mode the hub runs nothing but the operations of a manifest
-deployed with it (admins excepted, so that they can still explore).
+hub keeps in Redis within bounds (persisted_store). In ``only`` mode the hub runs nothing
+but the operations of a manifest deployed with it (admins excepted, so that they can still
+explore).
 """
 
 from __future__ import annotations
@@ -20,12 +21,11 @@ from typing import Any, Literal
 from cachetools import LRUCache
 
 from kotahub.hub.access import Principal, Role
-from kotahub.hub.cache import FallbackStore
 from kotahub.hub.errors import ConfigError
 from kotahub.hub.graphql_request import GraphQLRequest, Rejected
+from kotahub.hub.persisted_store import PersistedDocuments
 
 Mode = Literal["automatic", "only", "off"]
-KEEP_SECONDS = 7 * 86_400
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -39,12 +39,11 @@ class Resolved:
 
 class PersistedQueries:
     def __init__(
-        self, mode: Mode, manifest: Mapping[str, str], store: FallbackStore, prefix: str
+        self, mode: Mode, manifest: Mapping[str, str], documents: PersistedDocuments
     ) -> None:
         self.mode = mode
         self._manifest = dict(manifest)
-        self._store = store
-        self._prefix = prefix
+        self._documents = documents
         self._recent: LRUCache[str, str] = LRUCache(maxsize=1024)
 
     async def resolve(self, request: GraphQLRequest, principal: Principal) -> Resolved:
@@ -70,9 +69,9 @@ class PersistedQueries:
         return Resolved(replace(request, query=document))
 
     async def register(self, digest: str, document: str) -> None:
-        """Keep a document that passed the query limits."""
-        self._recent[digest] = document
-        await self._store.set(self._key(digest), document.encode(), KEEP_SECONDS)
+        """Keep a document that passed the query limits (and the client's registrations)."""
+        if await self._documents.keep(digest, document):
+            self._recent[digest] = document
 
     def _sent(self, request: GraphQLRequest, digest: str, principal: Principal) -> Resolved:
         document = request.query or ""
@@ -101,13 +100,10 @@ class PersistedQueries:
         if document is None and self.mode == "automatic":
             document = self._recent.get(digest)
             if document is None:
-                stored = await self._store.get(self._key(digest))
-                if stored is not None:
-                    document = self._recent[digest] = stored.decode()
+                document = await self._documents.get(digest)
+                if document is not None:
+                    self._recent[digest] = document
         return document
-
-    def _key(self, digest: str) -> str:
-        return f"{self._prefix}:apq:{digest}"
 
 
 def _hash_of(asked: Any) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +20,7 @@ from graphql import (
     visit,
 )
 
+from kotahub.hub.input_bounds import TooLong, too_long
 from kotahub.hub.query_cost import CostLimits, Shape, measure
 
 
@@ -35,6 +37,7 @@ class QueryLimits:
     default_page_size: int = 20
     list_size: int = 10
     introspection: bool = True
+    max_string_length: int = 1000  # for arguments that declare no max_length of their own
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,9 +48,13 @@ class LimitExceeded:
     message: str
     maximum: int | None = None  # None for a rule rather than a number (fragment cycles)
     actual: int | None = None
+    code: str = "QUERY_LIMIT_EXCEEDED"
+    argument: str | None = None  # the argument given too much, for a limit of one
 
     def as_error(self) -> dict[str, Any]:
-        extensions: dict[str, Any] = {"code": "QUERY_LIMIT_EXCEEDED", "limit": self.limit}
+        extensions: dict[str, Any] = {"code": self.code, "limit": self.limit}
+        if self.argument is not None:
+            extensions["argument"] = self.argument
         if self.maximum is not None:
             extensions |= {"maximum": self.maximum, "actual": self.actual}
         return {"message": self.message, "extensions": extensions}
@@ -68,6 +75,9 @@ def check_limits(
         return _exceeded("max_aliases", limits.max_aliases, counted.aliases, "aliases")
     if counted.directives > limits.max_directives:
         return _exceeded("max_directives", limits.max_directives, counted.directives, "directives")
+    text = too_long(schema, document, operation, variables or {}, limits.max_string_length)
+    if text is not None:
+        return _too_long(text)
     cost_limits = CostLimits(limits.default_page_size, limits.list_size, limits.introspection)
     shape = measure(schema, document, operation, variables or {}, cost_limits)
     return _judge(shape, limits)
@@ -104,6 +114,11 @@ def _judge(shape: Shape, limits: QueryLimits) -> LimitExceeded | None:
     return None
 
 
+def _too_long(text: TooLong) -> LimitExceeded:
+    maximum, argument = text.bound.chars, text.argument
+    return LimitExceeded(text.limit, text.message, maximum, text.actual, "BAD_USER_INPUT", argument)
+
+
 def _exceeded(limit: str, maximum: int, actual: int, what: str) -> LimitExceeded:
     message = f"the query has {actual} {what}; the most this API accepts is {maximum} ({limit})"
     return LimitExceeded(limit, message, maximum, actual)
@@ -137,6 +152,7 @@ PARSED_CACHE_CHARS = 512 * 1024  # the source text of all documents kept parsed,
 _parsed: LRUCache[tuple[str, int], tuple[int, Parsed]] = LRUCache(
     maxsize=PARSED_CACHE_CHARS, getsizeof=lambda kept: kept[0]
 )
+_parsed_lock = threading.Lock()  # the door parses large documents in worker threads
 Parsed = DocumentNode | LimitExceeded | GraphQLError
 
 
@@ -149,11 +165,13 @@ def parse_limited(document: str, max_tokens: int, max_length: int) -> Parsed:
             f"{max_length} (max_query_length)"
         )
         return LimitExceeded("max_query_length", message, max_length, len(document))
-    kept = _parsed.get((document, max_tokens))
+    with _parsed_lock:
+        kept = _parsed.get((document, max_tokens))
     if kept is None:
         kept = (len(document), _parse(document, max_tokens))
         if len(document) <= PARSED_CACHE_CHARS // 16:
-            _parsed[(document, max_tokens)] = kept  # portals send the same few documents
+            with _parsed_lock:
+                _parsed[(document, max_tokens)] = kept  # portals send the same few documents
     return kept[1]
 
 
@@ -168,13 +186,3 @@ def _parse(document: str, max_tokens: int) -> Parsed:
         f"{max_tokens} (max_tokens)"
     )
     return LimitExceeded("max_tokens", message, max_tokens, max_tokens + 1)
-
-
-def operation_in(
-    document: DocumentNode, operation_name: str | None
-) -> OperationDefinitionNode | None:
-    """The operation a request names (or its only one); None leaves the error to GraphQL."""
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    if operation_name is not None:
-        operations = [o for o in operations if o.name and o.name.value == operation_name]
-    return operations[0] if len(operations) == 1 else None

@@ -6,7 +6,6 @@ import logging
 import math
 import time
 from dataclasses import dataclass
-from ipaddress import IPv6Address, ip_address, ip_network
 
 from limits import RateLimitItem, parse_many
 from limits.aio.storage import MemoryStorage, Storage
@@ -15,6 +14,7 @@ from limits.errors import StorageError
 from pydantic import BaseModel, ConfigDict, field_validator
 
 from kotahub.hub.access import Principal, Role
+from kotahub.hub.client_identity import client_identity as _client
 from kotahub.hub.grouped_hits import GroupedHits
 from kotahub.hub.redis_connection import REDIS_FAILURES
 
@@ -33,8 +33,19 @@ class RateLimitSettings(BaseModel):
     admin: str = "3000/minute"
     submit_anonymous: str = "5/minute;20/hour"
     submit_partner: str = "120/minute"
+    # Documents kept for automatic persisted queries; one over the limit runs, but is not kept.
+    register_anonymous: str = "10/minute;30/hour"
+    register_partner: str = "300/hour"
 
-    @field_validator("anonymous", "partner", "admin", "submit_anonymous", "submit_partner")
+    @field_validator(
+        "anonymous",
+        "partner",
+        "admin",
+        "submit_anonymous",
+        "submit_partner",
+        "register_anonymous",
+        "register_partner",
+    )
     @classmethod
     def _parses(cls, value: str) -> str:
         try:
@@ -77,6 +88,11 @@ class RateLimits:
             Role.PARTNER: parse_many(settings.submit_partner),
             Role.ADMIN: parse_many(settings.submit_partner),
         }
+        self._register = {
+            Role.ANONYMOUS: parse_many(settings.register_anonymous),
+            Role.PARTNER: parse_many(settings.register_partner),
+            Role.ADMIN: parse_many(settings.register_partner),
+        }
         self._shared = SlidingWindowCounterRateLimiter(storage)
         # Used while Redis is unreachable: each replica then counts on its own.
         self._local = SlidingWindowCounterRateLimiter(MemoryStorage())
@@ -98,6 +114,15 @@ class RateLimits:
             return None
         limits = self._submit[principal.role]
         return await self._hit(limits, "submit", _client(principal, address), submissions)
+
+    async def admit_registrations(
+        self, principal: Principal, address: str, documents: int
+    ) -> Refusal | None:
+        """Count the persisted-query documents the client asks the hub to keep."""
+        if not self.enabled:
+            return None
+        limits = self._register[principal.role]
+        return await self._hit(limits, "register", _client(principal, address), documents)
 
     async def _hit(
         self, items: list[RateLimitItem], kind: str, client: str, cost: int
@@ -134,20 +159,7 @@ class RateLimits:
         self._counting_here = problem is not None
 
 
-def _client(principal: Principal, address: str) -> str:
-    """Who is counted: a key by its name, else an address; an IPv6 address by its /64, which
-    one subscriber usually holds whole."""
-    if not principal.anonymous:
-        return f"key:{principal.name}"
-    try:
-        parsed = ip_address(address)
-    except ValueError:
-        return address
-    if isinstance(parsed, IPv6Address):
-        if parsed.ipv4_mapped is not None:
-            return str(parsed.ipv4_mapped)
-        return str(ip_network(f"{parsed}/64", strict=False))
-    return str(parsed)
+_COUNTED = {"submit": "complaint submissions", "register": "persisted-query documents kept"}
 
 
 async def _refusal(
@@ -158,7 +170,7 @@ async def _refusal(
         wait = max(1, math.ceil(stats.reset_time - time.time()))
     except COUNTING_FAILURES:
         wait = item.get_expiry()
-    what = "complaint submissions" if kind == "submit" else "operations"
+    what = _COUNTED.get(kind, "operations")
     return Refusal(
         str(item),
         wait,

@@ -18,8 +18,9 @@ from cachetools import LRUCache
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from kotahub.concurrency import sized_off_loop
 from kotahub.hub.cache_generations import EVERYTHING
-from kotahub.hub.http_replies import read_body, replay
+from kotahub.hub.http_replies import read_replayed, replay
 from kotahub.hub.http_wrapper import HttpWrapper
 from kotahub.hub.language import preferred_lang
 from kotahub.hub.operation_key import operation_of, response_key
@@ -47,7 +48,9 @@ class ResponseCache(HttpWrapper):
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         runtime: HubRuntime = scope["app"].state.runtime
         started = time.perf_counter()
-        body = await read_body(receive, runtime.settings.max_body_bytes) or b""
+        # The gate read the client's body under max_body_bytes and hands on the request
+        # written anew, which may be a little longer: cutting it here would lose it.
+        body = await read_replayed(receive)
         token = CURRENT_TRACE.set(CURRENT_TRACE.get() or RequestTrace())  # GraphQLAccess's
         try:
             with request_deadline(runtime.settings.request_timeout_seconds):
@@ -135,7 +138,7 @@ async def _key(runtime: HubRuntime, scope: Scope) -> str | None:
         return None
     headers = Headers(scope=scope)
     name, variables = request.operation_name, request.variables
-    operation = operation_of(request.query, name)
+    operation = await sized_off_loop(len(request.query), operation_of, request.query, name)
     if operation is None or not operation.is_query:
         return None
     lang = preferred_lang(headers.get("accept-language"), runtime.settings.default_lang)

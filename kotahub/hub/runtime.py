@@ -22,18 +22,20 @@ from kotahub.hub.emergency_numbers import EmergencyContactSettings
 from kotahub.hub.errors import ConfigError
 from kotahub.hub.invalidation_listener import listen_for_invalidations
 from kotahub.hub.metrics import HubMetrics
+from kotahub.hub.operation_choice import operation_names
 from kotahub.hub.outbox import Outbox
 from kotahub.hub.persisted_queries import PersistedQueries, load_manifest
+from kotahub.hub.persisted_store import DocumentBounds, PersistedDocuments
 from kotahub.hub.rate_limit_storage import shared_counts
 from kotahub.hub.rate_limits import RateLimits
 from kotahub.hub.redis_connection import (
     RedisClient,
-    RedisTarget,
     close_redis,
     connect_redis,
     parse_redis_url,
     redact_url,
 )
+from kotahub.hub.redis_durability import warn_if_complaints_at_risk
 from kotahub.hub.replica_flight import ReplicaFlight
 from kotahub.hub.settings import Settings, SourceSettings
 from kotahub.hub.source_client import SourceClient
@@ -67,6 +69,7 @@ class HubRuntime:
     persisted: PersistedQueries
     emergency_contacts: tuple[EmergencyContact, ...] = ()
     clock: Clock = SYSTEM_CLOCK
+    cache_redis: RedisClient | None = None  # the caches' own Redis (cache_redis_url), if any
     readiness_memo: tuple[float, dict[str, Any]] | None = None
     indexes: IndexCache[Any] = field(default_factory=IndexCache)
     _worker: asyncio.Task[None] | None = None
@@ -87,7 +90,8 @@ class HubRuntime:
         """Hear other replicas' cache invalidations as soon as they happen."""
         if self._listener is None:
             channel = invalidations_channel(self.settings.cache_prefix)
-            listening = listen_for_invalidations(self.redis, channel, self.generations, self._stop)
+            redis = self.cache_redis or self.redis
+            listening = listen_for_invalidations(redis, channel, self.generations, self._stop)
             self._listener = asyncio.create_task(listening)
 
     def start_delivery(self) -> None:
@@ -124,6 +128,8 @@ class HubRuntime:
         await self.client.aclose()
         await self.http.aclose()
         await close_redis(self.redis)
+        if self.cache_redis is not None:
+            await close_redis(self.cache_redis)
 
 
 def active_sources(settings: Settings) -> tuple[SourceSettings, ...]:
@@ -154,11 +160,12 @@ async def start_runtime(
         limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
         follow_redirects=False,
     )
-    target = parse_redis_url(settings.redis_url)  # checked when the settings were read
-    redis = _connect_redis(target, settings)
-    store = await _open_store(redis, settings, clock)
+    redis = _connect_redis(settings.redis_url, settings, "redis_url")
+    cache_redis = _connect_cache_redis(settings)
+    store = await _open_store(cache_redis or redis, settings, clock)
     metrics = HubMetrics()
-    generations = Generations(store, settings.cache_prefix, clock=clock.monotonic)
+    channel = invalidations_channel(settings.cache_prefix)
+    generations = Generations(store, settings.cache_prefix, clock=clock.monotonic, channel=channel)
     client = SourceClient(
         http,
         store,
@@ -175,12 +182,16 @@ async def start_runtime(
     catalog = Catalog(tuple(build_adapter(source, client) for source in active_sources(settings)))
     contacts = tuple(emergency_contact(c) for c in settings.emergency_contacts)
     outbox = Outbox(redis, settings.cache_prefix)
+    if catalog.complaints and (cache_redis is not None or store.using_redis):
+        await warn_if_complaints_at_risk(redis, outbox.stream, redact_url(settings.redis_url))
     prefix = settings.cache_prefix
-    counts = shared_counts(redis, prefix)
+    counts = shared_counts(cache_redis or redis, prefix)
     rate_limits = RateLimits(settings.rate_limits, counts, settings.redis_retry_seconds)
     if manifest is None:
         manifest = load_manifest(settings.persisted_queries_file)
-    persisted = PersistedQueries(settings.persisted_queries, manifest, store, prefix)
+    documents = PersistedDocuments(store, prefix, _document_bounds(settings))
+    persisted = PersistedQueries(settings.persisted_queries, manifest, documents)
+    metrics.operations.reserve(operation_names(manifest.values()))
     return HubRuntime(
         settings,
         http,
@@ -195,6 +206,7 @@ async def start_runtime(
         persisted,
         contacts,
         clock,
+        cache_redis=cache_redis,
     )
 
 
@@ -207,12 +219,20 @@ async def _open_store(redis: RedisClient, settings: Settings, clock: Clock) -> F
         clock=clock.monotonic,
     )
     problem = await store.check_redis(announce=False)
-    shown = redact_url(settings.redis_url)
+    shown = redact_url(settings.cache_redis_url or settings.redis_url)
     if problem is None:
         log.info("cache: Redis at %s", shown)
     else:
         log.warning("cache: in memory (Redis at %s does not answer: %s)", shown, problem)
     return store
+
+
+def _document_bounds(settings: Settings) -> DocumentBounds:
+    return DocumentBounds(
+        settings.persisted_queries_keep_seconds,
+        settings.persisted_queries_max_documents,
+        settings.persisted_queries_max_bytes,
+    )
 
 
 def emergency_contact(setting: EmergencyContactSettings) -> EmergencyContact:
@@ -223,11 +243,22 @@ def emergency_contact(setting: EmergencyContactSettings) -> EmergencyContact:
     return EmergencyContact(setting.service, setting.number, name, description)
 
 
-def _connect_redis(target: RedisTarget, settings: Settings) -> RedisClient:
+def _connect_cache_redis(settings: Settings) -> RedisClient | None:
+    """The Redis of the caches, when they have one of their own (cache_redis_url)."""
+    if settings.cache_redis_url is None:
+        return None
+    return _connect_redis(settings.cache_redis_url, settings, "cache_redis_url")
+
+
+def _connect_redis(url: str, settings: Settings, name: str) -> RedisClient:
+    target = parse_redis_url(url)  # checked when the settings were read
     try:
         return connect_redis(target, settings.redis_timeout_seconds, REDIS_CONNECTIONS)
     except ValueError as exc:
         raise ConfigError(
-            f"invalid setting 'redis_url' (environment REDIS_URL): got "
-            f"{redact_url(settings.redis_url)!r}; {exc}"
+            f"invalid setting {name!r} (environment {_ENVIRONMENT[name]}): got "
+            f"{redact_url(url)!r}; {exc}"
         ) from exc
+
+
+_ENVIRONMENT = {"redis_url": "REDIS_URL", "cache_redis_url": "KOTAHUB_CACHE_REDIS_URL"}

@@ -38,6 +38,7 @@ from kotahub.hub.redis_connection import parse_redis_url, redact_url
 from kotahub.records import RESERVED_SOURCE_NAMES
 
 _ORIGIN = re.compile(r"^https?://[^/\s]+$")
+_HOST_PATTERN = re.compile(r"^(\*\.)?[A-Za-z0-9]([A-Za-z0-9.-]{0,252})$")
 SourceName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,62}$")]
 
 
@@ -98,6 +99,13 @@ class Settings(BaseSettings):
         default="redis://127.0.0.1:6379/0",
         validation_alias=AliasChoices("KOTAHUB_REDIS_URL", "REDIS_URL", "redis_url"),
     )
+    cache_redis_url: str | None = Field(
+        default=None,
+        description="A Redis of its own for all that may be lost: the upstream and response "
+        "caches, persisted queries, generations, rate-limit counters, locks and invalidation "
+        "messages; it may evict (allkeys-lru with a maxmemory). None: all in redis_url, whose "
+        "Redis holds the complaint outbox and must never evict.",
+    )
     sources: tuple[SourceSettings, ...] = ()
     default_lang: Literal["id", "en"] = "id"
     city_timezone: str = "Asia/Makassar"
@@ -126,6 +134,36 @@ class Settings(BaseSettings):
     # The deadline of one GraphQL request for all its upstream calls together (pages too).
     request_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
     max_body_bytes: int = Field(default=1_048_576, ge=1024, le=64 * 1_048_576)
+    # The HTTP server's bounds on connections (kotahub serve), before any request is read.
+    header_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        le=300,
+        description="A request's line and headers must arrive whole within this long of the "
+        "connection (or of their first byte on a kept-alive one), else it is closed.",
+    )
+    keep_alive_seconds: int = Field(
+        default=5, ge=1, le=600, description="An idle kept-alive connection is closed after this."
+    )
+    max_connections: int = Field(
+        default=1000,
+        ge=1,
+        le=100_000,
+        description="Connections and requests in progress at once in one process; "
+        "a request beyond them is answered 503 at once.",
+    )
+    max_header_bytes: int = Field(
+        default=16_384,
+        ge=1024,
+        le=1_048_576,
+        description="The largest request line and headers together; a larger one is a 400.",
+    )
+    shutdown_grace_seconds: int = Field(
+        default=25,
+        ge=1,
+        le=3600,
+        description="On SIGTERM, requests and subscriptions in progress get this long to end.",
+    )
     # Query limits, each checked before anything runs.
     max_depth: int = Field(default=10, ge=1, le=100)
     max_fields: int = Field(default=200, ge=1, le=100_000)
@@ -135,15 +173,48 @@ class Settings(BaseSettings):
     max_directives: int = Field(default=50, ge=0, le=10_000)
     max_cost: int = Field(default=10_000, ge=1, le=100_000_000)
     list_size_estimate: int = Field(default=10, ge=1, le=10_000)
+    # The longest text any argument or input field takes, in the document or the variables,
+    # unless the schema declares a bound of its own (max_length, tighter for ids and codes).
+    max_string_length: int = Field(default=1000, ge=16, le=1_048_576)
     max_batch_operations: int = Field(default=10, ge=1, le=1000)
+    # Values in the JSON of one request (items of arrays and objects, an empty one counting
+    # as one), counted before it is parsed: each costs the hub's layers a few microseconds,
+    # and a 1 MB body can hold 680,000 of them.
+    max_json_values: int = Field(default=10_000, ge=100, le=1_000_000)
     introspection: bool = True
     federation: bool = False  # serve the schema as an Apollo Federation v2 subgraph
     cors_origins: tuple[str, ...] = ("*",)
     trusted_proxies: tuple[str, ...] = ()
+    trusted_hosts: tuple[str, ...] = Field(
+        default=("*",),
+        description="Host header values answered ('api.kota.example', '*.kota.example'); "
+        "others get 400. '*' (the default) answers any: redirects never name a host anyway.",
+    )
     api_keys: tuple[ApiKeySettings, ...] = ()
     rate_limits: RateLimitSettings = RateLimitSettings()
     persisted_queries: Literal["automatic", "only", "off"] = "automatic"
     persisted_queries_file: Path | None = None
+    persisted_queries_keep_seconds: float = Field(
+        default=86_400.0,
+        gt=0,
+        le=7 * 86_400,
+        description="How long a document sent with its hash (automatic persisted queries) "
+        "is kept after it was last sent; a client sends it again when it is gone.",
+    )
+    persisted_queries_max_documents: int = Field(
+        default=1000,
+        ge=1,
+        le=100_000,
+        description="The most documents kept for automatic persisted queries, all clients "
+        "together; the oldest make room for a new one.",
+    )
+    persisted_queries_max_bytes: int = Field(
+        default=4 * 1_048_576,
+        ge=65_536,
+        le=256 * 1_048_576,
+        description="The most bytes of documents kept for automatic persisted queries, all "
+        "clients together; the oldest make room for a new one.",
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["auto", "json", "text"] = "auto"  # auto: text at a terminal, else JSON
 
@@ -189,6 +260,17 @@ class Settings(BaseSettings):
                 ) from exc
         return proxies
 
+    @field_validator("trusted_hosts")
+    @classmethod
+    def _host_patterns(cls, hosts: tuple[str, ...]) -> tuple[str, ...]:
+        for host in hosts:
+            if host != "*" and not _HOST_PATTERN.match(host):
+                raise ValueError(
+                    "expected '*', host names such as 'api.kota.example', or a wildcard "
+                    f"at the start only, such as '*.kota.example' (no port); got {host!r}"
+                )
+        return hosts
+
     @field_validator("cors_origins")
     @classmethod
     def _origins(cls, origins: tuple[str, ...]) -> tuple[str, ...]:
@@ -200,10 +282,11 @@ class Settings(BaseSettings):
                 )
         return origins
 
-    @field_validator("redis_url")
+    @field_validator("redis_url", "cache_redis_url")
     @classmethod
-    def _redis_url(cls, url: str) -> str:
-        parse_redis_url(url)
+    def _redis_url(cls, url: str | None) -> str | None:
+        if url is not None:
+            parse_redis_url(url)
         return url
 
     @field_validator("city_timezone")

@@ -12,6 +12,7 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.routing import Route
 
+from kotahub.hub.connection_limits import server_limits
 from kotahub.hub.errors import ConfigError
 from kotahub.hub.health import healthz
 from kotahub.hub.metrics_route import metrics_page
@@ -56,7 +57,9 @@ async def serving_metrics(
     if listener is None:
         yield
         return
-    config = uvicorn.Config(metrics_app(runtime), log_config=None, access_log=False, lifespan="off")
+    limits = server_limits(runtime.settings)
+    app = metrics_app(runtime)
+    config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="off", **limits)
     server = _SignalFreeServer(config)
     serving = asyncio.create_task(server.serve(sockets=[listener]))
     host, port = listener.getsockname()[:2]

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from kotahub.hub.outbox import OutboxUnavailable
+from kotahub.hub.outbox import IdempotencyKey, OutboxUnavailable
 from kotahub.records import (
     CategoryAttribute,
     ComplaintCategoryRecord,
@@ -23,6 +22,9 @@ from kotahub.resolvers.scope import RequestScope
 
 DESCRIPTION_LIMIT = 4000  # Open311's limit
 TEXT_LIMITS = {"address": 500, "mediaUrl": 2000, "answers": 1000, "reporter": 200}
+ANSWER_LIMIT = 50  # answers in one complaint: more than any category asks questions
+VALUE_LIMIT = 20  # values in one answer: the choices of a multiple-choice question
+PROBLEM_LIMIT = 20  # field errors in one reply; the rest are counted, not listed
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[A-Za-z]{2,}$")
 PHONE = re.compile(r"^\+?[0-9 ()-]+$")
 
@@ -36,6 +38,15 @@ class FieldProblem:
 
 
 @dataclass(frozen=True, slots=True)
+class Answer:
+    """The answer to one of the category's questions, as given."""
+
+    code: str
+    # One value for most kinds of question, several for a multiple-choice question.
+    values: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Draft:
     """A complaint as the API received it, before any checks."""
 
@@ -43,8 +54,7 @@ class Draft:
     description: str
     location: GeoPoint | None = None
     address: str | None = None
-    # Each question's answers: one for most kinds, several for a multiple-choice question.
-    attributes: Mapping[str, list[str]] = field(default_factory=dict)
+    answers: tuple[Answer, ...] = ()
     media_url: str | None = None
     contact: Contact = field(default_factory=Contact)
     source: str | None = None
@@ -62,6 +72,9 @@ async def submit(scope: RequestScope, draft: Draft, idempotency_key: str | None)
     source = draft.source or (adapters[0].source if adapters else None)
     if source is None or source not in {a.source for a in adapters}:
         return Submitted(problems=(FieldProblem("source", "no complaints source by that name"),))
+    shape = _shape_problems(draft.answers)  # before anything is looked up
+    if shape:
+        return Submitted(problems=_capped(shape))
     if scope.outbox is None:
         raise OutboxUnavailable("complaints cannot be recorded: this hub has no queue store")
     known = await categories(scope)
@@ -70,7 +83,7 @@ async def submit(scope: RequestScope, draft: Draft, idempotency_key: str | None)
     )
     problems = check(scope, draft, category, categories_known=not known.failures)
     if problems:
-        return Submitted(problems=tuple(problems))
+        return Submitted(problems=_capped(problems))
     submission = ComplaintSubmission(
         source=source,
         category_code=draft.category,
@@ -78,11 +91,38 @@ async def submit(scope: RequestScope, draft: Draft, idempotency_key: str | None)
         lat=draft.location.lat if draft.location else None,
         lon=draft.location.lon if draft.location else None,
         address=draft.address,
-        attributes=_typed_answers(draft.attributes, category),
+        attributes=_typed_answers(draft.answers, category),
         media_url=draft.media_url,
         contact=draft.contact,
     )
-    return Submitted(delivery=await scope.outbox.record(submission, idempotency_key))
+    key = IdempotencyKey(scope.caller, idempotency_key) if idempotency_key is not None else None
+    return Submitted(delivery=await scope.outbox.record(submission, key))
+
+
+def _shape_problems(answers: tuple[Answer, ...]) -> list[FieldProblem]:
+    """Too many answers or values, or a question answered twice: found in one pass."""
+    if len(answers) > ANSWER_LIMIT:
+        return [FieldProblem("answers", f"at most {ANSWER_LIMIT} answers, got {len(answers)}")]
+    problems = []
+    first: dict[str, int] = {}
+    for index, answer in enumerate(answers):
+        if len(answer.values) > VALUE_LIMIT:
+            message = f"at most {VALUE_LIMIT} values in one answer, got {len(answer.values)}"
+            problems.append(FieldProblem(f"answers[{index}].values", message))
+        earlier = first.setdefault(answer.code, index)
+        if earlier != index:
+            message = f"the same question as answers[{earlier}]; give all its values in one answer"
+            problems.append(FieldProblem(f"answers[{index}].code", message))
+    return problems
+
+
+def _capped(problems: list[FieldProblem]) -> tuple[FieldProblem, ...]:
+    """At most PROBLEM_LIMIT problems, the last of them counting those left out."""
+    if len(problems) <= PROBLEM_LIMIT:
+        return tuple(problems)
+    left_out = len(problems) - PROBLEM_LIMIT + 1
+    note = FieldProblem("input", f"{left_out} more problems are not listed; fix these first")
+    return (*problems[: PROBLEM_LIMIT - 1], note)
 
 
 def check(
@@ -96,13 +136,10 @@ def check(
     problems += _length_problems(draft)
     if category is None and categories_known:
         problems.append(
-            FieldProblem(
-                "category",
-                f"unknown category {draft.category!r}; see complaintCategories for the codes",
-            )
+            FieldProblem("category", "no category has this code; see complaintCategories")
         )
     if category is not None:
-        problems += _attribute_problems(draft.attributes, category.attributes)
+        problems += _attribute_problems(draft.answers, category.attributes)
     return problems
 
 
@@ -114,7 +151,6 @@ def _place_problems(scope: RequestScope, draft: Draft) -> list[FieldProblem]:
         return [
             FieldProblem(
                 "location",
-                f"({draft.location.lat}, {draft.location.lon}) is "
                 f"outside the city: expected lat {b.min_lat}..{b.max_lat}, "
                 f"lon {b.min_lon}..{b.max_lon}",
             )
@@ -142,7 +178,7 @@ def _length_problems(draft: Draft) -> list[FieldProblem]:
     texts: dict[str, list[str | None]] = {
         "address": [draft.address],
         "mediaUrl": [draft.media_url],
-        "answers": [v for values in draft.attributes.values() for v in values],
+        "answers": [value for answer in draft.answers for value in answer.values],
         "reporter": [
             draft.contact.first_name,
             draft.contact.last_name,
@@ -174,20 +210,22 @@ def _contact_problems(draft: Draft) -> list[FieldProblem]:
 
 
 def _attribute_problems(
-    answers: Mapping[str, list[str]], questions: tuple[CategoryAttribute, ...]
+    answers: tuple[Answer, ...], questions: tuple[CategoryAttribute, ...]
 ) -> list[FieldProblem]:
     asked = {q.code: q for q in questions if q.variable}
+    expected = sorted(asked)
     problems = [
         FieldProblem(
-            f"attributes.{code}",
-            f"this category has no attribute {code!r}; expected one of {sorted(asked)}",
+            f"answers[{index}].code",
+            f"this category asks no question with this code; expected one of {expected}",
         )
-        for code in answers
-        if code not in asked
+        for index, answer in enumerate(answers)
+        if answer.code not in asked
     ]
+    given = {answer.code: answer.values for answer in answers}
     for question in asked.values():
-        given = [answer.strip() for answer in answers.get(question.code, []) if answer.strip()]
-        fault = _answers_fault(question, given)
+        kept = [value.strip() for value in given.get(question.code, ()) if value.strip()]
+        fault = _answers_fault(question, kept)
         if fault:
             problems.append(FieldProblem(f"attributes.{question.code}", fault))
     return problems
@@ -198,43 +236,44 @@ def _answers_fault(question: CategoryAttribute, given: list[str]) -> str | None:
         return f"required: {question.description}" if question.required else None
     if question.datatype == "multivaluelist":
         keys = [value.key for value in question.values]
-        wrong = [answer for answer in given if answer not in keys]
-        return f"{wrong} not among {keys}" if wrong else None
+        known = set(keys)
+        wrong = sum(1 for answer in given if answer not in known)
+        return f"{wrong} of the values given are not among {keys}" if wrong else None
     if len(given) > 1:
         return f"expected one answer, got {len(given)}"
     return _answer_fault(question, given[0])
 
 
 def _answer_fault(question: CategoryAttribute, answer: str) -> str | None:
+    """What is wrong with an answer, without quoting it (it may be anything the sender typed)."""
     keys = [value.key for value in question.values]
     if question.datatype == "number":
         try:
             if not math.isfinite(float(answer)):
-                raise ValueError(answer)
+                raise ValueError(question.code)
         except ValueError:
-            return f"expected a number, got {answer!r}"
+            return "expected a number"
     elif question.datatype == "datetime":
         try:
             moment = datetime.fromisoformat(answer.replace("Z", "+00:00"))
             if moment.tzinfo is None:
-                raise ValueError(answer)
+                raise ValueError(question.code)
         except ValueError:
-            example = "2026-11-28T09:30:00+08:00"
-            return f"expected a date and time with its zone, e.g. {example}, got {answer!r}"
+            return "expected a date and time with its zone, e.g. 2026-11-28T09:30:00+08:00"
     elif question.datatype == "singlevaluelist" and answer not in keys:
-        return f"{answer!r} is not one of {keys}"
+        return f"not one of {keys}"
     return None
 
 
 def _typed_answers(
-    answers: Mapping[str, list[str]], category: ComplaintCategoryRecord | None
+    answers: tuple[Answer, ...], category: ComplaintCategoryRecord | None
 ) -> dict[str, str | list[str]]:
     """Lists for multiple-choice questions, a single string for the rest."""
     kinds = {q.code: q.datatype for q in category.attributes} if category else {}
     typed: dict[str, str | list[str]] = {}
-    for code, values in answers.items():
-        kept = [value.strip() for value in values if value.strip()]
+    for answer in answers:
+        kept = [value.strip() for value in answer.values if value.strip()]
         if kept:
-            multiple = kinds.get(code) == "multivaluelist" or (not kinds and len(kept) > 1)
-            typed[code] = kept if multiple else kept[0]
+            multiple = kinds.get(answer.code) == "multivaluelist" or (not kinds and len(kept) > 1)
+            typed[answer.code] = kept if multiple else kept[0]
     return typed

@@ -77,7 +77,7 @@ async def record_by_id(scope: RequestScope, source: str, local_id: str) -> Compl
 
 async def _submitted(scope: RequestScope, tracking_id: str) -> Tracked | None:
     """The hub's delivery state, and the source's record when the source answers."""
-    delivery = await scope.outbox.delivery(tracking_id) if scope.outbox else None
+    delivery = await scope.outbox.tracked(tracking_id) if scope.outbox else None
     if delivery is None:
         return None
     adapter = next((a for a in scope.catalog.complaints if a.source == delivery.source), None)

@@ -86,3 +86,6 @@ class RequestScope:
     cache_admin: CacheAdmin | None = None
     principal: Principal = ANONYMOUS
     source_health: SourceHealthReader | None = None
+    # Who asks, as the rate limits count it ("key:NAME", else the client's address): a
+    # caller's idempotency keys are its own.
+    caller: str = "unknown"

@@ -10,10 +10,13 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from kotahub.schema.complaints import Complaint
-from kotahub.schema.errors import ErrorPolicy, without_values
+from kotahub.schema.errors import ErrorPolicy
 from kotahub.schema.federation import FederatedSchema
 from kotahub.schema.freshness import StaleReport
 from kotahub.schema.health import HealthFacility
+from kotahub.schema.input_errors import without_values
+from kotahub.schema.list_bounds import BoundedLists
+from kotahub.schema.parsing_off_loop import ParsedOffLoop
 from kotahub.schema.query import Mutation, Query
 from kotahub.schema.tourism import TouristSpot
 from kotahub.schema.validation_memo import ValidatedOnce
@@ -49,6 +52,8 @@ def build_schema(federation: bool = False) -> strawberry.Schema:
         extensions=[
             ErrorPolicy,
             StaleReport,
+            ParsedOffLoop,
             ValidatedOnce,
+            BoundedLists,
         ],
     )

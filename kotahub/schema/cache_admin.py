@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from kotahub.hub.errors import NotAllowed
+from kotahub.schema.bounds import Code
 from kotahub.schema.context import Info
 
 
@@ -17,7 +18,7 @@ class InvalidateCachePayload:
     )
 
 
-async def resolve_invalidate_cache(info: Info, source: str) -> InvalidateCachePayload:
+async def resolve_invalidate_cache(info: Info, source: Code) -> InvalidateCachePayload:
     admin = info.context.scope.cache_admin
     if admin is None:
         raise NotAllowed("cache invalidation is not available on this endpoint")

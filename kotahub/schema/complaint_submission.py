@@ -5,10 +5,19 @@ from __future__ import annotations
 import strawberry
 
 from kotahub.hub.errors import ClientInputError
+from kotahub.hub.input_bounds import at_most
 from kotahub.records import Contact, GeoPoint
 from kotahub.resolvers import complaint_submission
+from kotahub.resolvers.complaint_submission import (
+    ANSWER_LIMIT,
+    DESCRIPTION_LIMIT,
+    TEXT_LIMITS,
+    VALUE_LIMIT,
+)
+from kotahub.schema.bounds import CODE, ROOM
 from kotahub.schema.complaints import Complaint, DeliveryStatus
 from kotahub.schema.context import Info
+from kotahub.schema.list_bounds import items_at_most
 
 IDEMPOTENCY_KEY_LIMIT = 200
 
@@ -21,9 +30,10 @@ class LocationInput:
 
 @strawberry.input(description="The answer to one of the category's questions.")
 class AnswerInput:
-    code: str
+    code: str = strawberry.field(metadata=at_most(CODE))
     values: list[str] = strawberry.field(
-        description="One value; several only for a multivaluelist question."
+        description="One value; several only for a multivaluelist question.",
+        metadata=at_most(ROOM * TEXT_LIMITS["answers"]) | items_at_most(VALUE_LIMIT),
     )
 
 
@@ -37,15 +47,30 @@ class ReporterInput:
 
 @strawberry.input(description="A complaint to file with the city.")
 class SubmitComplaintInput:
-    category: str = strawberry.field(description="A code from complaintCategories.")
-    description: str = strawberry.field(description="What is wrong; up to 4,000 characters.")
+    category: str = strawberry.field(
+        description="A code from complaintCategories.", metadata=at_most(CODE)
+    )
+    description: str = strawberry.field(
+        description="What is wrong; up to 4,000 characters.",
+        metadata=at_most(ROOM * DESCRIPTION_LIMIT),
+    )
     location: LocationInput | None = None
     address: str | None = strawberry.field(default=None, description="If no location is given.")
-    answers: list[AnswerInput] = strawberry.field(default_factory=list)
-    media_url: str | None = strawberry.field(default=None, description="An http(s) photo URL.")
+    answers: list[AnswerInput] = strawberry.field(
+        default_factory=list,
+        description=f"One for each question of the category; up to {ANSWER_LIMIT}.",
+        metadata=items_at_most(ANSWER_LIMIT),
+    )
+    media_url: str | None = strawberry.field(
+        default=None,
+        description="An http(s) photo URL.",
+        metadata=at_most(ROOM * TEXT_LIMITS["mediaUrl"]),
+    )
     reporter: ReporterInput | None = None
     source: str | None = strawberry.field(
-        default=None, description="Which complaints source; the first one if not given."
+        default=None,
+        description="Which complaints source; the first one if not given.",
+        metadata=at_most(CODE),
     )
 
 
@@ -70,19 +95,6 @@ async def resolve_submit(
         raise ClientInputError(
             f"idempotencyKey must be 1 to {IDEMPOTENCY_KEY_LIMIT} characters long"
         )
-    codes = [answer.code for answer in input.answers]
-    repeated = sorted({code for code in codes if codes.count(code) > 1})
-    if repeated:
-        errors = [
-            FieldError(
-                field=f"attributes.{code}",
-                message="answered more than once; give all values in one answer",
-            )
-            for code in repeated
-        ]
-        return SubmitComplaintPayload(
-            tracking_id=None, delivery_status=None, complaint=None, errors=errors
-        )
     result = await complaint_submission.submit(info.context.scope, _draft(input), idempotency_key)
     if result.delivery is None:
         errors = [FieldError(field=p.field, message=p.message) for p in result.problems]
@@ -106,7 +118,10 @@ def _draft(given: SubmitComplaintInput) -> complaint_submission.Draft:
         description=given.description,
         location=GeoPoint(lat=location.lat, lon=location.lon) if location else None,
         address=given.address,
-        attributes={answer.code: list(answer.values) for answer in given.answers},
+        answers=tuple(
+            complaint_submission.Answer(answer.code, tuple(answer.values))
+            for answer in given.answers
+        ),
         media_url=given.media_url,
         contact=Contact(reporter.first_name, reporter.last_name, reporter.email, reporter.phone),
         source=given.source,

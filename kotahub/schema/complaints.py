@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from kotahub.hub.input_bounds import at_most
 from kotahub.records import (
     HUB_SOURCE,
     ComplaintCategoryRecord,
@@ -19,6 +20,7 @@ from kotahub.records import (
 from kotahub.resolvers import complaints
 from kotahub.resolvers.city_items import ItemKey
 from kotahub.resolvers.paging import page_request
+from kotahub.schema.bounds import CODE, WORDS, Code, Cursor
 from kotahub.schema.common import GeoPoint, SourceMeta
 from kotahub.schema.context import Info
 from kotahub.schema.kinds import PlaceKind
@@ -275,12 +277,18 @@ class Complaint(Node):
 @strawberry.input(description="Narrow complaints; every field given must match.")
 class ComplaintFilter:
     status: ComplaintStatus | None = None
-    category: str | None = strawberry.field(default=None, description="A category code.")
-    district: str | None = strawberry.field(default=None, description="Kecamatan name.")
+    category: str | None = strawberry.field(
+        default=None, description="A category code.", metadata=at_most(CODE)
+    )
+    district: str | None = strawberry.field(
+        default=None, description="Kecamatan name.", metadata=at_most(CODE)
+    )
     since: datetime | None = strawberry.field(default=None, description="Filed at or after.")
     until: datetime | None = strawberry.field(default=None, description="Filed at or before.")
     text: str | None = strawberry.field(
-        default=None, description="Words in the description, address, category or notes."
+        default=None,
+        description="Words in the description, address, category or notes.",
+        metadata=at_most(WORDS),
     )
 
 
@@ -294,7 +302,7 @@ async def resolve_complaints(
     info: Info,
     filter: ComplaintFilter | None = None,
     first: int | None = None,
-    after: str | None = None,
+    after: Cursor = None,
 ) -> Connection[Complaint]:
     scope = info.context.scope
     request = page_request(first, after, scope.page_limits.default, scope.page_limits.maximum)
@@ -312,7 +320,7 @@ async def resolve_complaints(
     return connection(found.value, lambda record: Complaint.of(record))
 
 
-async def resolve_complaint(info: Info, tracking_id: str) -> Complaint | None:
+async def resolve_complaint(info: Info, tracking_id: Code) -> Complaint | None:
     tracked = await complaints.track(info.context.scope, tracking_id.strip())
     if tracked is None:
         return None

@@ -8,6 +8,7 @@ from kotahub.records import CITY_SOURCE
 from kotahub.resolvers import districts
 from kotahub.resolvers.smart_city import KECAMATAN
 from kotahub.schema import complaints, health, tourism
+from kotahub.schema.bounds import Code, Cursor, MaybeCode
 from kotahub.schema.context import Info
 from kotahub.schema.node import GlobalId, Node
 from kotahub.schema.paging import Connection
@@ -75,9 +76,9 @@ class District(Node):
     async def tourist_spots(
         self,
         info: Info,
-        category: str | None = None,
+        category: MaybeCode = None,
         first: int | None = None,
-        after: str | None = None,
+        after: Cursor = None,
     ) -> Connection[tourism.TouristSpot]:
         wanted = tourism.TouristSpotFilter(category=category, district=self.name)
         return await tourism.resolve_tourist_spots(info, wanted, None, first, after)
@@ -88,7 +89,7 @@ class District(Node):
         info: Info,
         type: health.FacilityType | None = None,
         first: int | None = None,
-        after: str | None = None,
+        after: Cursor = None,
     ) -> Connection[health.HealthFacility]:
         wanted = health.HealthFacilityFilter(type=type, district=self.name)
         return await health.resolve_health_facilities(info, wanted, None, first, after)
@@ -99,7 +100,7 @@ class District(Node):
         info: Info,
         status: complaints.ComplaintStatus | None = None,
         first: int | None = None,
-        after: str | None = None,
+        after: Cursor = None,
     ) -> Connection[complaints.Complaint]:
         wanted = complaints.ComplaintFilter(status=status, district=self.name)
         return await complaints.resolve_complaints(info, wanted, first, after)
@@ -115,7 +116,7 @@ def resolve_districts() -> list[District]:
     return [District.of(name) for name in KECAMATAN]
 
 
-def resolve_district(name: str) -> District | None:
+def resolve_district(name: Code) -> District | None:
     return District.of(districts.district_named(name))
 
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterator
 
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
 from kotahub.hub.errors import KotaHubError, SourceError
+from kotahub.schema.input_errors import without_values
 
 log = logging.getLogger("kotahub.graphql")
 
@@ -53,18 +53,6 @@ class ErrorPolicy(SchemaExtension):
             extensions={"code": "INTERNAL_SERVER_ERROR"}
             | ({"requestId": request_id} if request_id else {}),
         )
-
-
-_GIVEN = re.compile(r"got invalid value .*?( at '|;)", re.DOTALL)
-_SHOWN = re.compile(r"(cannot represent [^:;]*): .*", re.DOTALL)
-_FOUND = re.compile(r"(Expected value of type '[^']*'), found .*", re.DOTALL)
-
-
-def without_values(message: str) -> str:
-    """An error without the value the client sent, which may be someone's phone number or
-    e-mail address; the path and the reason stay."""
-    message = _GIVEN.sub(r"got an invalid value\1", message)
-    return _FOUND.sub(r"\1.", _SHOWN.sub(r"\1", message))
 
 
 def _graphql_code(error: GraphQLError) -> str:

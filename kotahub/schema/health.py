@@ -7,11 +7,13 @@ from enum import Enum
 import strawberry
 
 from kotahub import records
+from kotahub.hub.input_bounds import at_most
 from kotahub.records import HealthFacilityRecord, HealthServiceRecord
 from kotahub.resolvers import health
 from kotahub.resolvers.geo import near as checked_near
 from kotahub.resolvers.opening_hours import open_now
 from kotahub.resolvers.paging import page_request
+from kotahub.schema.bounds import CODE, WORDS, Cursor, GlobalIdArgument
 from kotahub.schema.common import NearInput
 from kotahub.schema.context import Info
 from kotahub.schema.node import GlobalId
@@ -118,14 +120,20 @@ class HealthFacility(Place):
 @strawberry.input(description="Narrow health facilities; every field given must match.")
 class HealthFacilityFilter:
     type: FacilityType | None = None
-    district: str | None = strawberry.field(default=None, description="Kecamatan name.")
+    district: str | None = strawberry.field(
+        default=None, description="Kecamatan name.", metadata=at_most(CODE)
+    )
     service: str | None = strawberry.field(
-        default=None, description="Words in a service's name or type, e.g. 'gigi' or 'lab'."
+        default=None,
+        description="Words in a service's name or type, e.g. 'gigi' or 'lab'.",
+        metadata=at_most(WORDS),
     )
     open_now: bool | None = strawberry.field(default=None, description="Open at this moment.")
     emergency: bool | None = strawberry.field(default=None, description="Gives emergency care.")
     text: str | None = strawberry.field(
-        default=None, description="Words in the name, address, organization or services."
+        default=None,
+        description="Words in the name, address, organization or services.",
+        metadata=at_most(WORDS),
     )
 
 
@@ -134,7 +142,7 @@ async def resolve_health_facilities(
     filter: HealthFacilityFilter | None = None,
     near: NearInput | None = None,
     first: int | None = None,
-    after: str | None = None,
+    after: Cursor = None,
 ) -> Connection[HealthFacility]:
     scope = info.context.scope
     request = page_request(first, after, scope.page_limits.default, scope.page_limits.maximum)
@@ -144,7 +152,7 @@ async def resolve_health_facilities(
     return connection(found.value, lambda hit: HealthFacility.of(hit.record, hit.distance_km))
 
 
-async def resolve_health_facility(info: Info, id: strawberry.ID) -> HealthFacility | None:
+async def resolve_health_facility(info: Info, id: GlobalIdArgument) -> HealthFacility | None:
     return await facility_by_global_id(info, GlobalId.decode(id))
 
 

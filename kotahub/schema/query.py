@@ -12,6 +12,7 @@ from kotahub.schema import dimensions as dimension_types
 from kotahub.schema import districts as district_types
 from kotahub.schema import search as search_types
 from kotahub.schema import sources as source_types
+from kotahub.schema.bounds import GlobalIdArgument
 from kotahub.schema.context import Info
 from kotahub.schema.node import GlobalId, Node
 from kotahub.schema.paging import Connection
@@ -28,7 +29,7 @@ NODE_RESOLVERS: dict[str, Callable[[Info, GlobalId], Awaitable[Node | None]]] = 
 }
 
 
-async def resolve_node(info: Info, id: strawberry.ID) -> Node | None:
+async def resolve_node(info: Info, id: GlobalIdArgument) -> Node | None:
     gid = GlobalId.decode(id)
     resolver = NODE_RESOLVERS.get(gid.type_name)
     return await resolver(info, gid) if resolver else None

@@ -10,6 +10,7 @@ from kotahub.resolvers.city_items import CityItem
 from kotahub.resolvers.geo import near as checked_near
 from kotahub.resolvers.paging import page_request
 from kotahub.resolvers.search import SearchHit, search
+from kotahub.schema.bounds import Cursor
 from kotahub.schema.city_item import graphql_item, title_of
 from kotahub.schema.common import Lang, NearInput, lang_code
 from kotahub.schema.complaints import Complaint
@@ -50,7 +51,7 @@ async def resolve_search(
     near: NearInput | None = None,
     kinds: list[SearchKind] | None = None,
     first: int | None = None,
-    after: str | None = None,
+    after: Cursor = None,
 ) -> Connection[SearchResult]:
     scope = info.context.scope
     request = page_request(first, after, scope.page_limits.default, scope.page_limits.maximum)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
+from kotahub.hub.input_bounds import at_most
 from kotahub.records import TicketPrice as TicketPriceRecord
 from kotahub.records import TouristSpotRecord
 from kotahub.resolvers import tourism
@@ -11,6 +12,7 @@ from kotahub.resolvers.geo import near as checked_near
 from kotahub.resolvers.geo import radius
 from kotahub.resolvers.health import nearby_facilities
 from kotahub.resolvers.paging import page_request
+from kotahub.schema.bounds import CODE, WORDS, Cursor, GlobalIdArgument
 from kotahub.schema.common import Lang, NearInput, maybe_in_lang
 from kotahub.schema.context import Info
 from kotahub.schema.health import FacilityType, HealthFacility, facility_kind
@@ -98,10 +100,16 @@ class TouristSpot(Place):
 
 @strawberry.input(description="Narrow tourist spots; every field given must match.")
 class TouristSpotFilter:
-    category: str | None = strawberry.field(default=None, description="For example beach.")
-    district: str | None = strawberry.field(default=None, description="Kecamatan name.")
+    category: str | None = strawberry.field(
+        default=None, description="For example beach.", metadata=at_most(CODE)
+    )
+    district: str | None = strawberry.field(
+        default=None, description="Kecamatan name.", metadata=at_most(CODE)
+    )
     text: str | None = strawberry.field(
-        default=None, description="Words found in the name, description, address or category."
+        default=None,
+        description="Words found in the name, description, address or category.",
+        metadata=at_most(WORDS),
     )
     open_now: bool | None = strawberry.field(
         default=None, description="Open at this moment (false: known to be closed now)."
@@ -113,7 +121,7 @@ async def resolve_tourist_spots(
     filter: TouristSpotFilter | None = None,
     near: NearInput | None = None,
     first: int | None = None,
-    after: str | None = None,
+    after: Cursor = None,
 ) -> Connection[TouristSpot]:
     scope = info.context.scope
     request = page_request(first, after, scope.page_limits.default, scope.page_limits.maximum)
@@ -125,7 +133,7 @@ async def resolve_tourist_spots(
     return connection(found.value, lambda hit: TouristSpot.of(hit.record, hit.distance_km))
 
 
-async def resolve_tourist_spot(info: Info, id: strawberry.ID) -> TouristSpot | None:
+async def resolve_tourist_spot(info: Info, id: GlobalIdArgument) -> TouristSpot | None:
     return await spot_by_global_id(info, GlobalId.decode(id))
 
 

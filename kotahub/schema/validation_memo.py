@@ -9,25 +9,29 @@ fails is validated again each time, as the query limits have already bounded its
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 
 from cachetools import LRUCache
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
+
+from kotahub.concurrency import sized_off_loop
 
 MEMO_SIZE = 4096
 _VALID: LRUCache[bytes, bool] = LRUCache(maxsize=MEMO_SIZE)
 
 
 class ValidatedOnce(SchemaExtension):
-    def on_validate(self) -> Iterator[None]:
+    async def on_validate(self) -> AsyncIterator[None]:
         context = self.execution_context
-        key = hashlib.blake2b((context.query or "").encode(), digest_size=16).digest()
+        query = context.query or ""
+        key = hashlib.blake2b(query.encode(), digest_size=16).digest()
         if key in _VALID:
             context.pre_execution_errors = []
         elif context.graphql_document is not None:
-            schema = context.schema._schema
-            errors = validate_document(schema, context.graphql_document, context.validation_rules)
+            schema, document = context.schema._schema, context.graphql_document
+            rules = context.validation_rules  # a large document is validated in a worker thread
+            errors = await sized_off_loop(len(query), validate_document, schema, document, rules)
             context.pre_execution_errors = errors
             if not errors:
                 _VALID[key] = True

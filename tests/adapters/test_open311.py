@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from kotahub.adapters.contract import Adapter, ComplaintQuery, ComplaintsAdapter, ComplaintsById
+from kotahub.adapters.contract import (
+    Adapter,
+    ComplaintQuery,
+    ComplaintsAdapter,
+    ComplaintsById,
+    ComplaintsLookup,
+    Receipt,
+)
 from kotahub.demo.open311 import DEMO_API_KEY, create_open311_app
 from kotahub.hub.errors import SourceHTTPError
 from kotahub.records import ComplaintSubmission, Contact
@@ -182,3 +190,26 @@ async def test_complaints_by_id_are_all_found_from_a_server_that_ignores_the_id_
     finally:
         server.stop()
     assert sorted(record.local_id for record in found) == ids
+
+
+async def test_an_earlier_post_is_found_by_what_was_sent_and_by_nothing_else(
+    open311: ThreadedServer, make_adapter: Callable[..., Adapter]
+) -> None:
+    adapter = _adapter(make_adapter, open311, page_size=1)  # one request a page: it pages
+    assert isinstance(adapter, ComplaintsLookup)
+    since = datetime.now(UTC)
+    made = await adapter.submit(ROAD, idempotency_key="KH-LOOKUP-1")
+    for n, decoy in enumerate([replace(ROAD, description="Jalan berlubang dekat sekolah")] * 2):
+        await adapter.submit(decoy, idempotency_key=f"KH-LOOKUP-DECOY-{n}")
+    respaced = replace(ROAD, description="  Jalan berlubang\n dekat  pasar ")
+    others = [
+        replace(ROAD, description="Jalan berlubang dekat pasar baru"),
+        replace(ROAD, lat=-1.2711),  # a hundred metres away
+        replace(ROAD, category_code="lampu-jalan"),
+    ]
+    found = await adapter.find_submitted(respaced, since)
+    not_found = [await adapter.find_submitted(other, since) for other in others]
+    later = await adapter.find_submitted(ROAD, since + timedelta(hours=1))
+    assert found == Receipt(made.upstream_id)
+    assert not_found == [None, None, None]
+    assert later is None  # made before the post it is asked about

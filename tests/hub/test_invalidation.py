@@ -171,3 +171,52 @@ async def test_an_invalidation_made_while_redis_was_down_is_not_undone_when_it_r
         clock.advance(max(settings.redis_retry_seconds, REREAD_SECONDS) + 0.1)
         after = await names(client)
     assert after in (["Pantai Uji v2"], ["Pantai Uji v3"])  # never the old v1 again
+
+
+async def test_an_invalidation_after_an_outage_reaches_every_replica(
+    hub_on_clock: HubFactory,
+    clock: FakeClock,
+    make_settings: Callable[..., Settings],
+    behaviour: Behaviour,
+    lasting_redis: RedisServer,
+) -> None:
+    settings = make_settings(redis_url=lasting_redis.url)
+    wait = max(settings.redis_retry_seconds, REREAD_SECONDS) + 0.1
+    async with hub_on_clock(settings) as asked, hub_on_clock(settings) as other:
+        first = await invalidate_while_redis_is_down(asked, behaviour, lasting_redis)
+        lasting_redis.start()  # still at the generation it had before the outage
+        clock.advance(wait)
+        assert await names(asked) == ["Pantai Uji v2"]
+        behaviour.version = 3
+        second = await gql(asked, INVALIDATE, {"source": "uji"}, headers=ADMIN)
+        clock.advance(wait)  # the other replica rereads, whether or not it heard the message
+        seen = (await names(asked), await names(other))
+    assert seen == (["Pantai Uji v3"], ["Pantai Uji v3"])
+    assert first["data"]["invalidateCache"]["everywhere"] is False
+    assert second["data"]["invalidateCache"]["everywhere"] is True
+
+
+async def test_a_generation_redis_lost_in_a_restart_is_not_used_again(
+    hub_on_clock: HubFactory,
+    clock: FakeClock,
+    make_settings: Callable[..., Settings],
+    behaviour: Behaviour,
+    private_redis: RedisServer,
+) -> None:
+    settings = make_settings(redis_url=private_redis.url)
+    wait = max(settings.redis_retry_seconds, REREAD_SECONDS) + 0.1
+    async with hub_on_clock(settings) as first:
+        await names(first)
+        await gql(first, INVALIDATE, {"source": "uji"}, headers=ADMIN)
+        private_redis.stop()
+        private_redis.start()  # without persistence: every generation is gone
+        behaviour.version = 2
+        clock.advance(wait)
+        assert await names(first) == ["Pantai Uji v2"]
+        behaviour.version = 3
+        async with hub_on_clock(settings) as started_later:
+            body = await gql(started_later, INVALIDATE, {"source": "uji"}, headers=ADMIN)
+        clock.advance(wait)
+        after = await names(first)
+    assert body["data"]["invalidateCache"]["everywhere"] is True
+    assert after == ["Pantai Uji v3"]

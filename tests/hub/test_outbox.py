@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import uuid
 from collections.abc import AsyncIterator
 
@@ -10,7 +11,7 @@ import pytest
 from redis.asyncio import Redis
 
 from kotahub.hub.errors import ClientInputError
-from kotahub.hub.outbox import GROUP, Outbox, OutboxUnavailable, Pending
+from kotahub.hub.outbox import GROUP, IdempotencyKey, Outbox, OutboxUnavailable, Pending
 from kotahub.records import ComplaintSubmission, Contact
 
 SUBMISSION = ComplaintSubmission(
@@ -23,6 +24,7 @@ SUBMISSION = ComplaintSubmission(
     contact=Contact(email="budi@example.com", phone="+62 811 0000 7777"),
 )
 SECRETS = (b"budi@example.com", b"0000 7777")
+PORTAL_42 = IdempotencyKey("key:portal", "portal-42")
 
 
 @pytest.fixture
@@ -63,13 +65,38 @@ async def test_record_is_queued_with_a_tracking_id(outbox: Outbox) -> None:
 
 
 async def test_same_idempotency_key_same_answer_nothing_new(outbox: Outbox) -> None:
-    answers = await asyncio.gather(*(outbox.record(SUBMISSION, "portal-42") for _ in range(5)))
+    answers = await asyncio.gather(*(outbox.record(SUBMISSION, PORTAL_42) for _ in range(5)))
     assert len({a.tracking_id for a in answers}) == 1 and await outbox.depth() == 1
     different = ComplaintSubmission(
         source="complaints", category_code="sampah", description="lain", lat=-1.26, lon=116.85
     )
     with pytest.raises(ClientInputError, match="already used for a different complaint"):
-        await outbox.record(different, "portal-42")
+        await outbox.record(different, PORTAL_42)
+
+
+async def test_another_callers_key_makes_a_complaint_of_its_own(outbox: Outbox) -> None:
+    mine = await outbox.record(SUBMISSION, PORTAL_42)
+    for caller in ("key:other-partner", "203.0.113.9", "2001:db8::/64"):
+        theirs = await outbox.record(SUBMISSION, IdempotencyKey(caller, PORTAL_42.key))
+        assert theirs.tracking_id != mine.tracking_id and theirs.status == "QUEUED"
+    different = ComplaintSubmission(
+        source="complaints", category_code="sampah", description="lain", lat=-1.26, lon=116.85
+    )
+    refused_before = await outbox.record(different, IdempotencyKey("198.51.100.7", "portal-42"))
+    assert refused_before.tracking_id != mine.tracking_id
+    assert await outbox.depth() == 5
+    assert (await outbox.record(SUBMISSION, PORTAL_42)).tracking_id == mine.tracking_id
+
+
+async def test_keys_of_the_shared_layout_are_not_read(outbox: Outbox) -> None:
+    """A key written before keys were scoped could be anyone's: it names no one's complaint."""
+    earlier = await outbox.record(SUBMISSION, None)
+    prefix = outbox.stream.rsplit(":", 1)[0]
+    shared = f"{prefix}:idempotency:{hashlib.sha256(b'portal-42').hexdigest()}"
+    await outbox.redis.set(shared, earlier.tracking_id)
+    again = await outbox.record(SUBMISSION, PORTAL_42)
+    assert again.tracking_id != earlier.tracking_id
+    assert (await outbox.delivery(earlier.tracking_id)) == earlier  # still tracked
 
 
 async def test_settling_drops_the_entry_and_the_contact_details(outbox: Outbox) -> None:

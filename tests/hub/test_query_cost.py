@@ -6,12 +6,13 @@ import json
 from typing import Any
 
 import pytest
-from graphql import GraphQLSchema, get_introspection_query, parse
+from graphql import GraphQLSchema, OperationDefinitionNode, get_introspection_query, parse
 
 from kotahub.hub.examples import PLAYGROUND_EXAMPLES
+from kotahub.hub.operation_choice import chosen_operation
 from kotahub.hub.playground import PlaygroundExample
 from kotahub.hub.query_cost import CostLimits, Shape, measure
-from kotahub.hub.query_limits import LimitExceeded, QueryLimits, check_limits, operation_in
+from kotahub.hub.query_limits import LimitExceeded, QueryLimits, check_limits
 from kotahub.schema.build import build_schema
 from tests.support.hostile_documents import fragment_bomb, nearby_chain
 
@@ -33,8 +34,8 @@ def shape_of(
     limits: CostLimits = DEFAULTS,
 ) -> Shape:
     document = parse(query)
-    operation = operation_in(document, None)
-    assert operation is not None
+    operation = chosen_operation(document, None)
+    assert isinstance(operation, OperationDefinitionNode), operation
     return measure(schema, document, operation, variables or {}, limits)
 
 
@@ -42,8 +43,8 @@ def verdict(
     schema: GraphQLSchema, query: str, variables: dict[str, Any] | None = None, **limits: Any
 ) -> LimitExceeded | None:
     document = parse(query)
-    operation = operation_in(document, None)
-    assert operation is not None
+    operation = chosen_operation(document, None)
+    assert isinstance(operation, OperationDefinitionNode), operation
     return check_limits(schema, document, operation, variables, QueryLimits(**limits))
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 
 import httpx
 from redis.asyncio import Redis
@@ -85,10 +88,67 @@ async def test_refused_before_reading_is_unknown_and_rate_limits_are_refusals(
 
 def test_operation_labels_are_bounded() -> None:
     labels = OperationLabels(max_distinct=2)
-    assert [labels.label(name) for name in ("A", "B", "C", "A")] == ["A", "B", "other", "A"]
-    assert [labels.label(name) for name in (None, "")] == ["anonymous", "anonymous"]
-    assert {labels.label(name) for name in ("9x", "a-b", "x" * 65)} == {"invalid"}
-    assert labels.label("x" * 64) == "other"
+    named = [labels.label(name, earned=True) for name in ("A", "B", "C", "A")]
+    assert named == ["A", "B", "other", "A"]
+    assert [labels.label(name, earned=True) for name in (None, "")] == ["anonymous"] * 2
+    assert {labels.label(name, earned=True) for name in ("9x", "a-b", "x" * 65)} == {"invalid"}
+    assert labels.label("x" * 64, earned=True) == "other"
+
+
+def test_names_of_failed_requests_take_at_most_half_the_labels() -> None:
+    labels = OperationLabels(max_distinct=4)
+    junk = [labels.label(f"Junk{n}", earned=False) for n in range(10)]
+    assert junk == ["Junk0", "Junk1"] + ["other"] * 8
+    assert labels.label("Junk1", earned=False) == "Junk1"  # a label once given stays
+    ran = [labels.label(name, earned=True) for name in ("Spots", "Contacts", "Third")]
+    assert ran == ["Spots", "Contacts", "other"]
+
+
+async def test_junk_names_cannot_crowd_out_the_operations_that_run(
+    hub: HubFactory, hub_settings: Callable[..., Settings]
+) -> None:
+    async with hub(hub_settings(delivery_worker=False)) as client:
+        for n in range(210):  # refused at the door: they never ran
+            await _post(client, f"query Junk{n} {{ touristSpots(", f"Junk{n}")
+        await _post(client, SPOTS, "Spots")
+        found = samples((await client.get("/metrics")).text)
+    counted = _requests(found)
+    assert counted["Spots/ok"] == 1
+    assert sum(1 for label in counted if label.startswith("Junk")) == 100
+    assert counted["other/refused"] == 110
+
+
+async def test_persisted_operations_keep_their_labels_whatever_ran_before(
+    hub: HubFactory, hub_settings: Callable[..., Settings], tmp_path: Path
+) -> None:
+    contacts = "query Contacts { emergencyContacts { number } }"
+    digest = hashlib.sha256(contacts.encode()).hexdigest()
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text(json.dumps({digest: contacts}))
+    settings = hub_settings(delivery_worker=False, persisted_queries_file=manifest)
+    async with hub(settings) as client:
+        for n in range(200):  # names that ran, before the portal's first request
+            await _post(client, f"query Ok{n} {{ __typename }}")
+        extensions = {"persistedQuery": {"version": 1, "sha256Hash": digest}}
+        await client.post("/graphql", json={"extensions": extensions})
+        found = samples((await client.get("/metrics")).text)
+    counted = _requests(found)
+    assert counted["Contacts/ok"] == 1
+    assert counted["other/ok"] == 1  # the two hundredth name: Contacts holds a label
+
+
+async def test_a_document_refused_unparsed_is_not_parsed_for_its_name(
+    hub: HubFactory, hub_settings: Callable[..., Settings]
+) -> None:
+    huge = "query Huge { " + "a " * 20_000 + "}"  # over max_query_length: never parsed
+    costly = (
+        "query Costly { touristSpots(first: 100) { edges { node { nearby(first: 200) { id } } } } }"
+    )
+    async with hub(hub_settings(delivery_worker=False)) as client:
+        await _post(client, huge)
+        await _post(client, costly)  # parsed and measured by the door: it is named
+        found = samples((await client.get("/metrics")).text)
+    assert _requests(found) == {"anonymous/refused": 1, "Costly/refused": 1}
 
 
 async def test_outbox_depth_counts_what_waits_for_delivery(

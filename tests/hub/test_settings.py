@@ -70,6 +70,12 @@ def test_environment_wins_over_the_file(tmp_path: Path, monkeypatch: pytest.Monk
             '[{"name": "Bad Name", "kind": "geojson", "base_url": "http://x"}]',
             "invalid setting 'sources.0.name'",
         ),
+        (
+            "KOTAHUB_CACHE_REDIS_URL",
+            "http://user:pw@cache:6379",
+            "invalid setting 'cache_redis_url' (environment KOTAHUB_CACHE_REDIS_URL): "
+            "got 'http://user:***@cache:6379'; Value error, expected a URL such as redis://",
+        ),
     ],
 )
 def test_bad_values_are_one_clear_line(

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import Any
 
+import httpx
 import pytest
 
 from kotahub.hub.settings import Settings
@@ -54,9 +56,16 @@ async def test_contact_details_never_come_back(
                 "reporter: {phone: 6281244449090}}) { trackingId } }"
             )
             texts.append((await client.post("/graphql", json={"query": literal})).text)
+            unknown = {"i": road_complaint(reporter={**REPORTER, "nickname": "Siti"})}
+            texts.append(await _posted(client, BAD_SUBMIT, unknown))
     texts.append(caplog.text)
     assert any("invalid value at .reporter.phone" in text for text in texts)
     assert any("String cannot represent a non string value" in text for text in texts)
+    assert any("not to include unknown field 'nickname'" in text for text in texts)
     everything = "\n".join(texts)
     for secret in [*SECRETS, "6281244449090", "not-an-address"]:
         assert secret not in everything, secret
+
+
+async def _posted(client: httpx.AsyncClient, query: str, variables: dict[str, Any]) -> str:
+    return (await client.post("/graphql", json={"query": query, "variables": variables})).text

@@ -88,7 +88,7 @@ async def test_upstream_refusal_becomes_rejected_with_its_reason(
 
 
 FAULTS: list[tuple[str, dict[str, Any], str, str]] = [
-    ("category", {"category": "parkir"}, "category", "unknown category 'parkir'"),
+    ("category", {"category": "parkir"}, "category", "no category has this code"),
     ("place", {"location": None}, "location", "give a location (lat, lon) or an address"),
     ("outside", {"location": {"lat": -6.2, "lon": 106.8}}, "location", "outside the city"),
     ("empty", {"description": "  "}, "description", "describe the problem"),
@@ -101,7 +101,7 @@ FAULTS: list[tuple[str, dict[str, Any], str, str]] = [
         "choice",
         {"answers": [{"code": "tingkat_kerusakan", "values": ["parah"]}]},
         "attributes.tingkat_kerusakan",
-        "'parah' is not one of ['ringan', 'sedang', 'berat']",
+        "not one of ['ringan', 'sedang', 'berat']",
     ),
     (
         "number",
@@ -112,7 +112,7 @@ FAULTS: list[tuple[str, dict[str, Any], str, str]] = [
             ]
         },
         "attributes.lebar_lubang_cm",
-        "expected a number, got 'lebar'",
+        "expected a number",
     ),
     (
         "unknown",
@@ -122,14 +122,25 @@ FAULTS: list[tuple[str, dict[str, Any], str, str]] = [
                 {"code": "warna", "values": ["merah"]},
             ]
         },
-        "attributes.warna",
-        "this category has no attribute 'warna'",
+        "answers[1].code",
+        "this category asks no question with this code; expected one of ['jenis_kerusakan',",
     ),
     (
         "multiple",
         {"answers": [{"code": "tingkat_kerusakan", "values": ["berat", "ringan"]}]},
         "attributes.tingkat_kerusakan",
         "expected one answer, got 2",
+    ),
+    (
+        "repeated",
+        {
+            "answers": [
+                {"code": "tingkat_kerusakan", "values": ["berat"]},
+                {"code": "tingkat_kerusakan", "values": ["ringan"]},
+            ]
+        },
+        "answers[1].code",
+        "the same question as answers[0]; give all its values in one answer",
     ),
 ]
 

@@ -30,8 +30,10 @@ def redis_server_binary() -> str:
 class RedisServer:
     """One redis-server that can be stopped and started again on the same port."""
 
-    def __init__(self, port: int | None = None) -> None:
+    def __init__(self, port: int | None = None, appendonly: bool = False) -> None:
+        """``appendonly``: keep what it holds across a restart (as a production Redis does)."""
         self.port = port or free_port()
+        self.appendonly = appendonly
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self._dir = tempfile.mkdtemp(prefix="kotahub-redis-")
         self._process: subprocess.Popen[bytes] | None = None
@@ -46,7 +48,7 @@ class RedisServer:
             "--save",
             "",
             "--appendonly",
-            "no",
+            "yes" if self.appendonly else "no",
             "--dir",
             self._dir,
         ]

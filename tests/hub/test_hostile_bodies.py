@@ -1,0 +1,327 @@
+"""Hostile request bodies are bounded before they are parsed, and none stalls the hub.
+
+A JSON body costs in proportion to the values it holds, not to its length: a megabyte of
+empty lists is 680,000 values. The door counts them before parsing (``max_json_values``),
+and what it hands on written anew is served whatever its length.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from kotahub.demo.app import DIMENSIONS_CKAN
+from kotahub.hub.json_values import values_over
+from kotahub.hub.settings import Settings
+from tests.conftest import HubFactory, complaints_source, health_source, tourism_source
+from tests.support.hub_process import hub_processes
+from tests.support.servers import ThreadedServer
+from tests.support.upstream_calls import UPSTREAMS
+
+MEGABYTE = 1_048_576
+JSON = {"content-type": "application/json"}
+DIMENSIONS = "{ dimensions { code } }"
+KINDS = 'query ($k: [SearchKind!]) { search(text: "pantai", kinds: $k) { totalCount } }'
+
+
+def filled(unit: str, size: int = MEGABYTE - 200) -> str:
+    """A JSON array of ``unit`` repeated to about ``size`` characters."""
+    return "[" + ",".join([unit] * (size // (len(unit) + 1))) + "]"
+
+
+def with_variable(value: str, query: str = DIMENSIONS) -> str:
+    return f'{{"query": {json.dumps(query)}, "variables": {{"v": {value}}}}}'
+
+
+def with_extension(value: str, query: str = DIMENSIONS) -> str:
+    return f'{{"query": {json.dumps(query)}, "extensions": {{"junk": {value}}}}}'
+
+
+def keys(size: int) -> str:
+    return "{" + ",".join(f'"k{n}":0' for n in range(size // 12)) + "}"
+
+
+LISTS = filled("[]")
+# Each refused unparsed: every one holds far more than 10,000 values.
+HOSTILE_BODIES = {
+    "340,000 empty lists in variables": with_variable(LISTS).encode(),
+    "empty objects in extensions": with_extension(filled("{}")).encode(),
+    "zeros": with_variable(filled("0")).encode(),
+    "empty strings": with_variable(filled('""')).encode(),
+    "nulls": with_variable(filled("null")).encode(),
+    "many object keys": with_variable(keys(MEGABYTE - 200)).encode(),
+    "arrays nested 200,000 deep": with_variable("[" * 200_000 + "]" * 200_000).encode(),
+    "lists in UTF-16": with_variable(filled("[]", MEGABYTE // 2 - 200)).encode("utf-16"),
+    "lists behind an escaped backslash": with_extension(
+        '{"s": "\\\\", "t": ' + filled("[]", MEGABYTE - 300) + "}"
+    ).encode(),
+    "lists behind an escaped quote": with_extension(
+        '{"s": "\\"", "t": ' + filled("[]", MEGABYTE - 300) + "}"
+    ).encode(),
+    "lists in a batch": ("[" + with_variable(filled("[]", MEGABYTE // 2)) + "]").encode(),
+}
+
+
+def items(value: Any) -> int:
+    """What ``max_json_values`` counts, by walking what json.loads made."""
+    if isinstance(value, list | dict):
+        inner = value.values() if isinstance(value, dict) else value
+        return (len(value) or 1) + sum(items(item) for item in inner)
+    return 0
+
+
+# Strings holding brackets, commas, escaped quotes and backslashes, which count nothing.
+COUNTED = [
+    "[]",
+    '"a,[{b"',
+    "[[], {}, [[]], 1, null]",
+    '{"a": "x,[{", "b": [1, 2, {}], "c": "\\\\", "d": "\\"[,"}',
+    '{"q": "\\\\\\"{,,,", "v": [[], [], []]}',
+    json.dumps({"query": '{ a(b: "x,y") { c } }', "variables": {"k": [1, [2], {"z": ",["}]}}),
+]
+
+
+@pytest.mark.parametrize("text", COUNTED)
+def test_values_are_counted_as_parsing_finds_them(text: str) -> None:
+    counted = items(json.loads(text))
+    assert not values_over(text, counted)
+    assert values_over(text, counted - 1)
+
+
+@pytest.fixture
+def upstream_requests(demo_server: ThreadedServer) -> Callable[[], dict[str, int]]:
+    """Requests each reference upstream received since the fixture was set up."""
+    logs = {name: getattr(demo_server.app.state, name).state.request_log for name in UPSTREAMS}
+    for log in logs.values():
+        log.clear()
+    return lambda: {name: log.count() for name, log in logs.items()}
+
+
+def assert_too_many_values(response: httpx.Response, maximum: int = 10_000) -> None:
+    assert response.status_code == 400, response.text[:300]
+    assert response.headers["content-type"].startswith("application/json")
+    (error,) = response.json()["errors"]
+    assert error["extensions"] == {
+        "code": "QUERY_LIMIT_EXCEEDED",
+        "limit": "max_json_values",
+        "maximum": maximum,
+    }
+    assert f"more than {maximum} JSON values" in error["message"]
+    assert f"{maximum} (max_json_values)" in error["message"]
+
+
+@pytest.mark.parametrize("body", HOSTILE_BODIES.values(), ids=HOSTILE_BODIES.keys())
+async def test_a_body_of_too_many_values_is_refused_before_it_is_parsed(
+    hub: HubFactory,
+    hub_settings: Callable[..., Settings],
+    upstream_requests: Callable[[], dict[str, int]],
+    body: bytes,
+) -> None:
+    assert len(body) <= MEGABYTE
+    async with hub(hub_settings()) as client:
+        response = await client.post("/graphql", content=body, headers=JSON)
+    assert_too_many_values(response)
+    assert upstream_requests() == dict.fromkeys(UPSTREAMS, 0)
+
+
+async def test_variables_over_get_are_counted_alike(
+    hub: HubFactory, hub_settings: Callable[..., Settings]
+) -> None:
+    variables = json.dumps({"v": [[]] * 5_000}, separators=(",", ":"))  # 10,001 values
+    async with hub(hub_settings()) as client:
+        response = await client.get(
+            "/graphql", params={"query": DIMENSIONS, "variables": variables}
+        )
+    assert_too_many_values(response)
+
+
+def kinds_body(count: int) -> bytes:
+    """A request holding ``count + 3`` values: the top object's two members, the variables'
+    one, and ``count`` kinds; the query's own brackets and commas are in a string."""
+    variables = {"k": ["TOURIST_SPOT"] * count}
+    return json.dumps({"query": KINDS, "variables": variables}).encode()
+
+
+async def test_values_up_to_the_limit_are_read_and_one_more_is_refused(
+    hub: HubFactory, hub_settings: Callable[..., Settings]
+) -> None:
+    async with hub(hub_settings(max_json_values=100)) as client:
+        at_limit = await client.post("/graphql", content=kinds_body(97), headers=JSON)
+        over = await client.post("/graphql", content=kinds_body(98), headers=JSON)
+    assert at_limit.status_code == 200, at_limit.text
+    assert at_limit.json()["data"]["search"]["totalCount"] > 0
+    assert_too_many_values(over, maximum=100)
+
+
+async def test_brackets_and_commas_in_strings_are_not_values(
+    hub: HubFactory, hub_settings: Callable[..., Settings]
+) -> None:
+    text = '[{,"\\' * 100_000  # 500,000 brackets, commas, quotes and backslashes
+    payload = {"query": f"# {'[{,' * 3000}\n{DIMENSIONS}", "extensions": {"note": text}}
+    async with hub(hub_settings()) as client:
+        response = await client.post("/graphql", json=payload)
+    assert response.status_code == 200, response.text[:300]
+    assert response.json()["data"]["dimensions"]
+
+
+@pytest.mark.parametrize("sign", ["", "-"], ids=["positive", "negative"])
+async def test_an_integer_longer_than_any_number_graphql_reads_is_refused(
+    hub: HubFactory,
+    hub_settings: Callable[..., Settings],
+    upstream_requests: Callable[[], dict[str, int]],
+    sign: str,
+) -> None:
+    too_long = with_extension(filled(sign + "9" * 4000)).encode()
+    fits = with_extension(sign + "9" * 40).encode()
+    async with hub(hub_settings()) as client:
+        refused = await client.post("/graphql", content=too_long, headers=JSON)
+        served = await client.post("/graphql", content=fits, headers=JSON)
+    assert refused.status_code == 400
+    (error,) = refused.json()["errors"]
+    assert error["extensions"] == {"code": "BAD_REQUEST"}
+    assert "an integer of 4000 digits; expected at most 40" in error["message"]
+    assert "9999" not in refused.text  # the value is not echoed
+    assert upstream_requests() == dict.fromkeys(UPSTREAMS, 0)
+    assert served.status_code == 200 and served.json()["data"]["dimensions"]
+
+
+EMOJI = "\U0001f600"
+# Valid requests under 1 MB that json.dumps' defaults would make larger than 1 MB.
+GROWING = {
+    # 7 documents of 32,000 characters: 896,000 bytes of UTF-8, 2.7 MB as \\u escapes.
+    "a batch of emoji comments": json.dumps(
+        [{"query": f"# {EMOJI * 32_000}\n{DIMENSIONS}"} for _ in range(7)], ensure_ascii=False
+    ).encode(),
+    # 9,000 numbers sent as 1e15 and written back as 1000000000000000.0.
+    "numbers written out": with_extension(
+        '{"n": ' + filled("1e15", 9000 * 5) + ', "pad": "' + "a" * (MEGABYTE - 46_000) + '"}'
+    ).encode(),
+}
+
+
+@pytest.mark.parametrize("body", GROWING.values(), ids=GROWING.keys())
+async def test_a_request_that_grows_when_written_anew_is_still_served(
+    hub: HubFactory, hub_settings: Callable[..., Settings], body: bytes
+) -> None:
+    assert len(body) <= MEGABYTE
+    async with hub(hub_settings()) as client:
+        response = await client.post("/graphql", content=body, headers=JSON)
+    assert response.status_code == 200, response.text[:300]
+    answers = response.json()
+    for answer in answers if isinstance(answers, list) else [answers]:
+        assert answer["data"]["dimensions"], answer
+
+
+# The heaviest requests the door accepts, and the worst it refuses, for the load below.
+def heaviest_query(tag: int) -> str:
+    """About 5,000 tokens (max_tokens) of variable references, unlike any other ``tag``:
+    what parsing, measuring and validating one document may cost at most."""
+    kinds = " ".join(["$k"] * 2480)
+    search = f'search(text: "pantai", kinds: [{kinds}]) {{ totalCount }}'
+    return f"# {tag}\nquery ($k: SearchKind!) {{ {search} }}"
+
+
+COSTLIEST = """{ touristSpots(first: 100) { edges { node {
+  nearbyHealthFacilities(first: 48) { id location { lat } } } } } }"""
+
+
+def heavy_loads(tag: int) -> dict[str, bytes]:
+    one = {"query": heaviest_query(tag), "variables": {"k": "TOURIST_SPOT"}}
+    batch = [{**one, "query": heaviest_query(tag * 100 + n)} for n in range(10)]
+    at_limit = "[" + ",".join(["[]"] * 4_990) + ',"' + "a" * (MEGABYTE - 16_000) + '"]'
+    return {
+        **{name: HOSTILE_BODIES[name] for name in ("340,000 empty lists in variables", "zeros")},
+        "values at the limit": with_extension(at_limit, f"# {tag}\n{DIMENSIONS}").encode(),
+        "heaviest query": json.dumps(one).encode(),
+        "costliest query": json.dumps({"query": f"# {tag}\n{COSTLIEST}"}).encode(),
+        "batch at max_batch": json.dumps(batch).encode(),
+    }
+
+
+@dataclass(frozen=True)
+class Sent:
+    status: int
+    seconds: float
+    errors: bool  # the answer carries GraphQL errors
+
+
+@dataclass
+class Loader:
+    """One client sending the heavy loads one after another until stopped."""
+
+    url: str
+    sent: dict[str, list[Sent]] = field(default_factory=dict)
+    rounds: int = 0
+    stopped: threading.Event = field(default_factory=threading.Event)
+    finished: threading.Event = field(default_factory=threading.Event)
+
+    def run(self) -> None:
+        try:
+            with httpx.Client(base_url=self.url, timeout=60) as client:
+                while not self.stopped.is_set():
+                    for name, body in heavy_loads(self.rounds).items():
+                        self.sent.setdefault(name, []).append(_sent(client, body))
+                    self.rounds += 1
+        finally:
+            self.finished.set()
+
+
+def _sent(client: httpx.Client, body: bytes) -> Sent:
+    started = time.perf_counter()
+    response = client.post("/graphql", content=body, headers=JSON)
+    seconds = time.perf_counter() - started
+    return Sent(response.status_code, seconds, b'"errors":' in response.content)
+
+
+@pytest.fixture
+def loaded_hub(redis_url: str, demo_server: ThreadedServer, tmp_path: Path) -> Iterator[Loader]:
+    """A hub process (uvicorn on a real socket) and one client loading it heavily."""
+    base = demo_server.url
+    dimensions = {"name": "dimensions", "kind": "ckan", "base_url": f"{base}{DIMENSIONS_CKAN}"}
+    sources = [tourism_source(base), health_source(base), complaints_source(base), dimensions]
+    settings = {
+        "redis_url": redis_url,
+        "cache_prefix": f"load-{uuid.uuid4().hex[:8]}",
+        "rate_limits": '{"enabled": false}',  # the load is one client, far over any limit
+        "response_cache": "false",  # each request costs in full
+    }
+    with hub_processes(1, sources, tmp_path, **settings) as (url,):
+        loader = Loader(url)
+        thread = threading.Thread(target=loader.run, daemon=True)
+        thread.start()
+        yield loader
+        loader.stopped.set()
+        thread.join(timeout=120)
+
+
+@pytest.mark.system  # runs `kotahub serve` as a process of its own
+def test_healthz_stays_quick_while_one_client_sends_the_heaviest_requests(
+    loaded_hub: Loader,
+) -> None:
+    probes: list[float] = []
+    with httpx.Client(base_url=loaded_hub.url, timeout=60) as client:
+        # Until every kind was sent at least twice while /healthz was asked.
+        while (len(probes) < 20 or loaded_hub.rounds < 2) and not loaded_hub.finished.is_set():
+            started = time.perf_counter()
+            assert client.get("/healthz").status_code == 200
+            probes.append(time.perf_counter() - started)
+    sent = loaded_hub.sent
+    assert loaded_hub.rounds >= 2, f"the loading client stopped early: {sent}"
+    slowest = {name: round(max(s.seconds for s in calls), 3) for name, calls in sent.items()}
+    figures = f"healthz max {max(probes):.3f} s over {len(probes)} probes; slowest {slowest}"
+    print(figures)  # the figures to report, with pytest -s
+    assert max(probes) < 0.5, figures
+    assert {s.status for s in sent["340,000 empty lists in variables"]} == {400}
+    for name in ("values at the limit", "heaviest query", "costliest query", "batch at max_batch"):
+        assert {s.status for s in sent[name]} == {200}, name
+    for name in ("values at the limit", "costliest query"):
+        assert not any(s.errors for s in sent[name]), name

@@ -26,7 +26,13 @@ async def sized_off_loop(chars: int, work: Callable[P, T], *args: P.args, **kwar
     """``work(*args, **kwargs)``: here when its input is at most OFF_LOOP_CHARS long, else in
     the worker thread, so that no large input holds the event loop (work must be
     thread-safe)."""
-    if chars <= OFF_LOOP_CHARS:
+    return await off_loop_if(chars > OFF_LOOP_CHARS, work, *args, **kwargs)
+
+
+async def off_loop_if(heavy: bool, work: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """``work(*args, **kwargs)``: in the worker thread when ``heavy``, else here (work must
+    be thread-safe)."""
+    if not heavy:
         return work(*args, **kwargs)
     call = functools.partial(contextvars.copy_context().run, work, *args, **kwargs)
     return await asyncio.get_running_loop().run_in_executor(_WORKER, call)

@@ -107,17 +107,28 @@ class ComplaintsById(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class UncertainPost:
+    """A post of a submission whose outcome is unknown (its answer was lost, or its worker
+    died mid-post): when it began, and when it ended or had ended at the latest."""
+
+    began: datetime
+    ended: datetime
+
+
 @runtime_checkable
 class ComplaintsLookup(Protocol):
     """Optional for a complaints adapter: finding a submission an interrupted post may have
-    made (its worker died, or its answer was lost), so that delivery does not send it twice
-    to a source that ignores the idempotency key. Without it, the submission is sent again."""
+    made, so that delivery does not send it twice to a source that ignores the idempotency
+    key. Without it, the submission is sent again."""
 
     async def find_submitted(
-        self, submission: ComplaintSubmission, since: datetime
-    ) -> Receipt | None:
-        """What the source made of this submission if it was posted at ``since`` or later;
-        None when the source has no such complaint."""
+        self, submission: ComplaintSubmission, posts: Sequence[UncertainPost]
+    ) -> Sequence[str]:
+        """The ids of every complaint at the source that one of ``posts`` may have made of
+        this submission. The hub takes a single one no other complaint has claimed, and
+        sends the submission again otherwise; raise a SourceError when the search cannot
+        be done or read to its end (the submission is then sent again too)."""
         ...
 
 

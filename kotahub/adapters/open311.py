@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 from pydantic import BaseModel, Field
 
-from kotahub.adapters.contract import ComplaintQuery, Domain, Receipt
+from kotahub.adapters.contract import ComplaintQuery, Domain, Receipt, UncertainPost
 from kotahub.adapters.error_bodies import explained
 from kotahub.adapters.open311_lookup import lookup_window, same_submission
 from kotahub.adapters.open311_records import RecordError, category_from, complaint_from
@@ -151,29 +151,37 @@ class Open311ComplaintsAdapter:
         return _str(items[0].get("service_request_id")) if items else None
 
     async def find_submitted(
-        self, submission: ComplaintSubmission, since: datetime
-    ) -> Receipt | None:
-        """The request an interrupted post of this submission made, if the server has it:
-        GET requests of its service code from ``since`` on, read fresh, page by page, for one
-        with the same description and place (open311_lookup says why not a marker)."""
-        window = lookup_window(since)
+        self, submission: ComplaintSubmission, posts: Sequence[UncertainPost]
+    ) -> Sequence[str]:
+        """Every request the uncertain posts of this submission may have made: GET requests
+        of its service code while they were under way, read fresh, page by page, for those
+        like it (open311_lookup says how, and why not a marker). A listing that does not end
+        within MAX_PAGES is a SourcePayloadError: a candidate may be on a page not read."""
+        if not posts:
+            return []
+        window = lookup_window(posts)
         params = {**self._common(), "service_code": submission.category_code, **window}
         size = self._options.page_size
+        found: dict[str, None] = {}  # ordered, without repeats
         seen: set[str] = set()
         for number in range(1, MAX_PAGES + 1):
             paging = {"page": number, "page_size": size} if size else {}
             items = _list(self.source, await self._fresh("requests.json", {**params, **paging}))
-            ids = [
-                _str(i.get("service_request_id")) if isinstance(i, Mapping) else None for i in items
+            pairs = [
+                (i, _str(i.get("service_request_id"))) for i in items if isinstance(i, Mapping)
             ]
-            for item, found in zip(items, ids, strict=True):
-                if found is not None and same_submission(item, submission):
-                    return Receipt(found)
-            listed = {found for found in ids if found is not None}
-            if not size or listed <= seen:  # the last page, or a server that ignores paging
-                return None
-            seen |= listed
-        return None
+            found |= {
+                rid: None
+                for item, rid in pairs
+                if rid is not None and same_submission(item, submission, posts)
+            }
+            ids = {rid for _, rid in pairs if rid is not None}
+            if not size or ids <= seen:  # the last page, or a server that ignores paging
+                return list(found)
+            seen |= ids
+        raise SourcePayloadError(
+            self.source, f"GET requests listed more than {MAX_PAGES} pages for one lookup"
+        )
 
     async def _fresh(self, target: str, params: Mapping[str, ParamValue]) -> Any:
         try:

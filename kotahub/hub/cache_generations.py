@@ -60,10 +60,11 @@ class Generations:
         floor = known.generation if known else 0
         moved = await self._move_past(source, floor)
         if moved is None:  # Redis is away: this replica forgets now, the others once it returns
-            self._known[source] = _Known(floor + 1, self._clock(), pending=True)
-            return floor + 1
-        self._known[source] = _Known(moved, self._clock())
-        return moved
+            latest = self._known.get(source)  # past what was learnt while Redis was tried, too
+            ahead = _Known((latest.generation if latest else 0) + 1, self._clock(), pending=True)
+            self._known[source] = ahead
+            return ahead.generation
+        return self._learn(source, known, moved, carried=floor).generation
 
     def forget(self, source: str) -> None:
         """Read the source's generation from Redis on next use (another replica moved it)."""
@@ -75,20 +76,42 @@ class Generations:
         floor = known.generation if known else 0
         key = self._key(source)
         read = await self._store.on_redis(lambda redis: redis.counter(key))
-        generation: int | None = read
-        if read is not None and (read < floor or (known is not None and known.pending)):
-            # Redis lost a move (restarted, failed over) or never heard of one made here:
-            # past both, so that no replica takes entries written meanwhile for fresh ones.
-            generation = await self._move_past(source, floor)
-            if generation is not None:
-                await self._announce(source)
-        if generation is None:  # Redis is away: keep what is known, and try again later
-            pending = known.pending if known else False
-            fresh = _Known(floor, self._clock(), pending)
-        else:
-            fresh = _Known(generation, self._clock())
-        self._known[source] = fresh
-        return fresh
+        if read is None:
+            return self._try_later(source, known)
+        if read >= floor and not (known is not None and known.pending):
+            return self._learn(source, known, read, carried=None)
+        # Redis lost a move (restarted, failed over) or never heard of one made here:
+        # past both, so that no replica takes entries written meanwhile for fresh ones.
+        moved = await self._move_past(source, floor)
+        if moved is None:
+            return self._try_later(source, known)
+        learnt = self._learn(source, known, moved, carried=floor)
+        await self._announce(source)
+        return learnt
+
+    def _learn(
+        self, source: str, asked: _Known | None, generation: int, carried: int | None
+    ) -> _Known:
+        """Record what Redis answered, merged with what this replica recorded while it waited
+        (a move made here meanwhile survives the answer). ``carried``: the generation a move
+        in Redis just went past; moves made here up to it are pending no longer."""
+        learnt = _Known(generation, self._clock())
+        latest = self._known.get(source)
+        if latest is not None and latest is not asked:
+            pending = latest.pending and (carried is None or latest.generation > carried)
+            generation = max(generation, latest.generation)
+            learnt = _Known(generation, min(learnt.read_at, latest.read_at), pending)
+        self._known[source] = learnt
+        return learnt
+
+    def _try_later(self, source: str, asked: _Known | None) -> _Known:
+        """Keep what is known while Redis is away, unless more was recorded while it was tried."""
+        latest = self._known.get(source)
+        if latest is not None and latest is not asked:
+            return latest
+        kept = replace(asked, read_at=self._clock()) if asked else _Known(0, self._clock())
+        self._known[source] = kept
+        return kept
 
     async def _move_past(self, source: str, floor: int) -> int | None:
         key = self._key(source)

@@ -9,10 +9,9 @@ import os
 import socket
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
-from kotahub.adapters.contract import ComplaintsLookup, Receipt
+from kotahub.adapters.contract import ComplaintsLookup, Receipt, UncertainPost
 from kotahub.hub.delivery_outcomes import surely_not_made
 from kotahub.hub.delivery_reasons import failure_reason, rejection_reason
 from kotahub.hub.errors import SourceError, SourceHTTPError
@@ -146,8 +145,8 @@ class DeliveryWorker:
         """Post the submission, unless an earlier post, which may have reached the source
         before its worker died or its answer was lost, is found there."""
         earlier = await self._outbox.begin_attempt(item)
-        if earlier is not None:
-            found = await _made_earlier(adapter, item, earlier)
+        if earlier:
+            found = await self._made_earlier(adapter, item, earlier)
             if found is not None:
                 log.info(
                     "complaint %s found at %s: an earlier post made it",
@@ -160,12 +159,50 @@ class DeliveryWorker:
                 item.submission, idempotency_key=item.tracking_id
             )
         except SourceError as exc:
-            if surely_not_made(exc):  # and no earlier post was found: nothing to look for
-                await self._outbox.end_attempt(item)
+            await self._outbox.end_attempt(item, unsure=not surely_not_made(exc))
             raise
         return receipt
 
+    async def _made_earlier(
+        self, adapter: Any, item: Pending, posts: list[UncertainPost]
+    ) -> Receipt | None:
+        """What an earlier post of the item made at the source, for adapters that can say:
+        a single complaint there that no other submission has claimed, now claimed for this
+        one. None (send again) when there is none, or several, or the search fails: a
+        duplicate can be closed upstream, a complaint taken for another's is lost."""
+        if not isinstance(adapter, ComplaintsLookup):
+            return None  # sent again: only the idempotency key keeps it from being made twice
+        try:
+            found = await adapter.find_submitted(item.submission, posts)
+        except SourceError as exc:
+            reason = failure_reason(exc, item.submission)
+            log.warning(
+                "complaint %s: no search for an earlier post (%s); sent again",
+                item.tracking_id,
+                reason,
+            )
+            return None
+        free = await self._outbox.unclaimed(item, found)
+        if len(free) == 1 and await self._outbox.claim(item, free[0]):
+            return Receipt(free[0])
+        if found:
+            log.warning(
+                "complaint %s: %d complaints at %s look like it, %d of them unclaimed; sent again",
+                item.tracking_id,
+                len(found),
+                item.submission.source,
+                len(free),
+            )
+        return None
+
     async def _settle(self, item: Pending, changes: dict[str, str]) -> int:
+        upstream_id = changes.get("upstream_id")
+        if upstream_id and not await self._outbox.claim(item, upstream_id):
+            log.warning(  # its answer says so; the other was taken for it by a search
+                "complaint %s: upstream id %s was already claimed by another complaint",
+                item.tracking_id,
+                upstream_id,
+            )
         await self._outbox.settle(item, changes)
         self._unsettled.pop(item.tracking_id, None)
         return 1
@@ -187,24 +224,6 @@ class DeliveryWorker:
     def _failed(self, item: Pending) -> None:
         if self._metrics is not None:
             self._metrics.delivery_failures.labels(item.submission.source).inc()
-
-
-async def _made_earlier(adapter: Any, item: Pending, since: float) -> Receipt | None:
-    """What an earlier post of the item made at the source, for adapters that can say."""
-    if not isinstance(adapter, ComplaintsLookup):
-        return None  # sent again: only the idempotency key keeps it from being made twice
-    try:
-        return await adapter.find_submitted(item.submission, datetime.fromtimestamp(since, UTC))
-    except SourceHTTPError as exc:
-        if not 400 <= exc.status < 500 or exc.status == 429:
-            raise  # the source is in trouble: try again later, rather than send blind
-        log.warning(
-            "complaint %s: %s refused the search for an earlier attempt (HTTP %d); sent again",
-            item.tracking_id,
-            exc.source,
-            exc.status,
-        )
-        return None
 
 
 async def _sleep_unless(stop: asyncio.Event, seconds: float) -> None:

@@ -2,8 +2,9 @@
 
 Wraps ``/graphql`` outside the door, so that it sees refused requests too. It opens the
 request's trace (the sources it touches), times the request, and reads what the layers
-inside left behind: the operations the door read (``asked``) or let in (``admitted``),
-the status, whether the answer carries GraphQL errors, and the response cache's verdict.
+inside left behind: the operations the door read (``asked``) or let in (``admitted``)
+and the names of those it chose (``operation_names``), the status, whether the answer
+carries GraphQL errors, and the response cache's verdict.
 """
 
 from __future__ import annotations
@@ -13,18 +14,14 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from graphql import DocumentNode
 from starlette.types import Message, Receive, Scope, Send
 
 from kotahub.hub.graphql_request import GraphQLRequest
 from kotahub.hub.http_wrapper import HttpWrapper
 from kotahub.hub.metrics import HubMetrics, Outcome
-from kotahub.hub.operation_choice import NoOperation, chosen_operation
-from kotahub.hub.query_limits import parse_limited
 from kotahub.hub.request_trace import CURRENT_TRACE, RequestTrace
 from kotahub.hub.response_cache import CACHE_HEADER
 from kotahub.hub.runtime import HubRuntime
-from kotahub.hub.settings import Settings
 
 log = logging.getLogger("kotahub.access")
 ERRORS_KEY = b'"errors":'
@@ -75,11 +72,11 @@ class GraphQLAccess(HttpWrapper):
 def _observe(
     runtime: HubRuntime, state: dict[str, Any], seen: _Seen, trace: RequestTrace, seconds: float
 ) -> None:
-    metrics, settings = runtime.metrics, runtime.settings
+    metrics = runtime.metrics
     outcome = _outcome(state, seen)
     if outcome is None:  # the playground page, or a GET that asked for nothing
         return
-    operation = _operation(metrics, state, settings, earned=outcome in EARNED)
+    operation = _operation(metrics, state, earned=outcome in EARNED)
     metrics.graphql_request(operation, outcome, seconds)
     duration_ms = round(seconds * 1000, 2)
     log.info(
@@ -110,9 +107,7 @@ def _outcome(state: dict[str, Any], seen: _Seen) -> Outcome | None:
     return "errors" if seen.errors or seen.status >= 400 else "ok"
 
 
-def _operation(
-    metrics: HubMetrics, state: dict[str, Any], settings: Settings, *, earned: bool
-) -> str:
+def _operation(metrics: HubMetrics, state: dict[str, Any], *, earned: bool) -> str:
     """The bounded label of what was asked: ``batch`` for several operations, ``unknown``
     when the door refused the request before reading any."""
     admitted = state.get("admitted")
@@ -121,19 +116,13 @@ def _operation(
         return "unknown"
     if len(operations) > 1:
         return "batch"
-    return metrics.operations.label(_name(operations[0], settings), earned=earned)
+    return metrics.operations.label(_name(operations[0], state), earned=earned)
 
 
-def _name(request: GraphQLRequest, settings: Settings) -> str | None:
-    """The operationName sent, else the name the document gives its one operation. The
-    document is parsed within the door's limits (and mostly kept parsed from the door): one
-    the door refused unparsed must not be parsed whole here."""
-    if request.operation_name is not None or request.query is None:
+def _name(request: GraphQLRequest, state: dict[str, Any]) -> str | None:
+    """The operationName sent, else the name of the operation the door chose, if it got
+    that far: nothing is parsed here, on the event loop, after the door."""
+    if request.operation_name is not None:
         return request.operation_name
-    document = parse_limited(request.query, settings.max_tokens, settings.max_query_length)
-    if not isinstance(document, DocumentNode):
-        return None
-    operation = chosen_operation(document, None)
-    if isinstance(operation, NoOperation) or operation.name is None:
-        return None
-    return operation.name.value
+    chosen: list[str | None] = state.get("operation_names") or [None]
+    return chosen[0]

@@ -23,7 +23,7 @@ from graphql import OperationType as Kind
 from starlette.datastructures import Headers, QueryParams
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from kotahub.concurrency import sized_off_loop
+from kotahub.concurrency import OFF_LOOP_CHARS, sized_off_loop
 from kotahub.hub.access import ANONYMOUS, Principal
 from kotahub.hub.api_keys import KeyRing, Unauthenticated
 from kotahub.hub.graphql_request import GraphQLRequest, Operations, Rejected, read_operations
@@ -36,6 +36,7 @@ from kotahub.hub.query_limits import (
     LimitExceeded,
     QueryLimits,
     check_limits,
+    count_fields,
     parse_limited,
 )
 from kotahub.hub.rate_limits import Refusal
@@ -43,7 +44,10 @@ from kotahub.hub.runtime import HubRuntime
 from kotahub.hub.submissions import submissions
 
 log = logging.getLogger("kotahub.gate")
-Checked = tuple[DocumentNode, OperationDefinitionNode]
+# GraphQL validates a document by comparing its same-named fields pairwise: past this many
+# fields in a request, validating it (and parsing and walking it again) takes over 10 ms.
+OFF_LOOP_FIELDS = 40
+Verdict = tuple[LimitExceeded | None, int]  # the limit broken, if any, and the fields counted
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,12 +62,23 @@ class GateRules:
 
 
 @dataclass(frozen=True, slots=True)
+class Checked:
+    """A document that parsed and keeps every limit, the operation of it that will run, and
+    the fields it selects."""
+
+    document: DocumentNode
+    operation: OperationDefinitionNode
+    fields: int
+
+
+@dataclass(frozen=True, slots=True)
 class Admitted:
     """What the gate learnt, left in ``scope["state"]`` for the layers behind it."""
 
     principal: Principal
     operations: tuple[GraphQLRequest, ...]
     batched: bool
+    off_loop: bool = False  # the steps behind the door read its documents off the event loop
 
 
 class GraphQLGate(HttpWrapper):
@@ -71,7 +86,7 @@ class GraphQLGate(HttpWrapper):
         super().__init__(app)
         self.rules = rules
         # Portals send the same few operations: measure each (with its variables) once.
-        self._verdicts: LRUCache[bytes, LimitExceeded | None] = LRUCache(maxsize=1024)
+        self._verdicts: LRUCache[bytes, Verdict] = LRUCache(maxsize=1024)
         self._lock = threading.Lock()  # large documents are checked in worker threads
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -117,15 +132,15 @@ class GraphQLGate(HttpWrapper):
             await _counted(runtime.rate_limits.admit(principal, address, len(read.requests) - 1))
         resolved = [await runtime.persisted.resolve(op, principal) for op in read.requests]
         requests = [item.request for item in resolved]
-        checked = [  # a large document is parsed and measured off the event loop
-            await sized_off_loop(len(request.query or ""), self._checked, request, method)
-            for request in requests
-        ]
-        submitted = sum(submissions(*pair) for pair in checked if pair is not None)
+        names: list[str | None] = []  # of the operations chosen, for metrics and logs
+        scope["state"]["operation_names"] = names
+        checked = await self._checked_all(requests, method, names)
+        submitted = sum(submissions(c.document, c.operation) for c in checked if c is not None)
         if submitted:
             await _counted(runtime.rate_limits.admit_submissions(principal, address, submitted))
         await _register(runtime, resolved, checked, (principal, address))
-        return Admitted(principal, tuple(item.request for item in resolved), read.batched)
+        operations = tuple(item.request for item in resolved)
+        return Admitted(principal, operations, read.batched, _heavy(requests, checked))
 
     async def _principal(self, runtime: HubRuntime, headers: Headers, address: str) -> Principal:
         try:
@@ -137,9 +152,22 @@ class GraphQLGate(HttpWrapper):
                 401, str(exc), "UNAUTHENTICATED", headers={"WWW-Authenticate": "Bearer"}
             ) from exc
 
-    def _checked(self, request: GraphQLRequest, method: str) -> Checked | None:
+    async def _checked_all(
+        self, requests: list[GraphQLRequest], method: str, names: list[str | None]
+    ) -> list[Checked | None]:
+        """Each request checked; a batch is weighed whole and checked as one unit, so that
+        its small documents do not hold the event loop one after another."""
+        chars = sum(len(request.query or "") for request in requests)
+        return await sized_off_loop(
+            chars, lambda: [self._checked(request, method, names) for request in requests]
+        )
+
+    def _checked(
+        self, request: GraphQLRequest, method: str, names: list[str | None]
+    ) -> Checked | None:
         """The document and the operation that will run, once they parse and keep every
-        limit; None for a request without a document."""
+        limit; None for a request without a document. The operation's name is added to
+        ``names`` as soon as it is chosen, whether it is then refused or not."""
         if request.query is None:
             return None
         rules = self.rules
@@ -148,7 +176,7 @@ class GraphQLGate(HttpWrapper):
             raise _over(document)
         if isinstance(document, GraphQLError):
             raise _unparsed(document)
-        operation = _operation(document, request)
+        operation = _operation(document, request, names)
         if method == "GET" and operation.operation != Kind.QUERY:
             raise Rejected(
                 405,
@@ -156,36 +184,48 @@ class GraphQLGate(HttpWrapper):
                 "METHOD_NOT_ALLOWED",
                 headers={"Allow": "POST"},
             )
-        exceeded = self._verdict(request, document, operation)
+        exceeded, fields = self._verdict(request, document, operation)
         if exceeded is not None:
             raise _over(exceeded)
-        return document, operation
+        return Checked(document, operation, fields)
 
     def _verdict(
         self, request: GraphQLRequest, document: DocumentNode, operation: OperationDefinitionNode
-    ) -> LimitExceeded | None:
+    ) -> Verdict:
         key = _verdict_key(request)
         with self._lock:
             if key in self._verdicts:
                 return self._verdicts[key]
         rules, variables = self.rules, request.variables
-        verdict = check_limits(rules.schema, document, operation, variables, rules.limits)
+        exceeded = check_limits(rules.schema, document, operation, variables, rules.limits)
+        verdict = (exceeded, count_fields(document) if exceeded is None else 0)
         with self._lock:
             self._verdicts[key] = verdict
         return verdict
 
 
-def _operation(document: DocumentNode, request: GraphQLRequest) -> OperationDefinitionNode:
+def _operation(
+    document: DocumentNode, request: GraphQLRequest, names: list[str | None]
+) -> OperationDefinitionNode:
     """The operation GraphQL will run, refused before anything runs when the request leaves
     it in doubt or sends variables it does not declare (which no check reads, but which
-    would key the response cache)."""
+    would key the response cache). Its name is added to ``names`` once it is chosen."""
     operation = chosen_operation(document, request.operation_name)
     if isinstance(operation, NoOperation):
         raise Rejected(200, operation.message, "GRAPHQL_VALIDATION_FAILED")
+    names.append(operation.name.value if operation.name is not None else None)
     undeclared = undeclared_message(operation, request.variables)
     if undeclared is not None:
         raise Rejected(200, undeclared, "BAD_USER_INPUT")
     return operation
+
+
+def _heavy(requests: list[GraphQLRequest], checked: list[Checked | None]) -> bool:
+    """Whether the steps behind the door, which parse, validate and walk each document again
+    (a batch's all at once), should do so off the event loop: the whole request decides."""
+    chars = sum(len(request.query or "") for request in requests)
+    fields = sum(item.fields for item in checked if item is not None)
+    return chars > OFF_LOOP_CHARS or fields > OFF_LOOP_FIELDS
 
 
 def _verdict_key(request: GraphQLRequest) -> bytes:
@@ -249,8 +289,8 @@ async def _register(
     client may still have kept; the others run all the same, but are not kept."""
     wanted = [
         (item.register, item.request.query)
-        for item, pair in zip(resolved, checked, strict=True)
-        if item.register is not None and item.request.query is not None and pair is not None
+        for item, found in zip(resolved, checked, strict=True)
+        if item.register is not None and item.request.query is not None and found is not None
     ]
     if not wanted:
         return

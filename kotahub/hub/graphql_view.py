@@ -55,7 +55,9 @@ class HubGraphQL(GraphQL[GraphQLContext, None]):
             source_health=runtime.health,
             caller=client_identity(principal, address),
         )
-        return GraphQLContext(scope=scope, request_id=getattr(request.state, "request_id", ""))
+        request_id = getattr(request.state, "request_id", "")
+        off_loop = admitted is not None and admitted.off_loop
+        return GraphQLContext(scope=scope, request_id=request_id, off_loop=off_loop)
 
     async def render_graphql_ide(self, request: Request) -> Response:
         return render_playground(str(request.url.path), PLAYGROUND_EXAMPLES)

@@ -16,12 +16,13 @@ def values_over(text: str, limit: int) -> bool:
     commas outside strings count the items, plus one for each empty array or object: what
     parsing costs grows with that count, not with the length of the text. Strings may hold
     any number of brackets and commas, so when the whole text has too many they are taken
-    out and the rest counted again, unless there are more strings than the limit already."""
+    out and the rest counted again, unless there are already more strings than the limit
+    allows: two for each item (an object member's key and value), and the outermost value."""
     if _structural(text) <= limit:
         return False
     text = text.replace("\\\\", "")  # escaped backslashes: what is left of "\" escapes "
     strings = (text.count('"') - text.count('\\"')) // 2
-    if strings > limit + 1:  # every value but the outermost is an item
+    if strings > 2 * limit + 1:
         return True
     # At most 2 * strings + 2 matches: each one ends at an unescaped quote, or at the end.
     return _structural(_STRING.sub("", text)) > limit

@@ -104,6 +104,14 @@ class HubMetrics:
             ["source"],
             registry=self.registry,
         )
+        self.loop_lag = Gauge(
+            "kotahub_event_loop_lag_seconds",
+            "The longest the event loop was held at a stretch (a timer woke this late) over "
+            "the last one to two minutes: as clients feel it (wall), and the part of it the "
+            "process spent working (cpu), which a busy machine does not stretch.",
+            ["clock"],
+            registry=self.registry,
+        )
         self.operations = OperationLabels()
 
     def cache(self, level: CacheLevel, result: CacheResult) -> None:

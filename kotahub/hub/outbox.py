@@ -9,8 +9,11 @@ in one slot, as the atomic scripts need:
 - ``{p}:contact:{tracking_id}`` — the reporter's contact details, deleted (not merely
   marked) the moment the submission is delivered or rejected;
 - ``{p}:submission:{tracking_id}`` — the delivery state and the upstream's id or token
-  (and ``unsure_since`` while a post may have reached the source unheard of);
-  kept for ``RETENTION_SECONDS`` once settled;
+  (with ``unsure_since``, when the post under way began, and ``unsure:{began}``, when each
+  earlier post that may have reached the source unheard of ended); kept for
+  ``RETENTION_SECONDS`` once settled;
+- ``{p}:claimed:{sha256(source, upstream id)}`` — the tracking id an upstream's complaint
+  was delivered as, or found to be: no two submissions are settled with one upstream id;
 - ``{p}:idempotency:{sha256(caller)}:{sha256(key)}`` — the tracking id a caller's
   idempotency key made; each caller (API key, else address) has keys of its own. Keys of
   the earlier layout, ``{p}:idempotency:{sha256(key)}``, shared by every caller, are no
@@ -23,14 +26,16 @@ import hashlib
 import json
 import secrets
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
+from datetime import UTC, datetime
 from typing import Any
 
 from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeout
 
+from kotahub.adapters.contract import UncertainPost
 from kotahub.hub.errors import ClientInputError, KotaHubError
 from kotahub.hub.outbox_scripts import RECORD, SETTLE
 from kotahub.hub.redis_connection import REDIS_ERRORS, REDIS_FAILURES, RedisClient
@@ -39,6 +44,8 @@ from kotahub.records import ComplaintSubmission, Contact, Delivery
 GROUP = "delivery"
 RETENTION_SECONDS = 90 * 24 * 3600
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+MAX_POST_SECONDS = 120.0  # the largest timeout_seconds of a source: no post lasts longer
+MAX_UNCERTAIN_POSTS = 32  # kept per submission; a later one is not looked for, but resent
 
 
 class OutboxUnavailable(KotaHubError):
@@ -217,19 +224,63 @@ class Outbox:
     async def postpone(self, pending: Pending, when: float) -> None:
         await self.redis.hset(self.state_key(pending.tracking_id), "next_attempt_at", when)
 
-    async def begin_attempt(self, pending: Pending) -> float | None:
-        """Note that a post of the submission begins; if an earlier one may have reached the
-        source (its worker died, or its answer was lost), the time it began."""
+    async def begin_attempt(self, pending: Pending) -> list[UncertainPost]:
+        """Note that a post of the submission begins; the earlier posts that may have reached
+        the source unheard of (an answer lost, or a worker that died mid-post), oldest first."""
         key = self.state_key(pending.tracking_id)
+        now = time.time()
+        fields = {_text(k): _text(v) for k, v in (await self.redis.hgetall(key)).items()}
+        posts = _uncertain_posts(fields)
+        died = fields.get("unsure_since")  # a post began and no one heard how it ended
         async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.hget(key, "unsure_since")
-            pipe.hsetnx(key, "unsure_since", time.time())
-            earlier, _ = await pipe.execute()
-        return None if earlier is None else float(_text(earlier))
+            if died is not None and len(posts) < MAX_UNCERTAIN_POSTS:
+                ended = min(now, float(died) + MAX_POST_SECONDS)
+                pipe.hset(key, f"unsure:{died}", ended)
+                posts.append((float(died), ended))
+            pipe.hset(key, "unsure_since", now)
+            await pipe.execute()
+        return [UncertainPost(_moment(began), _moment(ended)) for began, ended in sorted(posts)]
 
-    async def end_attempt(self, pending: Pending) -> None:
-        """Note that no post of the submission so far reached the source."""
-        await self.redis.hdel(self.state_key(pending.tracking_id), "unsure_since")
+    async def end_attempt(self, pending: Pending, unsure: bool) -> None:
+        """Note that the post under way ended unsettled: kept to be looked for when it may
+        have reached the source (``unsure``), forgotten when it surely did not; the earlier
+        uncertain posts are kept either way, until the submission is settled."""
+        key = self.state_key(pending.tracking_id)
+        fields = {_text(k): _text(v) for k, v in (await self.redis.hgetall(key)).items()}
+        began = fields.get("unsure_since")
+        room = len(_uncertain_posts(fields)) < MAX_UNCERTAIN_POSTS
+        async with self.redis.pipeline(transaction=True) as pipe:
+            if unsure and began is not None and room:
+                pipe.hset(key, f"unsure:{began}", time.time())
+            pipe.hdel(key, "unsure_since")
+            await pipe.execute()
+
+    async def claim(self, pending: Pending, upstream_id: str) -> bool:
+        """Claim an upstream's complaint for this submission; False if another has it."""
+        key = self.claim_key(pending.submission.source, upstream_id)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.set(key, pending.tracking_id, nx=True, ex=RETENTION_SECONDS)
+            pipe.get(key)
+            _, owner = await pipe.execute()
+        return owner is not None and _text(owner) == pending.tracking_id
+
+    async def unclaimed(self, pending: Pending, upstream_ids: Sequence[str]) -> list[str]:
+        """Those of the upstream's complaints no other submission has claimed."""
+        if not upstream_ids:
+            return []
+        async with self.redis.pipeline(transaction=True) as pipe:
+            for upstream_id in upstream_ids:
+                pipe.get(self.claim_key(pending.submission.source, upstream_id))
+            owners = await pipe.execute()
+        return [
+            upstream_id
+            for upstream_id, owner in zip(upstream_ids, owners, strict=True)
+            if owner is None or _text(owner) == pending.tracking_id
+        ]
+
+    def claim_key(self, source: str, upstream_id: str) -> str:
+        digest = hashlib.sha256(f"{source}\n{upstream_id}".encode()).hexdigest()
+        return f"{self._prefix}:claimed:{digest}"
 
     async def remember_upstream_id(self, tracking_id: str, upstream_id: str) -> None:
         """Keep the id a token turned into, so it is looked up only once."""
@@ -326,6 +377,15 @@ def _unavailable(exc: Exception, idempotency_key: IdempotencyKey | None) -> Outb
         "complaints cannot be recorded right now (the queue store does not answer); "
         "nothing was saved, please try again shortly"
     )
+
+
+def _uncertain_posts(fields: Mapping[str, str]) -> list[tuple[float, float]]:
+    prefix = "unsure:"
+    return [(float(k[len(prefix) :]), float(v)) for k, v in fields.items() if k.startswith(prefix)]
+
+
+def _moment(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
 
 
 def _flat(mapping: Mapping[str, Any]) -> list[Any]:

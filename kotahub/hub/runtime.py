@@ -21,6 +21,7 @@ from kotahub.hub.embedded import embedded_sources
 from kotahub.hub.emergency_numbers import EmergencyContactSettings
 from kotahub.hub.errors import ConfigError
 from kotahub.hub.invalidation_listener import listen_for_invalidations
+from kotahub.hub.loop_lag import LoopLag
 from kotahub.hub.metrics import HubMetrics
 from kotahub.hub.operation_choice import operation_names
 from kotahub.hub.outbox import Outbox
@@ -74,6 +75,7 @@ class HubRuntime:
     indexes: IndexCache[Any] = field(default_factory=IndexCache)
     _worker: asyncio.Task[None] | None = None
     _listener: asyncio.Task[None] | None = None
+    _lag_watch: asyncio.Task[None] | None = None
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
 
     @property
@@ -93,6 +95,14 @@ class HubRuntime:
             redis = self.cache_redis or self.redis
             listening = listen_for_invalidations(redis, channel, self.generations, self._stop)
             self._listener = asyncio.create_task(listening)
+
+    def start_watching_loop(self) -> None:
+        """Measure how long work holds the event loop at a stretch, for /metrics."""
+        if self._lag_watch is None:
+            lag = LoopLag(self.clock.monotonic)
+            self.metrics.loop_lag.labels(clock="wall").set_function(lag.wall.worst)
+            self.metrics.loop_lag.labels(clock="cpu").set_function(lag.cpu.worst)
+            self._lag_watch = asyncio.create_task(lag.watch())
 
     def start_delivery(self) -> None:
         """Run the complaint delivery worker in this process, if there is anything to deliver."""
@@ -125,6 +135,9 @@ class HubRuntime:
         if self._listener is not None:
             self._listener.cancel()  # it may be waiting up to a second for a message
             await asyncio.gather(self._listener, return_exceptions=True)
+        if self._lag_watch is not None:
+            self._lag_watch.cancel()
+            await asyncio.gather(self._lag_watch, return_exceptions=True)
         await self.client.aclose()
         await self.http.aclose()
         await close_redis(self.redis)
@@ -192,7 +205,7 @@ async def start_runtime(
     documents = PersistedDocuments(store, prefix, _document_bounds(settings))
     persisted = PersistedQueries(settings.persisted_queries, manifest, documents)
     metrics.operations.reserve(operation_names(manifest.values()))
-    return HubRuntime(
+    runtime = HubRuntime(
         settings,
         http,
         redis,
@@ -208,6 +221,8 @@ async def start_runtime(
         clock,
         cache_redis=cache_redis,
     )
+    runtime.start_watching_loop()  # the hub's and the standalone worker's /metrics show it
+    return runtime
 
 
 async def _open_store(redis: RedisClient, settings: Settings, clock: Clock) -> FallbackStore:

@@ -9,8 +9,6 @@ from opentelemetry.propagate import extract
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from kotahub.hub.operation_key import operation_of
-
 tracer = trace.get_tracer(__name__)
 
 
@@ -76,14 +74,12 @@ def _finish(span: Span, state: dict[str, Any], status: int) -> None:
 
 
 def _operation_name(state: dict[str, Any]) -> str | None:
-    """The admitted operation's name: the operationName sent, else the one the document
-    gives it; None for a request the door refused, or a batch."""
+    """The admitted operation's name: the operationName sent, else the name the door found
+    the document gives it (nothing is parsed again here, on the event loop); None for a
+    request the door refused, or a batch."""
     admitted = state.get("admitted")
     if admitted is None or len(admitted.operations) != 1:
         return None
-    request = admitted.operations[0]
-    if request.operation_name is not None or request.query is None:
-        name: str | None = request.operation_name
-        return name
-    operation = operation_of(request.query, None)
-    return operation.name if operation is not None else None
+    sent: str | None = admitted.operations[0].operation_name
+    chosen: list[str | None] = state.get("operation_names") or [None]
+    return sent if sent is not None else chosen[0]

@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from graphql import GraphQLError
+from strawberry.types import ExecutionContext
 from strawberry.types import Info as StrawberryInfo
 
+from kotahub.concurrency import OFF_LOOP_CHARS
 from kotahub.hub.errors import SourceError
 from kotahub.resolvers.scope import RequestScope
 
@@ -17,6 +19,7 @@ class GraphQLContext:
 
     scope: RequestScope
     request_id: str = ""
+    off_loop: bool = False  # the door weighed the request: its documents are read off the loop
     source_failures: list[GraphQLError] = field(default_factory=list)
 
     def report(
@@ -35,3 +38,12 @@ class GraphQLContext:
 
 
 Info = StrawberryInfo[GraphQLContext, None]
+
+
+def heavy(execution: ExecutionContext) -> bool:
+    """Whether each step of reading the operation's document (parsing, validating, walking
+    it) belongs in the worker thread: the door weighed its request so, a batch as a whole,
+    or the document is long."""
+    context = execution.context
+    weighed = isinstance(context, GraphQLContext) and context.off_loop
+    return weighed or len(execution.query or "") > OFF_LOOP_CHARS

@@ -40,8 +40,9 @@ from graphql import (
 )
 from strawberry.extensions import SchemaExtension
 
-from kotahub.concurrency import sized_off_loop
+from kotahub.concurrency import off_loop_if
 from kotahub.hub.errors import ClientInputError
+from kotahub.schema.context import heavy
 
 MAX_ITEMS = "max_items"
 DEFINITION = "strawberry-definition"  # where Strawberry leaves its own declaration of a field
@@ -77,9 +78,9 @@ class BoundedLists(SchemaExtension):
         operation = get_operation_ast(document, context.operation_name) if document else None
         if document is not None and operation is not None:
             schema, variables = context.schema._schema, context.variables or {}
-            # The walk grows with the document: a large one is walked in a worker thread.
-            found = await sized_off_loop(
-                len(context.query or ""), first_overflow, schema, document, operation, variables
+            # The walk grows with the document: a heavy one is walked in a worker thread.
+            found = await off_loop_if(
+                heavy(context), first_overflow, schema, document, operation, variables
             )
             if found is not None:
                 context.result = ExecutionResult(data=None, errors=[found.error()])

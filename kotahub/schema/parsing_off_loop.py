@@ -1,4 +1,4 @@
-"""Large documents are parsed in a worker thread, so that parsing them never holds the loop."""
+"""Heavy documents are parsed in a worker thread, so that parsing them never holds the loop."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from contextlib import suppress
 from graphql import GraphQLError, parse
 from strawberry.extensions import SchemaExtension
 
-from kotahub.concurrency import sized_off_loop
+from kotahub.concurrency import off_loop_if
+from kotahub.schema.context import heavy
 
 
 class ParsedOffLoop(SchemaExtension):
@@ -18,7 +19,7 @@ class ParsedOffLoop(SchemaExtension):
         # On a syntax error Strawberry parses it again and answers the error its own way.
         if context.graphql_document is None and query is not None:
             with suppress(GraphQLError):
-                context.graphql_document = await sized_off_loop(
-                    len(query), parse, query, **context.parse_options
+                context.graphql_document = await off_loop_if(
+                    heavy(context), parse, query, **context.parse_options
                 )
         yield

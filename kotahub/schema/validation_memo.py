@@ -15,7 +15,8 @@ from cachetools import LRUCache
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
-from kotahub.concurrency import sized_off_loop
+from kotahub.concurrency import off_loop_if
+from kotahub.schema.context import heavy
 
 MEMO_SIZE = 4096
 _VALID: LRUCache[bytes, bool] = LRUCache(maxsize=MEMO_SIZE)
@@ -30,8 +31,8 @@ class ValidatedOnce(SchemaExtension):
             context.pre_execution_errors = []
         elif context.graphql_document is not None:
             schema, document = context.schema._schema, context.graphql_document
-            rules = context.validation_rules  # a large document is validated in a worker thread
-            errors = await sized_off_loop(len(query), validate_document, schema, document, rules)
+            rules = context.validation_rules  # a heavy document is validated in a worker thread
+            errors = await off_loop_if(heavy(context), validate_document, schema, document, rules)
             context.pre_execution_errors = errors
             if not errors:
                 _VALID[key] = True

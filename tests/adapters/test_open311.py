@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -23,7 +24,7 @@ from kotahub.adapters.contract import (
     ComplaintsAdapter,
     ComplaintsById,
     ComplaintsLookup,
-    Receipt,
+    UncertainPost,
 )
 from kotahub.demo.open311 import DEMO_API_KEY, create_open311_app
 from kotahub.hub.errors import SourceHTTPError
@@ -197,19 +198,36 @@ async def test_an_earlier_post_is_found_by_what_was_sent_and_by_nothing_else(
 ) -> None:
     adapter = _adapter(make_adapter, open311, page_size=1)  # one request a page: it pages
     assert isinstance(adapter, ComplaintsLookup)
-    since = datetime.now(UTC)
+    began = datetime.now(UTC)
     made = await adapter.submit(ROAD, idempotency_key="KH-LOOKUP-1")
     for n, decoy in enumerate([replace(ROAD, description="Jalan berlubang dekat sekolah")] * 2):
         await adapter.submit(decoy, idempotency_key=f"KH-LOOKUP-DECOY-{n}")
+    posts = [UncertainPost(began, datetime.now(UTC))]
     respaced = replace(ROAD, description="  Jalan berlubang\n dekat  pasar ")
     others = [
         replace(ROAD, description="Jalan berlubang dekat pasar baru"),
         replace(ROAD, lat=-1.2711),  # a hundred metres away
         replace(ROAD, category_code="lampu-jalan"),
     ]
-    found = await adapter.find_submitted(respaced, since)
-    not_found = [await adapter.find_submitted(other, since) for other in others]
-    later = await adapter.find_submitted(ROAD, since + timedelta(hours=1))
-    assert found == Receipt(made.upstream_id)
-    assert not_found == [None, None, None]
-    assert later is None  # made before the post it is asked about
+    found = await adapter.find_submitted(respaced, posts)
+    not_found = [await adapter.find_submitted(other, posts) for other in others]
+    hour = timedelta(hours=1)
+    later = await adapter.find_submitted(ROAD, [UncertainPost(began + hour, began + hour)])
+    assert found == [made.upstream_id]
+    assert not_found == [[], [], []]
+    assert later == []  # made before the post it is asked about
+
+
+async def test_identical_requests_made_outside_the_posts_are_not_found(
+    open311: ThreadedServer, make_adapter: Callable[..., Adapter]
+) -> None:
+    adapter = _adapter(make_adapter, open311)
+    assert isinstance(adapter, ComplaintsLookup)
+    store = open311.app.state.store
+    made = {}
+    for minutes in (-5, 0, 5):  # another citizen's, the post's, another citizen's
+        store.clock = lambda minutes=minutes: time.time() + minutes * 60
+        made[minutes] = await adapter.submit(ROAD, idempotency_key=f"KH-SAME-{minutes}")
+    now = datetime.now(UTC)
+    found = await adapter.find_submitted(ROAD, [UncertainPost(now - timedelta(seconds=5), now)])
+    assert found == [made[0].upstream_id]

@@ -7,6 +7,7 @@ and what it hands on written anew is served whatever its length.
 
 from __future__ import annotations
 
+import gc
 import json
 import threading
 import time
@@ -18,11 +19,15 @@ from typing import Any
 
 import httpx
 import pytest
+from graphql import DocumentNode
 
+from kotahub.concurrency import OFF_LOOP_CHARS
 from kotahub.demo.app import DIMENSIONS_CKAN
 from kotahub.hub.json_values import values_over
+from kotahub.hub.query_limits import parse_limited
 from kotahub.hub.settings import Settings
 from tests.conftest import HubFactory, complaints_source, health_source, tourism_source
+from tests.hub.test_metrics import samples
 from tests.support.hub_process import hub_processes
 from tests.support.servers import ThreadedServer
 from tests.support.upstream_calls import UPSTREAMS
@@ -87,6 +92,7 @@ COUNTED = [
     '{"a": "x,[{", "b": [1, 2, {}], "c": "\\\\", "d": "\\"[,"}',
     '{"q": "\\\\\\"{,,,", "v": [[], [], []]}',
     json.dumps({"query": '{ a(b: "x,y") { c } }', "variables": {"k": [1, [2], {"z": ",["}]}}),
+    json.dumps({f"k,{n}": f"[v{n}]" for n in range(50)}),  # two strings for each value
 ]
 
 
@@ -95,6 +101,13 @@ def test_values_are_counted_as_parsing_finds_them(text: str) -> None:
     counted = items(json.loads(text))
     assert not values_over(text, counted)
     assert values_over(text, counted - 1)
+
+
+def test_a_key_and_its_value_are_one_value_however_many_brackets_they_hold() -> None:
+    members = {f"key,{n}": f"[{n}]" for n in range(6_000)}  # 12,000 strings, 6,002 values
+    text = json.dumps({"extensions": {"note": members}})
+    assert not values_over(text, 10_000)
+    assert values_over(text, 6_001)
 
 
 @pytest.fixture
@@ -221,6 +234,16 @@ async def test_a_request_that_grows_when_written_anew_is_still_served(
         assert answer["data"]["dimensions"], answer
 
 
+def test_the_door_keeps_only_short_documents_parsed_and_those_without_locations() -> None:
+    """What it keeps, every full garbage collection walks again while it holds the loop."""
+    short = f"# {uuid.uuid4()}\n{DIMENSIONS}"
+    long = f"# {'x' * OFF_LOOP_CHARS}\n{DIMENSIONS}"
+    kept = parse_limited(short, 5000, 32_768)
+    assert isinstance(kept, DocumentNode) and kept.loc is None
+    assert parse_limited(short, 5000, 32_768) is kept
+    assert parse_limited(long, 5000, 32_768) is not parse_limited(long, 5000, 32_768)
+
+
 # The heaviest requests the door accepts, and the worst it refuses, for the load below.
 def heaviest_query(tag: int) -> str:
     """About 5,000 tokens (max_tokens) of variable references, unlike any other ``tag``:
@@ -234,6 +257,43 @@ COSTLIEST = """{ touristSpots(first: 100) { edges { node {
   nearbyHealthFacilities(first: 48) { id location { lat } } } } } }"""
 
 
+def field_heavy_query(tag: int) -> str:
+    """Under 1 KiB, yet 140 fields that validation compares pairwise: about 40 ms to read."""
+    query = f"# {tag}\n{{ {' '.join(['sources{name}'] * 70)} }}"
+    assert len(query) <= OFF_LOOP_CHARS
+    return query
+
+
+def small_batch(tag: int) -> bytes:
+    return json.dumps([{"query": field_heavy_query(tag * 100 + n)} for n in range(10)]).encode()
+
+
+async def loop_cpu(client: httpx.AsyncClient, body: bytes) -> float:
+    """The CPU time this thread, which runs the hub's event loop, spends answering ``body``."""
+    gc.collect()
+    gc.disable()  # collecting this test process's own objects is no request's work
+    try:
+        started = time.thread_time()
+        response = await client.post("/graphql", content=body, headers=JSON)
+        spent = time.thread_time() - started
+    finally:
+        gc.enable()
+    assert response.status_code == 200 and b'"errors":' not in response.content, response.text
+    return spent
+
+
+async def test_a_batch_of_small_field_heavy_documents_is_read_off_the_loop(
+    hub: HubFactory, hub_settings: Callable[..., Settings]
+) -> None:
+    tag = uuid.uuid4().int % 10_000
+    async with hub(hub_settings()) as client:
+        await loop_cpu(client, small_batch(tag))  # what the first request loads once
+        spent = await loop_cpu(client, small_batch(tag + 1))
+    # Read on the loop, its ten documents take about 300 ms of it: the door weighs them
+    # together, and sends them off it.
+    assert spent < 0.1
+
+
 def heavy_loads(tag: int) -> dict[str, bytes]:
     one = {"query": heaviest_query(tag), "variables": {"k": "TOURIST_SPOT"}}
     batch = [{**one, "query": heaviest_query(tag * 100 + n)} for n in range(10)]
@@ -244,6 +304,7 @@ def heavy_loads(tag: int) -> dict[str, bytes]:
         "heaviest query": json.dumps(one).encode(),
         "costliest query": json.dumps({"query": f"# {tag}\n{COSTLIEST}"}).encode(),
         "batch at max_batch": json.dumps(batch).encode(),
+        "batch of small field-heavy documents": small_batch(tag),
     }
 
 
@@ -303,25 +364,49 @@ def loaded_hub(redis_url: str, demo_server: ThreadedServer, tmp_path: Path) -> I
         thread.join(timeout=120)
 
 
+LAG = "kotahub_event_loop_lag_seconds"
+# The design allows one request about 50 ms of the loop. What is measured is the process's
+# own work (a machine with more work than cores stretches the wall clock, not that); the
+# rest is for the garbage collector, which walks a batch's parsed documents while it holds
+# the loop: up to about 120 ms at max_batch documents of max_tokens each.
+MOST_LOOP_LAG = 0.2
+SERVED = (
+    "values at the limit",
+    "heaviest query",
+    "costliest query",
+    "batch at max_batch",
+    "batch of small field-heavy documents",
+)
+SERVED_WHOLE = ("values at the limit", "costliest query", "batch of small field-heavy documents")
+
+
 @pytest.mark.system  # runs `kotahub serve` as a process of its own
-def test_healthz_stays_quick_while_one_client_sends_the_heaviest_requests(
+def test_nothing_holds_the_loop_while_one_client_sends_the_heaviest_requests(
     loaded_hub: Loader,
 ) -> None:
     probes: list[float] = []
+    lags: list[dict[str, float]] = []  # the hub's own measure, read at each probe
     with httpx.Client(base_url=loaded_hub.url, timeout=60) as client:
         # Until every kind was sent at least twice while /healthz was asked.
         while (len(probes) < 20 or loaded_hub.rounds < 2) and not loaded_hub.finished.is_set():
             started = time.perf_counter()
             assert client.get("/healthz").status_code == 200
             probes.append(time.perf_counter() - started)
+            found = samples(client.get("/metrics").text)
+            lags.append({clock: found[(LAG, (("clock", clock),))] for clock in ("cpu", "wall")})
     sent = loaded_hub.sent
     assert loaded_hub.rounds >= 2, f"the loading client stopped early: {sent}"
     slowest = {name: round(max(s.seconds for s in calls), 3) for name, calls in sent.items()}
-    figures = f"healthz max {max(probes):.3f} s over {len(probes)} probes; slowest {slowest}"
+    worst = {clock: round(max(lag[clock] for lag in lags), 3) for clock in ("cpu", "wall")}
+    figures = (
+        f"loop lag max {worst}; healthz max {max(probes):.3f} s over {len(probes)} probes; "
+        f"slowest {slowest}"
+    )
     print(figures)  # the figures to report, with pytest -s
-    assert max(probes) < 0.5, figures
+    assert worst["cpu"] < MOST_LOOP_LAG, figures
+    assert max(probes) < 5, figures  # a sanity bound only: the wall clock of a busy machine
     assert {s.status for s in sent["340,000 empty lists in variables"]} == {400}
-    for name in ("values at the limit", "heaviest query", "costliest query", "batch at max_batch"):
+    for name in SERVED:
         assert {s.status for s in sent[name]} == {200}, name
-    for name in ("values at the limit", "costliest query"):
+    for name in SERVED_WHOLE:
         assert not any(s.errors for s in sent[name]), name

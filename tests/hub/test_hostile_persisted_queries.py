@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+import time
+import uuid
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import httpx
 import pytest
 from redis.asyncio import Redis
+from redis.asyncio.client import PubSub
 
+from kotahub.hub.cache import FallbackStore, MemoryStore, RedisStore
+from kotahub.hub.persisted_store import DocumentBounds, PersistedDocuments
 from kotahub.hub.settings import Settings
 from tests.conftest import HubFactory
 from tests.support.api_keys import PARTNER, api_keys
 from tests.support.hostile_documents import padded
+from tests.support.redis_server import RedisServer
 
 CONTACTS = "{ emergencyContacts { number } }"
 LARGE = 30_000  # bytes: close to max_query_length (32,768), as in the attack
@@ -105,3 +111,59 @@ async def test_a_document_sent_again_and_again_is_counted_once(
         for _ in range(8):
             await send(client, document, **PARTNER)
     assert await bookkeeping(redis_url, settings) == (1, LARGE)
+
+
+class Recording(RedisStore):
+    """Redis as the hub uses it, noting the keys each script declares, and setting a marker
+    after each, so that what each script changed can be told apart."""
+
+    def __init__(self, redis: Redis, marker: str) -> None:
+        super().__init__(redis)
+        self.declared: list[set[str]] = []
+        self._client = redis
+        self._marker = marker
+
+    async def evaluate(self, script: str, keys: Sequence[str], args: Sequence[Any]) -> Any:
+        self.declared.append(set(keys))
+        try:
+            return await super().evaluate(script, keys, args)
+        finally:
+            await self._client.set(self._marker, len(self.declared))
+
+
+async def changed_keys(pubsub: PubSub, marker: str, calls: int) -> list[set[str]]:
+    """The keys each of ``calls`` scripts changed, as Redis's key events tell, up to each
+    marker."""
+    changed: list[set[str]] = [set()]
+    deadline = time.monotonic() + 10
+    while len(changed) <= calls:
+        assert time.monotonic() < deadline, changed
+        message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+        if message is not None:
+            key = message["data"].decode()
+            changed.append(set()) if key == marker else changed[-1].add(key)
+    return changed[:calls]
+
+
+async def test_the_script_that_bounds_the_documents_changes_only_the_keys_it_declares(
+    private_redis: RedisServer,
+) -> None:
+    prefix = f"test-{uuid.uuid4().hex[:12]}"
+    marker = f"{prefix}:marker"
+    # Three fill the room; the fourth drops the oldest, the fifth (100 bytes) all the others.
+    texts = [padded(CONTACTS, 40, n) for n in range(4)] + [padded(CONTACTS, 100, 4)]
+    async with Redis.from_url(private_redis.url) as redis, redis.pubsub() as pubsub:
+        await redis.config_set("notify-keyspace-events", "Eg$hz")  # not expiries, evictions
+        await pubsub.psubscribe("__keyevent@0__:*")
+        recording = Recording(redis, marker)
+        store = FallbackStore(recording, MemoryStore(16), retry_seconds=1)
+        documents = PersistedDocuments(store, prefix, DocumentBounds(86_400, 3, 130))
+        kept = [await documents.keep(sha(text), text) for text in texts]
+        changed = await changed_keys(pubsub, marker, len(recording.declared))
+        found = [await documents.get(sha(text)) for text in texts]
+    dropped = {documents.key(sha(text)) for text in texts[:4]}
+    assert kept == [True] * 5
+    assert found == [None] * 4 + [texts[4]]
+    assert dropped <= set().union(*changed)  # the scripts dropped them
+    calls = zip(changed, recording.declared, strict=True)
+    assert [keys - declared for keys, declared in calls] == [set()] * len(changed)

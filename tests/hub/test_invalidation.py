@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
+import uuid
 from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
+from redis.asyncio import Redis
 
-from kotahub.hub.cache_generations import REREAD_SECONDS
+from kotahub.hub.cache import FallbackStore, MemoryStore, RedisStore
+from kotahub.hub.cache_generations import REREAD_SECONDS, Generations
 from kotahub.hub.settings import Settings
 from tests.conftest import HubFactory
 from tests.support.api_keys import ADMIN, ADMIN_KEY, PARTNER, api_keys
 from tests.support.controlled_upstream import Behaviour
 from tests.support.fake_clock import FakeClock
 from tests.support.graphql import gql, only_error
+from tests.support.held_proxy import HeldProxy
 from tests.support.redis_server import RedisServer
 
 QUERY = "{ touristSpots { edges { node { name } } } }"
@@ -159,18 +164,50 @@ async def test_an_invalidation_made_while_redis_was_down_is_not_undone_when_it_r
     clock: FakeClock,
     make_settings: Callable[..., Settings],
     behaviour: Behaviour,
-    private_redis: RedisServer,
+    lasting_redis: RedisServer,
 ) -> None:
-    settings = make_settings(redis_url=private_redis.url)
+    settings = make_settings(redis_url=lasting_redis.url)
     async with hub_on_clock(settings) as client:
-        await invalidate_while_redis_is_down(client, behaviour, private_redis)
+        await invalidate_while_redis_is_down(client, behaviour, lasting_redis)
         assert await names(client) == ["Pantai Uji v2"]
-        private_redis.start()
+        lasting_redis.start()  # still holding v1, under the generations it had before
         behaviour.version = 3
         # Redis is tried again, and the generations are read from it again.
         clock.advance(max(settings.redis_retry_seconds, REREAD_SECONDS) + 0.1)
         after = await names(client)
-    assert after in (["Pantai Uji v2"], ["Pantai Uji v3"])  # never the old v1 again
+        async with hub_on_clock(settings) as started_later:  # knows only what Redis holds
+            later = await names(started_later)
+    assert (after, later) == (["Pantai Uji v3"], ["Pantai Uji v3"])  # never the old v1 again
+
+
+async def test_a_reread_answered_late_does_not_undo_an_invalidation_made_meanwhile(
+    redis_url: str, clock: FakeClock
+) -> None:
+    """Both wait on a Redis that hangs; the move fails first, and the reread that read the
+    older generation before it must not put that generation back."""
+    prefix = f"test-{uuid.uuid4().hex[:12]}"
+    async with Redis.from_url(redis_url) as redis, HeldProxy(redis_url) as proxy:
+        await redis.set(f"{prefix}:gen:uji", 10)
+        through = Redis.from_url(proxy.url)
+        store = FallbackStore(RedisStore(through), MemoryStore(16), 1.0, clock.monotonic)
+        generations = Generations(store, prefix, clock=clock.monotonic)
+        assert await generations.current("uji") == 10
+        clock.advance(REREAD_SECONDS)
+        proxy.hold()
+        advancing = asyncio.create_task(generations.advance("uji"))
+        (move,) = await proxy.until_holding(1)
+        rereading = asyncio.create_task(generations.current("uji"))
+        reread = (await proxy.until_holding(2))[1]
+        move.cut()
+        moved = await advancing  # Redis never heard of it: this replica moves alone
+        reread.cut()
+        seen = await rereading
+        proxy.release()
+        clock.advance(1.0)  # Redis is tried again: the move is carried to it
+        after = await generations.current("uji")
+        await through.aclose()
+        held = int(await redis.get(f"{prefix}:gen:uji") or 0)
+    assert (moved, seen, after, held) == (11, 11, 12, 12)
 
 
 async def test_an_invalidation_after_an_outage_reaches_every_replica(

@@ -8,12 +8,19 @@ import math
 import uuid
 from collections.abc import Callable
 from pathlib import Path
+from types import SimpleNamespace
 
 import httpx
 from redis.asyncio import Redis
+from starlette.applications import Starlette
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from kotahub.adapters.contract import Adapter
 from kotahub.hub.delivery import DeliveryTiming, DeliveryWorker
+from kotahub.hub.graphql_access import GraphQLAccess
+from kotahub.hub.graphql_request import GraphQLRequest
+from kotahub.hub.http_replies import send_errors
 from kotahub.hub.metrics import HubMetrics
 from kotahub.hub.operation_labels import OperationLabels
 from kotahub.hub.outbox import Outbox
@@ -149,6 +156,38 @@ async def test_a_document_refused_unparsed_is_not_parsed_for_its_name(
         await _post(client, costly)  # parsed and measured by the door: it is named
         found = samples((await client.get("/metrics")).text)
     assert _requests(found) == {"anonymous/refused": 1, "Costly/refused": 1}
+
+
+async def test_an_operation_refused_once_chosen_keeps_its_name(
+    hub: HubFactory, hub_settings: Callable[..., Settings]
+) -> None:
+    undeclared = {"query": "query Undeclared { dimensions { code } }", "variables": {"x": 1}}
+    async with hub(hub_settings(delivery_worker=False)) as client:
+        await client.post("/graphql", json=undeclared)
+        await client.get("/graphql", params={"query": "mutation OverGet { __typename }"})
+        found = samples((await client.get("/metrics")).text)
+    assert _requests(found) == {"Undeclared/refused": 1, "OverGet/refused": 1}
+
+
+async def door_that_chose(scope: Scope, receive: Receive, send: Send) -> None:
+    """Stands in for the door: it read one request, chose the operation the x-chosen header
+    names (none without it, as when refusing before choosing), and refused it."""
+    chosen = dict(scope["headers"]).get(b"x-chosen")
+    scope["state"]["asked"] = (GraphQLRequest("query InTheText { dimensions { code } }"),)
+    scope["state"]["operation_names"] = [] if chosen is None else [chosen.decode()]
+    await send_errors(send, 400, [{"message": "refused"}])
+
+
+async def test_the_access_log_names_what_the_door_chose_and_parses_nothing() -> None:
+    metrics = HubMetrics()
+    app = Starlette(routes=[Route("/graphql", GraphQLAccess(door_that_chose), methods=["POST"])])
+    app.state.runtime = SimpleNamespace(metrics=metrics)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as client:
+        await client.post("/graphql", content=b"{}", headers={"x-chosen": "Chosen"})
+        await client.post("/graphql", content=b"{}")
+    found = samples(metrics.exposition().decode())
+    assert _requests(found) == {"Chosen/refused": 1, "anonymous/refused": 1}
 
 
 async def test_outbox_depth_counts_what_waits_for_delivery(

@@ -10,15 +10,21 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from opentelemetry import trace
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, StatusCode
+from starlette.types import Receive, Scope, Send
 
+from kotahub.hub.access import ANONYMOUS
+from kotahub.hub.graphql_gate import Admitted
+from kotahub.hub.graphql_request import GraphQLRequest
 from kotahub.hub.settings import Settings
 from kotahub.hub.tracing import exporter_names, tracing_wanted
+from kotahub.hub.tracing_middleware import RequestSpan
 from tests.conftest import HubFactory
 from tests.support.controlled_upstream import Behaviour
 
@@ -124,6 +130,27 @@ async def test_a_request_without_a_caller_trace_starts_one(
     [request] = named(found, "POST /graphql")
     assert request.parent is None and request.context is not None
     assert all(s.context and s.context.trace_id == request.context.trace_id for s in found)
+
+
+async def door_that_admitted(scope: Scope, receive: Receive, send: Send) -> None:
+    """Stands in for the door and what is behind it: it admitted one request, having chosen
+    the operation named Chosen, and answered it."""
+    request = GraphQLRequest("query InTheText { dimensions { code } }")
+    scope["state"]["admitted"] = Admitted(ANONYMOUS, (request,), batched=False)
+    scope["state"]["operation_names"] = ["Chosen"]
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": b"{}"})
+
+
+async def test_the_span_names_what_the_door_chose_and_parses_nothing(
+    spans: InMemorySpanExporter,
+) -> None:
+    transport = httpx.ASGITransport(app=RequestSpan(door_that_admitted))
+    async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as client:
+        await client.post("/graphql", content=b"{}")
+    [request] = named(spans.get_finished_spans(), "POST /graphql")
+    assert request.attributes is not None
+    assert request.attributes["graphql.operation.name"] == "Chosen"
 
 
 async def test_upstream_spans_show_no_query_secrets(

@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from kotahub.adapters.contract import UncertainPost
+from kotahub.adapters.open311_records import zoned_time
 from kotahub.records import ComplaintSubmission
 
 # The server's clock may differ from ours, and it may stamp a request a little after it came.
@@ -90,20 +91,10 @@ def _during(listed: Any, posts: Sequence[UncertainPost]) -> bool:
     that leaves the time out is trusted to have kept to the window it was asked for."""
     if listed is None:
         return True
-    moment = _when(listed)
+    moment = zoned_time(listed)
     if moment is None:
         return False
     return any(p.began - CLOCK_SKEW <= moment <= p.ended + CLOCK_SKEW for p in posts)
-
-
-def _when(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else None  # a time without a zone is ambiguous
 
 
 def _words(text: Any) -> str | None:

@@ -67,9 +67,9 @@ def complaint_from(item: Any, provenance: Provenance) -> ComplaintRecord:
         status="closed" if status == "closed" else "open",
         status_notes=_text(item.get("status_notes")),
         agency=_text(item.get("agency_responsible")),
-        requested_at=_when(item.get("requested_datetime")),
-        updated_at=_when(item.get("updated_datetime")),
-        expected_at=_when(item.get("expected_datetime")),
+        requested_at=zoned_time(item.get("requested_datetime")),
+        updated_at=zoned_time(item.get("updated_datetime")),
+        expected_at=zoned_time(item.get("expected_datetime")),
         address=_text(item.get("address")),
         district=_text(item.get("district")),
         location=_point(item.get("lat"), item.get("long")),
@@ -77,7 +77,8 @@ def complaint_from(item: Any, provenance: Provenance) -> ComplaintRecord:
     )
 
 
-def _when(value: Any) -> datetime | None:
+def zoned_time(value: Any) -> datetime | None:
+    """An ISO 8601 time with its zone; None for anything else (a zoneless time is ambiguous)."""
     if not isinstance(value, str) or not value.strip():
         return None
     try:

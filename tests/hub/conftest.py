@@ -13,6 +13,7 @@ from tests.conftest import HubFactory, running_hub, tourism_source
 from tests.support.controlled_upstream import Behaviour, controlled_upstream
 from tests.support.fake_clock import FakeClock
 from tests.support.servers import ThreadedServer
+from tests.support.upstream_calls import UpstreamCount, request_counter
 
 
 @pytest.fixture
@@ -59,3 +60,9 @@ def clock() -> FakeClock:
 def hub_on_clock(clock: FakeClock) -> HubFactory:
     """Like ``hub``, but answers age, generations are reread and breakers reset by ``clock``."""
     return partial(running_hub, clock=clock)
+
+
+@pytest.fixture
+def upstream_requests(demo_server: ThreadedServer) -> UpstreamCount:
+    """Requests each reference upstream received since the fixture was set up."""
+    return request_counter(demo_server)

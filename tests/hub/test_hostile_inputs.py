@@ -21,11 +21,9 @@ from tests.conftest import HubFactory
 from tests.support.complaints import road_complaint
 from tests.support.graphql import gql, only_error
 from tests.support.redis_server import RedisServer
-from tests.support.servers import ThreadedServer
-from tests.support.upstream_calls import UPSTREAMS
+from tests.support.upstream_calls import UpstreamCount
 
 MARK = "Zq"  # what every long value is made of
-UpstreamCount = Callable[[], dict[str, int]]
 FILTERED = "query ($f: ComplaintFilter) { complaints(filter: $f) { totalCount } }"
 TRACKED = "query ($id: String!) { complaint(trackingId: $id) { id deliveryStatus } }"
 SUBMIT = "mutation ($i: SubmitComplaintInput!) { submitComplaint(input: $i) { trackingId } }"
@@ -173,15 +171,6 @@ OVERLONG = {
         settings={"max_string_length": 100},
     ),
 }
-
-
-@pytest.fixture
-def upstream_requests(demo_server: ThreadedServer) -> UpstreamCount:
-    """Requests each reference upstream received since the fixture was set up."""
-    logs = {name: getattr(demo_server.app.state, name).state.request_log for name in UPSTREAMS}
-    for log in logs.values():
-        log.clear()
-    return lambda: {name: log.count() for name, log in logs.items()}
 
 
 @pytest.mark.parametrize("case", OVERLONG.values(), ids=OVERLONG.keys())

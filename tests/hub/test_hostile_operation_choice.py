@@ -23,8 +23,7 @@ from kotahub.hub.settings import Settings
 from tests.conftest import HubFactory
 from tests.support.complaints import SUBMIT, road_complaint
 from tests.support.hostile_documents import behind_a_decoy, nearby_chain, repeated_fields
-from tests.support.servers import ThreadedServer
-from tests.support.upstream_calls import UPSTREAMS
+from tests.support.upstream_calls import UPSTREAMS, UpstreamCount
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 COSTLY = """{ touristSpots(first: 100) { edges { node {
@@ -33,7 +32,6 @@ ALIASES = (
     "{ " + " ".join(f"a{n}: touristSpots(first: 1) {{ totalCount }}" for n in range(31)) + " }"
 )
 ROUTES = ("post", "get", "batch", "registration")
-UpstreamCount = Callable[[], dict[str, int]]
 
 
 @dataclass(frozen=True)
@@ -63,15 +61,6 @@ HIDDEN = {
     ),
 }
 CASES = [(name, route) for name in HIDDEN for route in ROUTES]
-
-
-@pytest.fixture
-def upstream_requests(demo_server: ThreadedServer) -> UpstreamCount:
-    """Requests each reference upstream received since the fixture was set up."""
-    logs = {name: getattr(demo_server.app.state, name).state.request_log for name in UPSTREAMS}
-    for log in logs.values():
-        log.clear()
-    return lambda: {name: log.count() for name, log in logs.items()}
 
 
 def payload_of(case: Hidden, name: str | None) -> dict[str, Any]:

@@ -18,13 +18,11 @@ from kotahub.hub.settings import Settings
 from tests.conftest import HubFactory
 from tests.support.graphql import gql, only_error
 from tests.support.hostile_documents import fragment_bomb, nearby_chain
-from tests.support.servers import ThreadedServer
-from tests.support.upstream_calls import UPSTREAMS
+from tests.support.upstream_calls import UPSTREAMS, UpstreamCount
 
 JSON = "application/json"
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 MEGABYTE = 1_048_576
-UpstreamCount = Callable[[], dict[str, int]]
 
 
 def fragment_chain(length: int) -> str:
@@ -114,15 +112,6 @@ HOSTILE = {
     "fragment chain": Hostile(fragment_chain(600), "nesting"),
     "fragment bomb": Hostile(fragment_bomb(30, "location { lat }"), "max_cost", 10_000),
 }
-
-
-@pytest.fixture
-def upstream_requests(demo_server: ThreadedServer) -> UpstreamCount:
-    """Requests each reference upstream received since the fixture was set up."""
-    logs = {name: getattr(demo_server.app.state, name).state.request_log for name in UPSTREAMS}
-    for log in logs.values():
-        log.clear()
-    return lambda: {name: log.count() for name, log in logs.items()}
 
 
 async def post(

@@ -11,6 +11,7 @@ from tests.support.graphql import gql
 from tests.support.servers import ThreadedServer
 
 UPSTREAMS = ("tourism", "health", "complaints", "dimensions")
+UpstreamCount = Callable[[], dict[str, int]]
 # One listing of every source: what a query that batches well costs at most.
 LISTING = """{ touristSpots { totalCount } healthFacilities { totalCount }
   complaints { totalCount } dimensions { programs { indicators { code } } } }"""
@@ -40,3 +41,11 @@ async def listing_requests(
     counts = await upstream_requests(hub, settings(), demo_server, LISTING)
     assert all(counts.values()), counts
     return counts
+
+
+def request_counter(demo_server: ThreadedServer) -> UpstreamCount:
+    """Requests each reference upstream receives from now on."""
+    logs = {name: getattr(demo_server.app.state, name).state.request_log for name in UPSTREAMS}
+    for log in logs.values():
+        log.clear()
+    return lambda: {name: log.count() for name, log in logs.items()}

@@ -98,19 +98,14 @@ def redis_url() -> Iterator[str]:
     if REDIS_URL_FROM_ENV:
         yield REDIS_URL_FROM_ENV
         return
-    server = RedisServer()
-    server.start()
-    yield server.url
-    server.cleanup()
+    for server in _started_redis():
+        yield server.url
 
 
 @pytest.fixture
 def private_redis() -> Iterator[RedisServer]:
     """A redis-server of this test's own, which the test may stop and start again."""
-    server = RedisServer()
-    server.start()
-    yield server
-    server.cleanup()
+    yield from _started_redis()
 
 
 @pytest.fixture
@@ -118,7 +113,12 @@ def lasting_redis() -> Iterator[RedisServer]:
     """Like ``private_redis``, with append-only persistence from the start, as a production
     Redis has: what it holds survives its restart. (Turned on later, Redis refuses to stop
     until its first rewrite is done.)"""
-    server = RedisServer(appendonly=True)
+    yield from _started_redis(appendonly=True)
+
+
+def _started_redis(appendonly: bool = False) -> Iterator[RedisServer]:
+    """A started redis-server, given once, then stopped and its directory removed."""
+    server = RedisServer(appendonly=appendonly)
     server.start()
     yield server
     server.cleanup()

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,7 @@ import redis
 
 from kotahub.demo.open311 import DEMO_API_KEY, create_open311_app
 from tests.support.complaints import SUBMIT, road_complaint
-from tests.support.late_answers import AnswersLate
+from tests.support.lost_answers import HoldsAnswers
 from tests.support.ports import free_port
 from tests.support.servers import ThreadedServer
 
@@ -41,7 +41,7 @@ def keyless_upstream(tmp_path: Path) -> Iterator[tuple[ThreadedServer, Any]]:
     """An Open311 server that ignores Idempotency-Key (as GeoReport v2 itself does) and
     answers a POST three seconds after it made the complaint; and its app."""
     app = create_open311_app(database=tmp_path / "open311.sqlite3", idempotency_keys=False)
-    server = ThreadedServer(AnswersLate(app, 3.0))
+    server = ThreadedServer(HoldsAnswers(app, seconds=3.0))
     server.start()
     yield server, app
     server.stop()
@@ -79,9 +79,9 @@ def _start(command: str, env: dict[str, str], log: Path) -> subprocess.Popen[byt
         )
 
 
-def _until(check: object, seconds: float, what: str) -> None:
+def _until(check: Callable[[], object], seconds: float, what: str) -> None:
     deadline = time.monotonic() + seconds
-    while not check():  # type: ignore[operator]
+    while not check():
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
         time.sleep(0.05)
 
@@ -101,6 +101,37 @@ def _post_hub(port: int) -> str:
             time.sleep(0.2)
 
 
+def _post_then_kill_the_hub(
+    env: dict[str, str], logs: Path, ready: Callable[[], object], what: str
+) -> str:
+    """Start a hub, submit a complaint through it, and kill it once ``ready``; the tracking id."""
+    hub = _start("serve", env, logs / "hub.log")
+    try:
+        tracking_id = _post_hub(int(env["PORT"]))
+        _until(ready, 30, what)
+        hub.send_signal(signal.SIGKILL)
+        hub.wait(timeout=10)
+    finally:
+        if hub.poll() is None:
+            hub.kill()
+    return tracking_id
+
+
+def _deliver_with_a_worker(
+    env: dict[str, str], logs: Path, client: redis.Redis, tracking_id: str
+) -> tuple[str, subprocess.Popen[bytes]]:
+    """Run a worker until the complaint is SUBMITTED, then stop it; its state key and the
+    stopped worker."""
+    worker = _start("worker", env, logs / "worker.log")
+    state_key = f"{env['KOTAHUB_CACHE_PREFIX']}:submission:{tracking_id}"
+    try:
+        _until(lambda: client.hget(state_key, "status") == b"SUBMITTED", 40, "delivery")
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(timeout=20)
+    return state_key, worker
+
+
 def test_killed_mid_delivery_then_delivered_exactly_once(
     slow_upstream: ThreadedServer, redis_url: str, tmp_path: Path
 ) -> None:
@@ -108,23 +139,11 @@ def test_killed_mid_delivery_then_delivered_exactly_once(
     env = _environment(redis_url, slow_upstream, port)
     store, log = slow_upstream.app.state.store, slow_upstream.app.state.request_log
     before = store.count_requests()
-    hub = _start("serve", env, tmp_path / "hub.log")
-    try:
-        tracking_id = _post_hub(port)
-        _until(lambda: any(r[0] == "POST" for r in log.requests), 30, "the hub's POST")
-        hub.send_signal(signal.SIGKILL)  # killed while the upstream is still answering
-        hub.wait(timeout=10)
-    finally:
-        if hub.poll() is None:
-            hub.kill()
-    worker = _start("worker", env, tmp_path / "worker.log")
-    state_key = f"{env['KOTAHUB_CACHE_PREFIX']}:submission:{tracking_id}"
+    tracking_id = _post_then_kill_the_hub(  # killed while the upstream is still answering
+        env, tmp_path, lambda: any(r[0] == "POST" for r in log.requests), "the hub's POST"
+    )
     client = redis.Redis.from_url(redis_url)
-    try:
-        _until(lambda: client.hget(state_key, "status") == b"SUBMITTED", 40, "delivery")
-    finally:
-        worker.send_signal(signal.SIGTERM)
-        worker.wait(timeout=20)
+    state_key, worker = _deliver_with_a_worker(env, tmp_path, client, tracking_id)
     posts = [r for r in log.requests if r[0] == "POST"]
     assert len(posts) >= 2  # the killed hub's, then the worker's retry
     assert store.count_requests() == before + 1  # the idempotency key made it one complaint
@@ -141,23 +160,11 @@ def test_killed_after_a_keyless_source_made_it_then_found_not_sent_again(
     env = _environment(redis_url, upstream, port, timeout=2)
     store, log = app.state.store, app.state.request_log
     before = store.count_requests()
-    hub = _start("serve", env, tmp_path / "hub.log")
-    try:
-        tracking_id = _post_hub(port)
-        _until(lambda: store.count_requests() == before + 1, 30, "the complaint to be made")
-        hub.send_signal(signal.SIGKILL)  # killed before the source's answer reaches it
-        hub.wait(timeout=10)
-    finally:
-        if hub.poll() is None:
-            hub.kill()
-    worker = _start("worker", env, tmp_path / "worker.log")
-    state_key = f"{env['KOTAHUB_CACHE_PREFIX']}:submission:{tracking_id}"
+    tracking_id = _post_then_kill_the_hub(  # killed before the source's answer reaches it
+        env, tmp_path, lambda: store.count_requests() == before + 1, "the complaint to be made"
+    )
     client = redis.Redis.from_url(redis_url)
-    try:
-        _until(lambda: client.hget(state_key, "status") == b"SUBMITTED", 40, "delivery")
-    finally:
-        worker.send_signal(signal.SIGTERM)
-        worker.wait(timeout=20)
+    state_key, _ = _deliver_with_a_worker(env, tmp_path, client, tracking_id)
     assert store.count_requests() == before + 1  # found, not sent again
     assert len([r for r in log.requests if r[0] == "POST"]) == 1
     assert client.hget(state_key, "upstream_id") not in (None, b"")

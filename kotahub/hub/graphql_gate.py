@@ -134,13 +134,14 @@ class GraphQLGate(HttpWrapper):
         requests = [item.request for item in resolved]
         names: list[str | None] = []  # of the operations chosen, for metrics and logs
         scope["state"]["operation_names"] = names
-        checked = await self._checked_all(requests, method, names)
+        chars = sum(len(request.query or "") for request in requests)  # the request's weight
+        checked = await self._checked_all(requests, method, names, chars)
         submitted = sum(submissions(c.document, c.operation) for c in checked if c is not None)
         if submitted:
             await _counted(runtime.rate_limits.admit_submissions(principal, address, submitted))
         await _register(runtime, resolved, checked, (principal, address))
         operations = tuple(item.request for item in resolved)
-        return Admitted(principal, operations, read.batched, _heavy(requests, checked))
+        return Admitted(principal, operations, read.batched, _heavy(chars, checked))
 
     async def _principal(self, runtime: HubRuntime, headers: Headers, address: str) -> Principal:
         try:
@@ -153,11 +154,11 @@ class GraphQLGate(HttpWrapper):
             ) from exc
 
     async def _checked_all(
-        self, requests: list[GraphQLRequest], method: str, names: list[str | None]
+        self, requests: list[GraphQLRequest], method: str, names: list[str | None], chars: int
     ) -> list[Checked | None]:
-        """Each request checked; a batch is weighed whole and checked as one unit, so that
-        its small documents do not hold the event loop one after another."""
-        chars = sum(len(request.query or "") for request in requests)
+        """Each request checked; a batch is weighed whole (``chars``, its documents' length)
+        and checked as one unit, so that its small documents do not hold the event loop one
+        after another."""
         return await sized_off_loop(
             chars, lambda: [self._checked(request, method, names) for request in requests]
         )
@@ -220,10 +221,10 @@ def _operation(
     return operation
 
 
-def _heavy(requests: list[GraphQLRequest], checked: list[Checked | None]) -> bool:
+def _heavy(chars: int, checked: list[Checked | None]) -> bool:
     """Whether the steps behind the door, which parse, validate and walk each document again
-    (a batch's all at once), should do so off the event loop: the whole request decides."""
-    chars = sum(len(request.query or "") for request in requests)
+    (a batch's all at once), should do so off the event loop: the whole request (``chars``
+    long) decides."""
     fields = sum(item.fields for item in checked if item is not None)
     return chars > OFF_LOOP_CHARS or fields > OFF_LOOP_FIELDS
 

@@ -229,16 +229,21 @@ class Outbox:
         the source unheard of (an answer lost, or a worker that died mid-post), oldest first."""
         key = self.state_key(pending.tracking_id)
         now = time.time()
-        fields = {_text(k): _text(v) for k, v in (await self.redis.hgetall(key)).items()}
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hgetall(key)
+            pipe.hsetnx(key, "unsure_since", now)  # the usual case: one round trip in all
+            stored, _ = await pipe.execute()
+        fields = {_text(k): _text(v) for k, v in stored.items()}
         posts = _uncertain_posts(fields)
         died = fields.get("unsure_since")  # a post began and no one heard how it ended
-        async with self.redis.pipeline(transaction=True) as pipe:
-            if died is not None and len(posts) < MAX_UNCERTAIN_POSTS:
-                ended = min(now, float(died) + MAX_POST_SECONDS)
-                pipe.hset(key, f"unsure:{died}", ended)
-                posts.append((float(died), ended))
-            pipe.hset(key, "unsure_since", now)
-            await pipe.execute()
+        if died is not None:
+            async with self.redis.pipeline(transaction=True) as pipe:
+                if len(posts) < MAX_UNCERTAIN_POSTS:
+                    ended = min(now, float(died) + MAX_POST_SECONDS)
+                    pipe.hset(key, f"unsure:{died}", ended)
+                    posts.append((float(died), ended))
+                pipe.hset(key, "unsure_since", now)
+                await pipe.execute()
         return [UncertainPost(_moment(began), _moment(ended)) for began, ended in sorted(posts)]
 
     async def end_attempt(self, pending: Pending, unsure: bool) -> None:

@@ -14,7 +14,7 @@ from limits.errors import StorageError
 from pydantic import BaseModel, ConfigDict, field_validator
 
 from kotahub.hub.access import Principal, Role
-from kotahub.hub.client_identity import client_identity as _client
+from kotahub.hub.client_identity import client_identity
 from kotahub.hub.grouped_hits import GroupedHits
 from kotahub.hub.redis_connection import REDIS_FAILURES
 
@@ -104,7 +104,7 @@ class RateLimits:
         if not self.enabled:
             return None
         limits = self._general[principal.role]
-        return await self._hit(limits, "ops", _client(principal, address), operations)
+        return await self._hit(limits, "ops", client_identity(principal, address), operations)
 
     async def admit_submissions(
         self, principal: Principal, address: str, submissions: int
@@ -113,7 +113,7 @@ class RateLimits:
         if not self.enabled:
             return None
         limits = self._submit[principal.role]
-        return await self._hit(limits, "submit", _client(principal, address), submissions)
+        return await self._hit(limits, "submit", client_identity(principal, address), submissions)
 
     async def admit_registrations(
         self, principal: Principal, address: str, documents: int
@@ -122,7 +122,7 @@ class RateLimits:
         if not self.enabled:
             return None
         limits = self._register[principal.role]
-        return await self._hit(limits, "register", _client(principal, address), documents)
+        return await self._hit(limits, "register", client_identity(principal, address), documents)
 
     async def _hit(
         self, items: list[RateLimitItem], kind: str, client: str, cost: int

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from graphql import (
@@ -23,7 +24,9 @@ from graphql import (
     GraphQLError,
     GraphQLInputField,
     GraphQLInputObjectType,
+    GraphQLInterfaceType,
     GraphQLList,
+    GraphQLObjectType,
     GraphQLSchema,
     ListValueNode,
     ObjectFieldNode,
@@ -42,10 +45,10 @@ from strawberry.extensions import SchemaExtension
 
 from kotahub.concurrency import off_loop_if
 from kotahub.hub.errors import ClientInputError
+from kotahub.hub.input_bounds import DEFINITION
 from kotahub.schema.context import heavy
 
 MAX_ITEMS = "max_items"
-DEFINITION = "strawberry-definition"  # where Strawberry leaves its own declaration of a field
 
 
 def items_at_most(count: int) -> dict[str, int]:
@@ -78,9 +81,12 @@ class BoundedLists(SchemaExtension):
         operation = get_operation_ast(document, context.operation_name) if document else None
         if document is not None and operation is not None:
             schema, variables = context.schema._schema, context.variables or {}
+            query = context.query
+            # A document that names no field taking a declared list gives none in place.
+            written = query is None or any(name in query for name in _list_takers(schema))
             # The walk grows with the document: a heavy one is walked in a worker thread.
             found = await off_loop_if(
-                heavy(context), first_overflow, schema, document, operation, variables
+                heavy(context), first_overflow, schema, document, operation, variables, written
             )
             if found is not None:
                 context.result = ExecutionResult(data=None, errors=[found.error()])
@@ -92,8 +98,10 @@ def first_overflow(
     document: DocumentNode,
     operation: OperationDefinitionNode,
     variables: Mapping[str, Any],
+    written: bool = True,
 ) -> Overflow | None:
-    """The first declared list, among the variables and the literals, that is too long."""
+    """The first declared list, among the variables and (unless ``written`` is False, for a
+    document known to give none in place) the literals, that is too long."""
     for definition in operation.variable_definitions or ():
         name = definition.variable.name.value
         type_ = type_from_ast(schema, definition.type)
@@ -101,7 +109,25 @@ def first_overflow(
             found = _sent(variables[name], type_, f"${name}")
             if found is not None:
                 return found
-    return _written(schema, document, operation, variables)
+    return _written(schema, document, operation, variables) if written else None
+
+
+@lru_cache(maxsize=16)  # one schema is served; tests build a few
+def _list_takers(schema: GraphQLSchema) -> frozenset[str]:
+    """The names of the fields and directives with an argument that can hold a declared list,
+    read from the schema once."""
+    fields = [
+        (name, field.args)
+        for type_ in schema.type_map.values()
+        if isinstance(type_, GraphQLObjectType | GraphQLInterfaceType)
+        for name, field in type_.fields.items()
+    ]
+    directives = [(directive.name, directive.args) for directive in schema.directives]
+    return frozenset(
+        name
+        for name, args in [*fields, *directives]
+        if any(_bound(arg) is not None or _reaches_bound(arg.type) for arg in args.values())
+    )
 
 
 def _sent(value: Any, type_: Any, where: str) -> Overflow | None:

@@ -25,7 +25,6 @@ from kotahub.resolvers.catalog import Catalog
 from tests.conftest import HubFactory
 from tests.support.complaints import TRACK, road_complaint, submit, wait_for_status
 from tests.support.graphql import gql
-from tests.support.late_answers import AnswersLate
 from tests.support.lost_answers import HoldsAnswers, LosesAnswers, PostOutcome
 from tests.support.ports import free_port
 from tests.support.servers import ThreadedServer
@@ -113,20 +112,6 @@ async def _submitted(outbox: Outbox, tracking_id: str) -> bool:
     return state is not None and state.status == "SUBMITTED"
 
 
-@asynccontextmanager
-async def keyless_upstream(tmp_path: Path, answer_seconds: float) -> AsyncIterator[Any]:
-    """A reference Open311 server that ignores Idempotency-Key (as GeoReport v2 itself does)
-    and answers POSTs late; gives its app."""
-    app = create_open311_app(database=tmp_path / "c.sqlite3", idempotency_keys=False)
-    server = ThreadedServer(AnswersLate(app, answer_seconds))
-    server.start()
-    app.state.url = server.url
-    try:
-        yield app
-    finally:
-        server.stop()
-
-
 async def until(check: Callable[[], Awaitable[bool]], seconds: float = 20) -> None:
     deadline = time.monotonic() + seconds
     while not await check():
@@ -140,11 +125,13 @@ async def test_a_complaint_whose_worker_died_mid_post_is_found_not_sent_again(
     redis = Redis.from_url(redis_url)
     outbox = Outbox(redis, f"test-{uuid.uuid4().hex[:12]}")
     timing = DeliveryTiming(retry_seconds=0.2, reclaim_seconds=0.3, poll_ms=50)
-    async with keyless_upstream(tmp_path, answer_seconds=2.0) as app:
+    # Ignores Idempotency-Key (as GeoReport v2 itself does) and answers POSTs late.
+    app = create_open311_app(database=tmp_path / "c.sqlite3", idempotency_keys=False)
+    async with _served(HoldsAnswers(app, seconds=2.0)) as url:
         store = app.state.store
         before = store.count_requests()
         adapter = make_adapter(
-            name="complaints", kind="open311", base_url=app.state.url, api_key=DEMO_API_KEY
+            name="complaints", kind="open311", base_url=url, api_key=DEMO_API_KEY
         )
         dying, next_one = (DeliveryWorker(outbox, Catalog((adapter,)), timing) for _ in "ab")
         next_one.consumer += "-next"

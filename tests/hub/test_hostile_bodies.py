@@ -30,7 +30,7 @@ from tests.conftest import HubFactory, complaints_source, health_source, tourism
 from tests.hub.test_metrics import samples
 from tests.support.hub_process import hub_processes
 from tests.support.servers import ThreadedServer
-from tests.support.upstream_calls import UPSTREAMS
+from tests.support.upstream_calls import UPSTREAMS, UpstreamCount
 
 MEGABYTE = 1_048_576
 JSON = {"content-type": "application/json"}
@@ -110,15 +110,6 @@ def test_a_key_and_its_value_are_one_value_however_many_brackets_they_hold() -> 
     assert values_over(text, 6_001)
 
 
-@pytest.fixture
-def upstream_requests(demo_server: ThreadedServer) -> Callable[[], dict[str, int]]:
-    """Requests each reference upstream received since the fixture was set up."""
-    logs = {name: getattr(demo_server.app.state, name).state.request_log for name in UPSTREAMS}
-    for log in logs.values():
-        log.clear()
-    return lambda: {name: log.count() for name, log in logs.items()}
-
-
 def assert_too_many_values(response: httpx.Response, maximum: int = 10_000) -> None:
     assert response.status_code == 400, response.text[:300]
     assert response.headers["content-type"].startswith("application/json")
@@ -136,7 +127,7 @@ def assert_too_many_values(response: httpx.Response, maximum: int = 10_000) -> N
 async def test_a_body_of_too_many_values_is_refused_before_it_is_parsed(
     hub: HubFactory,
     hub_settings: Callable[..., Settings],
-    upstream_requests: Callable[[], dict[str, int]],
+    upstream_requests: UpstreamCount,
     body: bytes,
 ) -> None:
     assert len(body) <= MEGABYTE
@@ -190,7 +181,7 @@ async def test_brackets_and_commas_in_strings_are_not_values(
 async def test_an_integer_longer_than_any_number_graphql_reads_is_refused(
     hub: HubFactory,
     hub_settings: Callable[..., Settings],
-    upstream_requests: Callable[[], dict[str, int]],
+    upstream_requests: UpstreamCount,
     sign: str,
 ) -> None:
     too_long = with_extension(filled(sign + "9" * 4000)).encode()

@@ -9,7 +9,6 @@ persisted query.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from redis.asyncio import Redis
 from kotahub.hub.settings import Settings
 from tests.conftest import HubFactory
 from tests.support.complaints import SUBMIT, road_complaint
+from tests.support.graphql import persisted
 from tests.support.hostile_documents import behind_a_decoy, nearby_chain, repeated_fields
 from tests.support.upstream_calls import UPSTREAMS, UpstreamCount
 
@@ -66,11 +66,6 @@ CASES = [(name, route) for name in HIDDEN for route in ROUTES]
 def payload_of(case: Hidden, name: str | None) -> dict[str, Any]:
     sent: dict[str, Any] = {"query": behind_a_decoy(case.operation), "variables": case.variables}
     return sent if name is None else {**sent, "operationName": name}
-
-
-def persisted(document: str) -> dict[str, Any]:
-    digest = hashlib.sha256(document.encode()).hexdigest()
-    return {"persistedQuery": {"version": 1, "sha256Hash": digest}}
 
 
 async def send(client: httpx.AsyncClient, route: str, payload: dict[str, Any]) -> httpx.Response:

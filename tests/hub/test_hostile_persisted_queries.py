@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -18,19 +17,12 @@ from kotahub.hub.persisted_store import DocumentBounds, PersistedDocuments
 from kotahub.hub.settings import Settings
 from tests.conftest import HubFactory
 from tests.support.api_keys import PARTNER, api_keys
+from tests.support.graphql import persisted, sha
 from tests.support.hostile_documents import padded
 from tests.support.redis_server import RedisServer
 
 CONTACTS = "{ emergencyContacts { number } }"
 LARGE = 30_000  # bytes: close to max_query_length (32,768), as in the attack
-
-
-def sha(document: str) -> str:
-    return hashlib.sha256(document.encode()).hexdigest()
-
-
-def persisted(document: str) -> dict[str, Any]:
-    return {"persistedQuery": {"version": 1, "sha256Hash": sha(document)}}
 
 
 async def send(client: httpx.AsyncClient, document: str, **headers: str) -> None:

@@ -6,7 +6,6 @@ the whole-response cache for the same answer: a client could fill Redis with cop
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable
 from typing import Any
@@ -18,6 +17,7 @@ from redis.asyncio import Redis
 from kotahub.hub.operation_key import operation_of, response_key
 from kotahub.hub.settings import Settings
 from tests.conftest import HubFactory
+from tests.support.graphql import persisted
 from tests.support.servers import ThreadedServer
 from tests.support.upstream_calls import UPSTREAMS
 
@@ -25,11 +25,6 @@ SPOTS = "query Spots($first: Int) { touristSpots(first: $first) { edges { node {
 # What a careless client might leave in its variables: never to be echoed.
 SECRET_NAME, SECRET_VALUE = "reporterPhone", "+62 812 4444 9090"
 ROUTES = ("post", "get", "batch", "by hash")
-
-
-def persisted(document: str) -> dict[str, Any]:
-    digest = hashlib.sha256(document.encode()).hexdigest()
-    return {"persistedQuery": {"version": 1, "sha256Hash": digest}}
 
 
 async def send(client: httpx.AsyncClient, route: str, variables: dict[str, Any]) -> httpx.Response:

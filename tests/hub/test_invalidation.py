@@ -41,6 +41,11 @@ async def names(client: httpx.AsyncClient) -> list[str]:
     return [edge["node"]["name"] for edge in body["data"]["touristSpots"]["edges"]]
 
 
+def reread_wait(settings: Settings) -> float:
+    """Long enough for Redis to be tried again and the generations read from it again."""
+    return max(settings.redis_retry_seconds, REREAD_SECONDS) + 0.1
+
+
 async def invalidate_while_redis_is_down(
     client: httpx.AsyncClient, behaviour: Behaviour, private_redis: RedisServer
 ) -> dict[str, Any]:
@@ -172,8 +177,7 @@ async def test_an_invalidation_made_while_redis_was_down_is_not_undone_when_it_r
         assert await names(client) == ["Pantai Uji v2"]
         lasting_redis.start()  # still holding v1, under the generations it had before
         behaviour.version = 3
-        # Redis is tried again, and the generations are read from it again.
-        clock.advance(max(settings.redis_retry_seconds, REREAD_SECONDS) + 0.1)
+        clock.advance(reread_wait(settings))
         after = await names(client)
         async with hub_on_clock(settings) as started_later:  # knows only what Redis holds
             later = await names(started_later)
@@ -218,7 +222,7 @@ async def test_an_invalidation_after_an_outage_reaches_every_replica(
     lasting_redis: RedisServer,
 ) -> None:
     settings = make_settings(redis_url=lasting_redis.url)
-    wait = max(settings.redis_retry_seconds, REREAD_SECONDS) + 0.1
+    wait = reread_wait(settings)
     async with hub_on_clock(settings) as asked, hub_on_clock(settings) as other:
         first = await invalidate_while_redis_is_down(asked, behaviour, lasting_redis)
         lasting_redis.start()  # still at the generation it had before the outage
@@ -241,7 +245,7 @@ async def test_a_generation_redis_lost_in_a_restart_is_not_used_again(
     private_redis: RedisServer,
 ) -> None:
     settings = make_settings(redis_url=private_redis.url)
-    wait = max(settings.redis_retry_seconds, REREAD_SECONDS) + 0.1
+    wait = reread_wait(settings)
     async with hub_on_clock(settings) as first:
         await names(first)
         await gql(first, INVALIDATE, {"source": "uji"}, headers=ADMIN)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import subprocess
@@ -20,20 +19,12 @@ from kotahub.hub.errors import ConfigError
 from kotahub.hub.settings import Settings
 from tests.conftest import HubFactory
 from tests.support.api_keys import ADMIN, PARTNER, api_keys
-from tests.support.graphql import only_error
+from tests.support.graphql import only_error, persisted, sha
 
 SPOTS = "query Spots($first: Int) { touristSpots(first: $first) { edges { node { name } } } }"
 CONTACTS = "query Contacts { emergencyContacts { number } }"
 FREE = "{ complaintCategories { code } }"
 DEEP = "{ touristSpots { edges { node { nearbyHealthFacilities { name } } } } }"
-
-
-def sha(document: str) -> str:
-    return hashlib.sha256(document.encode()).hexdigest()
-
-
-def persisted(digest: str) -> dict[str, Any]:
-    return {"persistedQuery": {"version": 1, "sha256Hash": digest}}
 
 
 async def by_hash(
@@ -43,7 +34,7 @@ async def by_hash(
     headers: dict[str, str] | None = None,
 ) -> httpx.Response:
     """Only the hash of the document, as a client first tries."""
-    payload = {"extensions": persisted(sha(document)), "variables": variables}
+    payload = {"extensions": persisted(document), "variables": variables}
     return await client.post("/graphql", json=payload, headers=headers)
 
 
@@ -54,7 +45,7 @@ async def with_document(
     headers: dict[str, str] | None = None,
 ) -> httpx.Response:
     """The document and its hash, as a client sends after PersistedQueryNotFound."""
-    payload = {"query": document, "extensions": persisted(sha(document)), "variables": variables}
+    payload = {"query": document, "extensions": persisted(document), "variables": variables}
     return await client.post("/graphql", json=payload, headers=headers)
 
 
@@ -152,7 +143,7 @@ async def test_a_document_sent_again_is_kept_again_for_the_replicas_that_lost_it
 async def test_a_hash_that_does_not_match_the_document_is_refused(
     hub: HubFactory, settings: Settings, redis_url: str
 ) -> None:
-    payload = {"query": SPOTS, "extensions": persisted(sha(CONTACTS))}
+    payload = {"query": SPOTS, "extensions": persisted(CONTACTS)}
     async with hub(settings) as client:
         mismatch = await client.post("/graphql", json=payload)
         contacts = await by_hash(client, CONTACTS)
@@ -189,7 +180,7 @@ async def test_persisted_queries_over_get_are_served_and_cached_like_posts(
     hub: HubFactory, settings: Settings
 ) -> None:
     params = {
-        "extensions": json.dumps(persisted(sha(SPOTS))),
+        "extensions": json.dumps(persisted(SPOTS)),
         "variables": json.dumps({"first": 3}),
     }
     async with hub(settings) as client:
@@ -208,7 +199,7 @@ async def test_a_persisted_mutation_is_not_run_over_get(
     hub: HubFactory, settings: Settings
 ) -> None:
     mutation = 'mutation { invalidateCache(source: "tourism") { generation } }'
-    params = {"query": mutation, "extensions": json.dumps(persisted(sha(mutation)))}
+    params = {"query": mutation, "extensions": json.dumps(persisted(mutation))}
     async with hub(settings) as client:
         refused = await client.get("/graphql", params=params, headers=ADMIN)
         hash_only = await by_hash(client, mutation)

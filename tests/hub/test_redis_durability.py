@@ -3,10 +3,9 @@ and kept apart from the caches when they have a Redis of their own."""
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import shlex
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 import redis
@@ -15,7 +14,7 @@ from kotahub.hub.settings import Settings
 from tests.conftest import HubFactory
 from tests.support.api_keys import ADMIN, api_keys
 from tests.support.complaints import road_complaint, submit
-from tests.support.graphql import gql
+from tests.support.graphql import gql, persisted, sha
 from tests.support.redis_server import RedisServer
 
 
@@ -90,15 +89,6 @@ async def test_a_redis_that_keeps_complaints_passes_in_silence(
     assert await start_up_warnings(hub, hub_settings(redis_url=lasting_redis.url), caplog) == []
 
 
-@pytest.fixture
-def cache_redis() -> Iterator[RedisServer]:
-    """A second redis-server, for the caches alone."""
-    server = RedisServer()
-    server.start()
-    yield server
-    server.cleanup()
-
-
 def keys_of(server: RedisServer) -> set[str]:
     with redis.Redis(port=server.port) as client:
         return {key.decode() for key in client.scan_iter(count=1000)}
@@ -108,9 +98,10 @@ async def test_with_a_redis_for_the_caches_only_the_outbox_stays_in_the_first(
     hub: HubFactory,
     hub_settings: Callable[..., Settings],
     lasting_redis: RedisServer,
-    cache_redis: RedisServer,
+    private_redis: RedisServer,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
+    cache_redis = private_redis  # a second redis-server, for the caches alone
     configure(lasting_redis, "CONFIG SET maxmemory 100mb")
     configure(cache_redis, "CONFIG SET maxmemory 100mb", "CONFIG SET maxmemory-policy allkeys-lru")
     settings = hub_settings(
@@ -120,12 +111,11 @@ async def test_with_a_redis_for_the_caches_only_the_outbox_stays_in_the_first(
         api_keys=api_keys(),
     )
     document = "{ touristSpots(first: 1) { edges { node { name } } } }"
-    persisted = {"version": 1, "sha256Hash": hashlib.sha256(document.encode()).hexdigest()}
     caplog.clear()
     with caplog.at_level(logging.WARNING, logger="kotahub"):
         async with hub(settings) as client:
             await client.post(
-                "/graphql", json={"query": document, "extensions": {"persistedQuery": persisted}}
+                "/graphql", json={"query": document, "extensions": persisted(document)}
             )
             invalidate = 'mutation { invalidateCache(source: "tourism") { generation } }'
             await gql(client, invalidate, headers=ADMIN)
@@ -140,7 +130,7 @@ async def test_with_a_redis_for_the_caches_only_the_outbox_stays_in_the_first(
         f"{prefix}:contact:{tracking}",
     }
     assert {
-        f"{{{prefix}:apq}}:doc:{persisted['sha256Hash']}",
+        f"{{{prefix}:apq}}:doc:{sha(document)}",
         f"{prefix}:gen:tourism",
     } <= cache_keys
     assert not any("outbox" in key or tracking in key for key in cache_keys)

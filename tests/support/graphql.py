@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import httpx
@@ -28,3 +29,13 @@ def only_error(body: dict[str, Any]) -> dict[str, Any]:
     assert len(errors) == 1, body
     error: dict[str, Any] = errors[0]
     return error
+
+
+def sha(document: str) -> str:
+    """The SHA-256 of ``document``, in hex: its id as a persisted query."""
+    return hashlib.sha256(document.encode()).hexdigest()
+
+
+def persisted(document: str) -> dict[str, Any]:
+    """The extensions that name ``document`` by its hash (an automatic persisted query)."""
+    return {"persistedQuery": {"version": 1, "sha256Hash": sha(document)}}

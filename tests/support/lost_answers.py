@@ -44,10 +44,12 @@ class LosesAnswers:
 
 class HoldsAnswers:
     """Makes what is POSTed at once, sets ``made``, and holds the answer until ``release``
-    (or HOLD_SECONDS, so that a failed test does not hold the server's shutdown)."""
+    or for ``seconds`` (by default HOLD_SECONDS, so that a failed test does not hold the
+    server's shutdown): the worker that posted may die, or give up waiting, in between."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, seconds: float = HOLD_SECONDS) -> None:
         self.app = app
+        self.seconds = seconds
         self.made = threading.Event()
         self._released = asyncio.Event()  # used on the server's own loop only
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -63,7 +65,7 @@ class HoldsAnswers:
             if message["type"] == "http.response.start" and scope.get("method") == "POST":
                 self.made.set()
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._released.wait(), HOLD_SECONDS)
+                    await asyncio.wait_for(self._released.wait(), self.seconds)
             await send(message)
 
         await self.app(scope, receive, held)

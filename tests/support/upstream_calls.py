@@ -25,13 +25,11 @@ async def upstream_requests(
     variables: dict[str, Any] | None = None,
 ) -> dict[str, int]:
     """Requests per upstream for ``query`` on a new hub (the settings' cache prefix unused)."""
-    logs = {name: getattr(demo_server.app.state, name).state.request_log for name in UPSTREAMS}
-    for log in logs.values():
-        log.clear()
+    counted = request_counter(demo_server)
     async with hub(settings) as client:
         body = await gql(client, query, variables)
     assert "errors" not in body, body
-    return {name: log.count() for name, log in logs.items()}
+    return counted()
 
 
 async def listing_requests(

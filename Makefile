@@ -8,7 +8,7 @@ BOOTSTRAP ?= .bootstrap
 UV := $(BOOTSTRAP)/bin/uv
 INSTALLED := $(VENV)/.installed
 BENCH_INSTALLED := $(VENV)/.installed-bench
-ASSETS := kotahub/hub/static/graphiql/manifest.json
+ASSETS := kotahub/hub/pages/static/graphiql/manifest.json
 # The federation composition library the tests compose the hub's subgraph SDL with.
 COMPOSITION := federation/node_modules/.kotahub-installed
 # uv uses the Python named above and never downloads one of its own.
@@ -84,4 +84,4 @@ $(COMPOSITION): federation/package.json federation/package-lock.json scripts/ins
 	$(BIN)/python scripts/install_federation_composition.py
 
 clean:
-	rm -rf $(VENV) $(BOOTSTRAP) graphiql/node_modules federation/node_modules kotahub/hub/static/graphiql .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(BOOTSTRAP) graphiql/node_modules federation/node_modules kotahub/hub/pages/static/graphiql .pytest_cache .mypy_cache .ruff_cache

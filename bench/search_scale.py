@@ -25,12 +25,11 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
+from kotahub.adapters.catalog import Catalog
 from kotahub.adapters.registry import build_adapter
 from kotahub.demo.app import create_demo_app
-from kotahub.hub.cache import MemoryStore
 from kotahub.hub.embedded import embedded_mounts, embedded_sources
 from kotahub.hub.settings import Settings
-from kotahub.hub.source_client import SourceClient
 from kotahub.records import (
     ComplaintRecord,
     GeoPoint,
@@ -40,7 +39,6 @@ from kotahub.records import (
     ProgramRecord,
     TouristSpotRecord,
 )
-from kotahub.resolvers.catalog import Catalog
 from kotahub.resolvers.city_index import CityIndex, CityView, build_index
 from kotahub.resolvers.city_items import (
     ALL_KINDS,
@@ -56,6 +54,8 @@ from kotahub.resolvers.nearby import closest
 from kotahub.resolvers.scope import PageLimits, RequestScope
 from kotahub.resolvers.search import checked_terms, ranked
 from kotahub.resolvers.search_text import analysed
+from kotahub.store.cache import MemoryStore
+from kotahub.upstream.client import SourceClient
 
 QUERIES = (
     "pantai", "mangar", "rumah sakit", "pkm klandasan", "sampah menumpuk", "beach",

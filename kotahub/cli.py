@@ -12,9 +12,9 @@ from pathlib import Path
 
 import uvicorn
 
-from kotahub.hub.errors import ConfigError
-from kotahub.hub.log_format import LogFormat
+from kotahub.errors import ConfigError
 from kotahub.hub.settings import load_settings
+from kotahub.observability.logs import LogFormat
 
 DEMO_PORT = 8100
 
@@ -75,7 +75,7 @@ def _port(value: str) -> int:
 
 
 def _api_key(args: argparse.Namespace) -> int:
-    from kotahub.hub.api_keys import hash_of, new_key
+    from kotahub.hub.policy.api_keys import hash_of, new_key
 
     key = new_key()
     print(f"key (give it to {args.name}; it is not stored anywhere): {key}")
@@ -85,7 +85,7 @@ def _api_key(args: argparse.Namespace) -> int:
 
 
 def _worker(args: argparse.Namespace) -> int:
-    from kotahub.hub.worker_process import run_worker
+    from kotahub.hub.worker import run_worker
 
     settings = load_settings(args.config)
     _configure_logging(settings.log_level, settings.log_format)
@@ -117,7 +117,7 @@ def _demo_sources(args: argparse.Namespace) -> int:
 
 
 def _configure_logging(level: str, log_format: LogFormat = "auto") -> None:
-    from kotahub.hub.log_format import configure_logging
+    from kotahub.observability.logs import configure_logging
 
     configure_logging(level, log_format)
 

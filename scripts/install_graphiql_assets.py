@@ -1,4 +1,4 @@
-"""Install the pinned GraphiQL browser assets from npm into kotahub/hub/static/graphiql/."""
+"""Install the pinned GraphiQL browser assets from npm into kotahub/hub/pages/static/graphiql/."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from scripts.node_tools import InstallError, run_npm_ci  # noqa: E402
 NPM_PROJECT = ROOT / "graphiql"
 LOCKFILE = NPM_PROJECT / "package-lock.json"
 NODE_MODULES = NPM_PROJECT / "node_modules"
-ASSET_DIR = ROOT / "kotahub" / "hub" / "static" / "graphiql"
+ASSET_DIR = ROOT / "kotahub" / "hub" / "pages" / "static" / "graphiql"
 MANIFEST_NAME = "manifest.json"
 MANIFEST_FORMAT = 1
 

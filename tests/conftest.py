@@ -13,8 +13,9 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 
-from kotahub.adapters.contract import Adapter
 from kotahub.adapters.registry import build_adapter
+from kotahub.clock import SYSTEM_CLOCK, Clock
+from kotahub.contract import Adapter
 from kotahub.demo.app import (
     COMPLAINTS_OPEN311,
     DIMENSIONS_CKAN,
@@ -24,13 +25,15 @@ from kotahub.demo.app import (
 )
 from kotahub.demo.open311 import DEMO_API_KEY, create_open311_app
 from kotahub.hub.app import create_app
-from kotahub.hub.cache import FallbackStore, MemoryStore, RedisStore
-from kotahub.hub.clock import SYSTEM_CLOCK, Clock
-from kotahub.hub.settings import Settings, SourceSettings
-from kotahub.hub.source_client import SourceClient
+from kotahub.hub.settings import Settings
+from kotahub.store.cache import FallbackStore, MemoryStore, RedisStore
+from kotahub.upstream.client import SourceClient
+from kotahub.upstream.source_settings import SourceSettings
 from tests.support.redis_cluster import RedisCluster, running
 from tests.support.redis_server import RedisServer
 from tests.support.servers import ThreadedServer
+
+pytest_plugins = ["tests.support.controlled_fixtures"]
 
 HubFactory = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
 

@@ -13,11 +13,11 @@ import pytest
 from redis.exceptions import MovedError
 
 from kotahub.demo.request_log import RequestLog
-from kotahub.hub.cache import FallbackStore, MemoryStore
-from kotahub.hub.cache_generations import Generations
-from kotahub.hub.invalidation_listener import listen_for_invalidations
-from kotahub.hub.redis_connection import close_redis, connect_redis, parse_redis_url
 from kotahub.hub.settings import Settings
+from kotahub.store.cache import FallbackStore, MemoryStore
+from kotahub.store.generations import Generations
+from kotahub.store.invalidation_listener import listen_for_invalidations
+from kotahub.store.redis_connection import close_redis, connect_redis, parse_redis_url
 from tests.conftest import HubFactory
 from tests.support.complaints import road_complaint, submit, wait_for_status
 from tests.support.graphql import gql

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from kotahub.hub.cache_generations import REREAD_SECONDS
+from kotahub.store.generations import REREAD_SECONDS
 from tests.support.api_keys import ADMIN, api_keys
 from tests.support.controlled_upstream import Behaviour, controlled_upstream
 from tests.support.hub_process import hub_processes

@@ -22,7 +22,7 @@ import redis
 from kotahub.demo.open311 import DEMO_API_KEY
 from kotahub.hub.settings import Settings
 from tests.conftest import HubFactory
-from tests.hub.test_metrics import samples
+from tests.observability.test_metrics import samples
 from tests.support.complaints import road_complaint, submit
 from tests.support.ports import free_port
 from tests.support.servers import ThreadedServer

@@ -8,11 +8,17 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, Field
 
-from kotahub.adapters.contract import Domain
-from kotahub.hub.errors import SourcePayloadError
-from kotahub.hub.settings import SourceSettings
-from kotahub.hub.source_client import Fetched, SourceSession
-from kotahub.records import GeoPoint, LocalizedText, Provenance, TouristSpotRecord
+from kotahub.sdk import (
+    Domain,
+    Fetched,
+    GeoPoint,
+    LocalizedText,
+    Provenance,
+    SourcePayloadError,
+    SourceSession,
+    SourceSettings,
+    TouristSpotRecord,
+)
 
 MAX_PAGES = 50
 

@@ -9,14 +9,14 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, Field
 
 from kotahub.adapters.ckan_records import RecordError, indicators_from, program_from
-from kotahub.adapters.contract import Domain
 from kotahub.adapters.error_bodies import explained
 from kotahub.adapters.payload_values import finite, listed, mapping
-from kotahub.hub.errors import SourceHTTPError, SourcePayloadError
-from kotahub.hub.settings import SourceSettings
-from kotahub.hub.source_client import Fetched, SourceSession
-from kotahub.hub.upstream_urls import ParamValue
+from kotahub.contract import Domain
+from kotahub.errors import SourceHTTPError, SourcePayloadError
 from kotahub.records import DIMENSION_CODES, IndicatorRecord, ProgramRecord, Provenance
+from kotahub.upstream.client import Fetched, SourceSession
+from kotahub.upstream.source_settings import SourceSettings
+from kotahub.upstream.urls import ParamValue
 
 ACTION = "api/3/action/"
 MAX_PAGES = 100

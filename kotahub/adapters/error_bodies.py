@@ -7,8 +7,8 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from kotahub.hub.errors import SourceHTTPError
-from kotahub.hub.upstream_text import redacted
+from kotahub.errors import SourceHTTPError
+from kotahub.upstream.failure_text import redacted
 
 TextOf = Callable[[Any], str | None]
 LOGGED_CHARS = 300

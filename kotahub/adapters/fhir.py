@@ -9,17 +9,17 @@ from typing import Any, ClassVar, Literal
 from cachetools import LRUCache
 from pydantic import BaseModel, Field
 
-from kotahub.adapters.contract import Domain
 from kotahub.adapters.error_bodies import explained
 from kotahub.adapters.fhir_bundle import ResourceIndex, next_link, outcome_text
 from kotahub.adapters.fhir_capabilities import LocationSearch, location_search
 from kotahub.adapters.fhir_facilities import facilities_from
 from kotahub.adapters.near_grid import snapped
-from kotahub.hub.errors import SourceError, SourceHTTPError, SourcePayloadError
-from kotahub.hub.settings import SourceSettings
-from kotahub.hub.source_client import Fetched, SourceSession
-from kotahub.hub.upstream_urls import ParamValue, normalized_url
+from kotahub.contract import Domain
+from kotahub.errors import SourceError, SourceHTTPError, SourcePayloadError
 from kotahub.records import HealthFacilityRecord, Near, Provenance
+from kotahub.upstream.client import Fetched, SourceSession
+from kotahub.upstream.source_settings import SourceSettings
+from kotahub.upstream.urls import ParamValue, normalized_url
 
 FHIR_JSON = "application/fhir+json, application/json;q=0.9"
 MAX_PAGES = 100

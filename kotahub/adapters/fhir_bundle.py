@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kotahub.adapters.payload_values import array, listed, mapping
-from kotahub.hub.errors import SourcePayloadError
+from kotahub.errors import SourcePayloadError
 
 Resource = Mapping[str, Any]
 OUTCOME_LIMIT = 300

@@ -8,14 +8,14 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, Field
 
-from kotahub.adapters.contract import Domain
 from kotahub.adapters.error_bodies import explained
 from kotahub.adapters.geojson_features import FeatureError, spot_from_feature
-from kotahub.hub.errors import SourceHTTPError, SourcePayloadError
-from kotahub.hub.settings import SourceSettings
-from kotahub.hub.source_client import Fetched, SourceSession
-from kotahub.hub.upstream_urls import normalized_url
+from kotahub.contract import Domain
+from kotahub.errors import SourceHTTPError, SourcePayloadError
 from kotahub.records import Provenance, TouristSpotRecord
+from kotahub.upstream.client import Fetched, SourceSession
+from kotahub.upstream.source_settings import SourceSettings
+from kotahub.upstream.urls import normalized_url
 
 MAX_PAGES = 200
 DESCRIPTION_LIMIT = 200

@@ -8,13 +8,13 @@ from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel
 
-from kotahub.adapters.contract import Adapter, Domain
 from kotahub.adapters.json_items import ItemError, facility_from_item, spot_from_item
 from kotahub.adapters.json_options import FieldMap, JSONOptions
 from kotahub.adapters.json_paging import first_params, pages
-from kotahub.hub.settings import SourceSettings
-from kotahub.hub.source_client import SourceSession
+from kotahub.contract import Adapter, Domain
 from kotahub.records import HealthFacilityRecord, Near, Provenance, TouristSpotRecord
+from kotahub.upstream.client import SourceSession
+from kotahub.upstream.source_settings import SourceSettings
 
 KIND = "json"
 Record = TypeVar("Record")

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-from kotahub.adapters.contract import Domain
+from kotahub.contract import Domain
 
 Paging = Literal["none", "page", "offset", "next_link", "cursor"]
 COMMON_FIELDS = ("id", "name", "latitude", "longitude", "district", "address", "opening_hours")

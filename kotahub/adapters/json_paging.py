@@ -8,9 +8,9 @@ from typing import Any
 
 from kotahub.adapters.json_options import JSONOptions
 from kotahub.adapters.json_paths import MISSING, found, pick
-from kotahub.hub.errors import SourcePayloadError
-from kotahub.hub.source_client import Fetched, SourceSession
-from kotahub.hub.upstream_urls import ParamValue, normalized_url
+from kotahub.errors import SourcePayloadError
+from kotahub.upstream.client import Fetched, SourceSession
+from kotahub.upstream.urls import ParamValue, normalized_url
 
 
 def first_params(options: JSONOptions) -> dict[str, ParamValue]:

@@ -11,20 +11,20 @@ from urllib.parse import quote
 
 from pydantic import BaseModel, Field
 
-from kotahub.adapters.contract import ComplaintQuery, Domain, Receipt, UncertainPost
 from kotahub.adapters.error_bodies import explained
 from kotahub.adapters.open311_lookup import lookup_window, same_submission
 from kotahub.adapters.open311_records import RecordError, category_from, complaint_from
-from kotahub.hub.errors import SourceHTTPError, SourcePayloadError
-from kotahub.hub.settings import SourceSettings
-from kotahub.hub.source_client import Fetched, SourceSession
-from kotahub.hub.upstream_urls import ParamValue
+from kotahub.contract import ComplaintQuery, Domain, Receipt, UncertainPost
+from kotahub.errors import SourceHTTPError, SourcePayloadError
 from kotahub.records import (
     ComplaintCategoryRecord,
     ComplaintRecord,
     ComplaintSubmission,
     Provenance,
 )
+from kotahub.upstream.client import Fetched, SourceSession
+from kotahub.upstream.source_settings import SourceSettings
+from kotahub.upstream.urls import ParamValue
 
 WINDOW = timedelta(days=90)  # the spec's largest date range for one GET requests
 MAX_PAGES = 50

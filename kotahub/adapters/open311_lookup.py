@@ -16,8 +16,8 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from kotahub.adapters.contract import UncertainPost
 from kotahub.adapters.open311_records import zoned_time
+from kotahub.contract import UncertainPost
 from kotahub.records import ComplaintSubmission
 
 # The server's clock may differ from ours, and it may stamp a request a little after it came.

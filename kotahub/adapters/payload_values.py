@@ -7,7 +7,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from kotahub.hub.errors import SourcePayloadError
+from kotahub.errors import SourcePayloadError
 
 
 def array(value: Any) -> list[Any]:

@@ -9,8 +9,7 @@ from typing import Any, get_args
 
 from pydantic import BaseModel
 
-from kotahub.adapters.contract import AdapterFactory, Domain
-from kotahub.hub.errors import ConfigError
+from kotahub.sdk import AdapterFactory, ConfigError, Domain
 
 GROUP = "kotahub.adapters"
 # What the hub calls on an adapter of each domain, beside ``source`` and ``probe``.

@@ -7,15 +7,16 @@ import logging
 from pydantic import ValidationError
 
 from kotahub.adapters.ckan import CKANDimensionsAdapter
-from kotahub.adapters.contract import Adapter, AdapterFactory
 from kotahub.adapters.fhir import FHIRHealthAdapter
 from kotahub.adapters.geojson import GeoJSONTourismAdapter
 from kotahub.adapters.json_mapped import JSON_ADAPTERS
 from kotahub.adapters.open311 import Open311ComplaintsAdapter
 from kotahub.adapters.plugins import installed_kinds, plugin_factory, warn_shadowed
-from kotahub.hub.errors import ConfigError
-from kotahub.hub.settings import SourceSettings, describe_validation_error
-from kotahub.hub.source_client import SourceClient
+from kotahub.config_errors import describe_validation_error
+from kotahub.contract import Adapter, AdapterFactory
+from kotahub.errors import ConfigError
+from kotahub.upstream.client import SourceClient
+from kotahub.upstream.source_settings import SourceSettings
 
 BUILTIN_ADAPTERS: dict[str, AdapterFactory] = {
     GeoJSONTourismAdapter.kind: GeoJSONTourismAdapter,

@@ -1,1 +1,1 @@
-"""The HTTP edge and the shared plumbing: settings, errors, cache and the source client."""
+"""The HTTP edge and its wiring: the app, its long-lived parts, settings, worker, source check."""

@@ -13,23 +13,23 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse
 from starlette.routing import BaseRoute, Mount, Route
 
+from kotahub.clock import SYSTEM_CLOCK, Clock
 from kotahub.demo.app import create_demo_app
-from kotahub.hub.clock import SYSTEM_CLOCK, Clock
 from kotahub.hub.embedded import EMBEDDED_PREFIX, embedded_mounts
-from kotahub.hub.graphql_access import GraphQLAccess
-from kotahub.hub.graphql_gate import GraphQLGate
-from kotahub.hub.graphql_view import HubGraphQL
-from kotahub.hub.health import healthz, readyz
+from kotahub.hub.graphql.gate import GraphQLGate
+from kotahub.hub.graphql.outcome_log import GraphQLAccess
+from kotahub.hub.graphql.response_cache import ResponseCache
+from kotahub.hub.graphql.view import HubGraphQL
+from kotahub.hub.http.media_types import GraphQLMediaType
+from kotahub.hub.http.relative_redirects import relative_slash_redirects
 from kotahub.hub.http_policy import gate_rules, http_middleware
-from kotahub.hub.media_types import GraphQLMediaType
-from kotahub.hub.metrics_route import metrics_page
-from kotahub.hub.persisted_queries import load_manifest
-from kotahub.hub.playground import playground_routes
-from kotahub.hub.relative_redirects import relative_slash_redirects
-from kotahub.hub.response_cache import ResponseCache
+from kotahub.hub.pages.metrics import metrics_page
+from kotahub.hub.pages.playground import playground_routes
+from kotahub.hub.pages.probes import healthz, readyz
+from kotahub.hub.policy.persisted_queries import load_manifest
 from kotahub.hub.runtime import check_sources, start_runtime
 from kotahub.hub.settings import Settings, retired_settings
-from kotahub.hub.tracing import configure_tracing
+from kotahub.observability.tracing import configure_tracing
 from kotahub.schema.build import build_schema
 
 log = logging.getLogger("kotahub")

@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from kotahub.hub.access import Principal, Role
-from kotahub.hub.cache import FallbackStore
-from kotahub.hub.cache_generations import EVERYTHING, Generations
-from kotahub.hub.errors import ClientInputError, NotAllowed
+from kotahub.access import Principal, Role
+from kotahub.errors import ClientInputError, NotAllowed
 from kotahub.hub.settings import Settings
 from kotahub.resolvers.scope import Invalidation
+from kotahub.store.cache import FallbackStore
+from kotahub.store.generations import EVERYTHING, Generations
 
 log = logging.getLogger("kotahub.cache")
 

@@ -8,7 +8,8 @@ from starlette.routing import Mount
 
 from kotahub.demo.app import COMPLAINTS_OPEN311, DIMENSIONS_CKAN, HEALTH_FHIR, TOURISM_ITEMS
 from kotahub.demo.open311 import DEMO_API_KEY
-from kotahub.hub.settings import Settings, SourceSettings
+from kotahub.hub.settings import Settings
+from kotahub.upstream.source_settings import SourceSettings
 
 # The hub also serves the reference upstreams under this path, so that browsers can open
 # what they link to (photos); the hub's own requests to them never leave the process.

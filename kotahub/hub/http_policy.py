@@ -7,13 +7,13 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
-from kotahub.hub.api_keys import KEY_HEADER, KeyRing
-from kotahub.hub.forwarded_client import ForwardedClient
-from kotahub.hub.graphql_gate import GateRules
-from kotahub.hub.query_limits import QueryLimits
-from kotahub.hub.request_id import RequestId
+from kotahub.hub.graphql.gate import GateRules
+from kotahub.hub.http.forwarded_client import ForwardedClient
+from kotahub.hub.http.request_id import RequestId
+from kotahub.hub.http.request_span import RequestSpan
+from kotahub.hub.policy.api_keys import KEY_HEADER, KeyRing
+from kotahub.hub.policy.query_limits import QueryLimits
 from kotahub.hub.settings import Settings
-from kotahub.hub.tracing_middleware import RequestSpan
 
 EXPOSED_HEADERS = ["x-request-id", "x-kotahub-cache", "retry-after"]
 

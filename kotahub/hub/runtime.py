@@ -11,40 +11,41 @@ from typing import Any
 
 import httpx
 
+from kotahub.adapters.catalog import Catalog
 from kotahub.adapters.registry import adapter_factory, build_adapter, check_kinds
-from kotahub.hub.cache import FallbackStore, MemoryStore, RedisStore
+from kotahub.clock import SYSTEM_CLOCK, Clock
+from kotahub.errors import ConfigError
 from kotahub.hub.cache_admin import invalidations_channel
-from kotahub.hub.cache_generations import Generations
-from kotahub.hub.clock import SYSTEM_CLOCK, Clock
-from kotahub.hub.delivery import DeliveryTiming, DeliveryWorker
 from kotahub.hub.embedded import embedded_sources
 from kotahub.hub.emergency_numbers import EmergencyContactSettings
-from kotahub.hub.errors import ConfigError
-from kotahub.hub.invalidation_listener import listen_for_invalidations
-from kotahub.hub.loop_lag import LoopLag
-from kotahub.hub.metrics import HubMetrics
-from kotahub.hub.operation_choice import operation_names
-from kotahub.hub.outbox import Outbox
-from kotahub.hub.persisted_queries import PersistedQueries, load_manifest
-from kotahub.hub.persisted_store import DocumentBounds, PersistedDocuments
-from kotahub.hub.rate_limit_storage import shared_counts
-from kotahub.hub.rate_limits import RateLimits
-from kotahub.hub.redis_connection import (
+from kotahub.hub.http.operation import operation_names
+from kotahub.hub.policy.persisted_queries import PersistedQueries, load_manifest
+from kotahub.hub.policy.persisted_store import DocumentBounds, PersistedDocuments
+from kotahub.hub.policy.rate_limit_storage import shared_counts
+from kotahub.hub.policy.rate_limits import RateLimits
+from kotahub.hub.settings import Settings
+from kotahub.observability.loop_lag import LoopLag
+from kotahub.observability.metrics import HubMetrics
+from kotahub.outbox.delivery import DeliveryTiming, DeliveryWorker
+from kotahub.outbox.store import Outbox
+from kotahub.records import EmergencyContact, LocalizedText
+from kotahub.redaction import redact_url
+from kotahub.resolvers.index_cache import IndexCache
+from kotahub.resolvers.scope import CityBounds, ComplaintRules
+from kotahub.store.cache import FallbackStore, MemoryStore, RedisStore
+from kotahub.store.durability import warn_if_complaints_at_risk
+from kotahub.store.generations import Generations
+from kotahub.store.invalidation_listener import listen_for_invalidations
+from kotahub.store.redis_connection import (
     RedisClient,
     close_redis,
     connect_redis,
     parse_redis_url,
-    redact_url,
 )
-from kotahub.hub.redis_durability import warn_if_complaints_at_risk
-from kotahub.hub.replica_flight import ReplicaFlight
-from kotahub.hub.settings import Settings, SourceSettings
-from kotahub.hub.source_client import SourceClient
-from kotahub.hub.source_health import SourceHealthRegistry
-from kotahub.records import EmergencyContact, LocalizedText
-from kotahub.resolvers.catalog import Catalog
-from kotahub.resolvers.index_cache import IndexCache
-from kotahub.resolvers.scope import CityBounds, ComplaintRules
+from kotahub.upstream.client import SourceClient
+from kotahub.upstream.replica_flight import ReplicaFlight
+from kotahub.upstream.source_settings import SourceSettings
+from kotahub.upstream.source_status import SourceHealthRegistry
 
 log = logging.getLogger("kotahub")
 

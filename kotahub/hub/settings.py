@@ -5,19 +5,15 @@ from __future__ import annotations
 import re
 import tempfile
 import tomllib
+import warnings
 from collections.abc import Mapping
 from ipaddress import ip_network
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from pydantic import (
     AliasChoices,
-    BaseModel,
-    ConfigDict,
     Field,
-    HttpUrl,
-    JsonValue,
-    SecretStr,
     ValidationError,
     field_validator,
     model_validator,
@@ -29,57 +25,16 @@ from pydantic_settings import (
     SettingsError,
 )
 
-from kotahub.hub.api_keys import ApiKeySettings
+from kotahub.config_errors import describe_validation_error
+from kotahub.errors import ConfigError
 from kotahub.hub.emergency_numbers import DEFAULT_EMERGENCY_CONTACTS, EmergencyContactSettings
-from kotahub.hub.errors import ConfigError
-from kotahub.hub.oauth import OAuthSettings
-from kotahub.hub.rate_limits import RateLimitSettings
-from kotahub.hub.redis_connection import parse_redis_url, redact_url
-from kotahub.records import RESERVED_SOURCE_NAMES
+from kotahub.hub.policy.api_keys import ApiKeySettings
+from kotahub.hub.policy.rate_limits import RateLimitSettings
+from kotahub.store.redis_connection import parse_redis_url
+from kotahub.upstream.source_settings import SourceSettings as _SourceSettings
 
 _ORIGIN = re.compile(r"^https?://[^/\s]+$")
 _HOST_PATTERN = re.compile(r"^(\*\.)?[A-Za-z0-9]([A-Za-z0-9.-]{0,252})$")
-SourceName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,62}$")]
-
-
-class SourceSettings(BaseModel):
-    """One upstream source: who it is, which adapter speaks to it, where and how."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    name: SourceName
-    kind: str = Field(min_length=1)
-    base_url: HttpUrl
-    token: SecretStr | None = None
-    oauth: OAuthSettings | None = None
-    api_key: SecretStr | None = None
-    ttl_seconds: float = Field(default=300.0, gt=0, le=86_400)
-    # After its time to live, an answer is still served for this long while one refresh
-    # runs, and whenever the upstream fails; None: the hub's stale_seconds.
-    stale_seconds: float | None = Field(default=None, ge=0, le=7 * 86_400)
-    # The deadline of one call, retries included; connecting and each read have their own.
-    timeout_seconds: float = Field(default=10.0, gt=0, le=120)
-    connect_timeout_seconds: float = Field(default=3.0, gt=0, le=120)
-    read_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
-    retries: int = Field(default=2, ge=0, le=10)  # of idempotent requests only
-    max_response_bytes: int = Field(default=10 * 1_048_576, ge=1024, le=1024 * 1_048_576)
-    breaker_failures: int = Field(default=5, ge=1, le=1000)
-    breaker_reset_seconds: float = Field(default=30.0, gt=0, le=3600)
-    options: dict[str, JsonValue] = Field(default_factory=dict)  # tables nest (json kind)
-
-    @field_validator("name")
-    @classmethod
-    def _not_reserved(cls, name: str) -> str:
-        if name in RESERVED_SOURCE_NAMES:
-            reserved = ", ".join(sorted(RESERVED_SOURCE_NAMES))
-            raise ValueError(f"{name!r} is reserved for the hub's own data; not one of {reserved}")
-        return name
-
-    @model_validator(mode="after")
-    def _one_credential(self) -> SourceSettings:
-        if self.token is not None and self.oauth is not None:
-            raise ValueError("give either token or oauth, not both")
-        return self
 
 
 class Settings(BaseSettings):
@@ -106,7 +61,7 @@ class Settings(BaseSettings):
         "messages; it may evict (allkeys-lru with a maxmemory). None: all in redis_url, whose "
         "Redis holds the complaint outbox and must never evict.",
     )
-    sources: tuple[SourceSettings, ...] = ()
+    sources: tuple[_SourceSettings, ...] = ()
     default_lang: Literal["id", "en"] = "id"
     city_timezone: str = "Asia/Makassar"
     cache_prefix: str = Field(default="kotahub", pattern=r"^[A-Za-z0-9_.-]{1,40}$")
@@ -221,8 +176,8 @@ class Settings(BaseSettings):
     @field_validator("sources")
     @classmethod
     def _unique_source_names(
-        cls, sources: tuple[SourceSettings, ...]
-    ) -> tuple[SourceSettings, ...]:
+        cls, sources: tuple[_SourceSettings, ...]
+    ) -> tuple[_SourceSettings, ...]:
         names = [source.name for source in sources]
         duplicates = sorted({name for name in names if names.count(name) > 1})
         if duplicates:
@@ -340,7 +295,7 @@ def load_settings(config_file: Path | None = None) -> Settings:
         return Settings(**values)
     except ValidationError as exc:
         origin = f" in '{config_file}'" if config_file else ""
-        raise ConfigError(describe_validation_error(exc, origin=origin)) from exc
+        raise ConfigError(describe_validation_error(exc, origin, environment=ENVIRONMENT)) from exc
     except SettingsError as exc:
         # Raised when an environment variable holding JSON (KOTAHUB_SOURCES) does not parse.
         cause = exc.__cause__ or exc
@@ -363,45 +318,23 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"config file '{path}' cannot be read: {exc.strerror}") from exc
 
 
-def describe_validation_error(exc: ValidationError, origin: str = "", prefix: str = "") -> str:
-    """One line naming the setting, where it came from, the value given and what was expected."""
-    first = exc.errors()[0]
-    loc = [str(part) for part in first["loc"] if not _is_type_tag(part)]
-    loc[:1] = [_FIELD_OF_ALIAS.get(loc[0], loc[0])] if loc else []
-    key = ".".join([prefix, *loc] if prefix else loc) or "settings"
-    shown = repr(redacted(first.get("input"), key))
-    more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-    env = _ENVIRONMENT.get(loc[0], f"KOTAHUB_{loc[0].upper()}") if loc and not prefix else ""
-    where = f"{origin} (environment {env})" if env else origin
-    return f"invalid setting '{key}'{where}: got {shown}; {first['msg']}{more}"
-
-
-_ENVIRONMENT = {
+# The variables that set a field, where they are not simply KOTAHUB_<FIELD>.
+ENVIRONMENT = {
     "host": "KOTAHUB_HOST or HOST",
     "port": "KOTAHUB_PORT or PORT",
     "redis_url": "KOTAHUB_REDIS_URL or REDIS_URL",
     "federation": "KOTAHUB_FEDERATION",
 }
-_FIELD_OF_ALIAS = {
-    alias: field for field, names in _ENVIRONMENT.items() for alias in names.split(" or ")
-}
-_SECRET_WORDS = ("token", "secret", "password", "api_key", "apikey", "credential")
 
 
-def redacted(value: Any, key: str = "") -> Any:
-    """The value with anything under a secret-looking key replaced by ``***``, and the
-    passwords in URLs."""
-    if any(word in key.lower() for word in _SECRET_WORDS):
-        return "***"
-    if isinstance(value, str) and "://" in value:
-        return redact_url(value)
-    if isinstance(value, dict):
-        return {k: redacted(v, str(k)) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [redacted(item) for item in value]
-    return value
-
-
-def _is_type_tag(part: object) -> bool:
-    """Pydantic adds the tried type ('str', 'int', …) to locations inside unions."""
-    return part in {"str", "int", "float", "bool"}
+def __getattr__(name: str) -> Any:
+    """``SourceSettings`` from here is deprecated: it is the partner SDK's (``kotahub.sdk``)."""
+    if name == "SourceSettings":
+        warnings.warn(
+            "kotahub.hub.settings.SourceSettings is deprecated and goes in the next release; "
+            "import it from kotahub.sdk",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return _SourceSettings
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, TextIO
 
-from kotahub.adapters.contract import Adapter, ComplaintQuery, ComplaintsAdapter, ComplaintsById
-from kotahub.hub.errors import ConfigError, KotaHubError, SourceError, SourceHTTPError
+from kotahub.adapters.catalog import Catalog
+from kotahub.contract import Adapter, ComplaintQuery, ComplaintsAdapter, ComplaintsById
+from kotahub.errors import ConfigError, KotaHubError, SourceError, SourceHTTPError
 from kotahub.hub.runtime import start_runtime
 from kotahub.hub.settings import Settings
-from kotahub.hub.upstream_urls import public_url
 from kotahub.records import GeoPoint
-from kotahub.resolvers.catalog import Catalog
+from kotahub.upstream.urls import public_url
 
 
 @dataclass(frozen=True, slots=True)

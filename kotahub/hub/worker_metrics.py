@@ -12,10 +12,10 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.routing import Route
 
+from kotahub.errors import ConfigError
 from kotahub.hub.connection_limits import server_limits
-from kotahub.hub.errors import ConfigError
-from kotahub.hub.health import healthz
-from kotahub.hub.metrics_route import metrics_page
+from kotahub.hub.pages.metrics import metrics_page
+from kotahub.hub.pages.probes import healthz
 from kotahub.hub.runtime import HubRuntime
 
 log = logging.getLogger("kotahub.worker")

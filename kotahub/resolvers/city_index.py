@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from kotahub.hub.errors import SourceError
+from kotahub.errors import SourceError
 from kotahub.resolvers.city_items import ALL_KINDS, CityItem, Kind, items_of, load_batches, stamp_of
 from kotahub.resolvers.geo_grid import GeoGrid
 from kotahub.resolvers.outcome import Partial

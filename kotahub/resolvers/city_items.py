@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, get_args
 
-from kotahub.adapters.contract import ComplaintQuery
-from kotahub.hub.errors import SourceError
+from kotahub.contract import ComplaintQuery
+from kotahub.errors import SourceError
 from kotahub.records import (
     ComplaintRecord,
     GeoPoint,

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from kotahub.hub.outbox import IdempotencyKey, OutboxUnavailable
+from kotahub.outbox.store import IdempotencyKey, OutboxUnavailable
 from kotahub.records import (
     CategoryAttribute,
     ComplaintCategoryRecord,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from kotahub.adapters.contract import ComplaintQuery
-from kotahub.hub.errors import ClientInputError, SourceError
+from kotahub.contract import ComplaintQuery
+from kotahub.errors import ClientInputError, SourceError
 from kotahub.records import ComplaintCategoryRecord, ComplaintRecord, Delivery
 from kotahub.resolvers.fan_out import from_every_source
 from kotahub.resolvers.outcome import Partial

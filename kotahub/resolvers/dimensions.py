@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Literal
 
-from kotahub.hub.errors import SourceError
+from kotahub.errors import SourceError
 from kotahub.records import IndicatorRecord, ProgramRecord
 from kotahub.resolvers.fan_out import from_every_source
 from kotahub.resolvers.live_indicators import LIVE_INDICATORS

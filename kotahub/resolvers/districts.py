@@ -6,8 +6,8 @@ import statistics
 from collections import Counter
 from dataclasses import dataclass
 
-from kotahub.adapters.contract import ComplaintQuery
-from kotahub.hub.errors import ClientInputError
+from kotahub.contract import ComplaintQuery
+from kotahub.errors import ClientInputError
 from kotahub.records import ComplaintRecord
 from kotahub.resolvers.complaints import closed_on_time, is_overdue
 from kotahub.resolvers.fan_out import from_every_source

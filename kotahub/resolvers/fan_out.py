@@ -8,7 +8,7 @@ from typing import TypeVar
 
 from strawberry.dataloader import DataLoader
 
-from kotahub.hub.errors import SourceError
+from kotahub.errors import SourceError
 from kotahub.resolvers.outcome import Partial
 
 K = TypeVar("K", bound=Hashable)

@@ -6,7 +6,7 @@ import math
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
-from kotahub.hub.errors import ClientInputError
+from kotahub.errors import ClientInputError
 from kotahub.records import GeoPoint, Near
 
 EARTH_RADIUS_KM = 6371.0088

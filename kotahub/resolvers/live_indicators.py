@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC
 
-from kotahub.adapters.contract import ComplaintQuery
+from kotahub.contract import ComplaintQuery
 from kotahub.records import (
     HUB_SOURCE,
     IndicatorPoint,

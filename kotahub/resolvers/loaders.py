@@ -11,7 +11,8 @@ from opentelemetry import trace
 from opentelemetry.trace import Status, StatusCode
 from strawberry.dataloader import DataLoader
 
-from kotahub.adapters.contract import ComplaintQuery, ComplaintsAdapter, ComplaintsById
+from kotahub.adapters.catalog import Catalog
+from kotahub.contract import ComplaintQuery, ComplaintsAdapter, ComplaintsById
 from kotahub.records import (
     ComplaintCategoryRecord,
     ComplaintRecord,
@@ -21,7 +22,6 @@ from kotahub.records import (
     ProgramRecord,
     TouristSpotRecord,
 )
-from kotahub.resolvers.catalog import Catalog
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")

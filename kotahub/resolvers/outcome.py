@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-from kotahub.hub.errors import SourceError
+from kotahub.errors import SourceError
 
 T = TypeVar("T")
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from kotahub.hub.errors import ClientInputError
+from kotahub.errors import ClientInputError
 
 T = TypeVar("T")
 _PREFIX = "offset:"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
-from kotahub.adapters.contract import Adapter
-from kotahub.hub.errors import SourceError
-from kotahub.resolvers.catalog import Catalog
+from kotahub.adapters.catalog import Catalog
+from kotahub.contract import Adapter
+from kotahub.errors import SourceError
 
 
 async def source_problems(catalog: Catalog, cap_seconds: float) -> dict[str, str | None]:

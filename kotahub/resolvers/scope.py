@@ -7,13 +7,13 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from kotahub.hub.access import ANONYMOUS, Principal
-from kotahub.hub.outbox import Outbox
-from kotahub.hub.source_health import SourceSnapshot
+from kotahub.access import ANONYMOUS, Principal
+from kotahub.adapters.catalog import Catalog
+from kotahub.outbox.store import Outbox
 from kotahub.records import EmergencyContact, GeoPoint, Lang
-from kotahub.resolvers.catalog import Catalog
 from kotahub.resolvers.index_cache import IndexCache, RequestMemo
 from kotahub.resolvers.loaders import Loaders
+from kotahub.upstream.source_status import SourceSnapshot
 
 
 @dataclass(frozen=True, slots=True)

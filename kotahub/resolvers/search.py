@@ -6,7 +6,7 @@ import math
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from kotahub.hub.errors import ClientInputError
+from kotahub.errors import ClientInputError
 from kotahub.records import Near
 from kotahub.resolvers.city_index import CityView, city_view
 from kotahub.resolvers.city_items import ALL_KINDS, PLACE_KINDS, CityItem, Kind

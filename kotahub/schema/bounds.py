@@ -6,8 +6,8 @@ from typing import Annotated
 
 import strawberry
 
-from kotahub.hub.input_bounds import at_most
 from kotahub.resolvers.search import MAX_TEXT_LENGTH
+from kotahub.schema.string_bounds import at_most
 
 CODE = 128  # category codes, names of districts and sources, tracking ids
 GLOBAL_ID = 512  # base64 of a type name, a source name and the source's own id

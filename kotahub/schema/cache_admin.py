@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from kotahub.hub.errors import NotAllowed
+from kotahub.errors import NotAllowed
 from kotahub.schema.bounds import Code
 from kotahub.schema.context import Info
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from kotahub.hub.errors import ClientInputError
-from kotahub.hub.input_bounds import at_most
+from kotahub.errors import ClientInputError
 from kotahub.records import Contact, GeoPoint
 from kotahub.resolvers import complaint_submission
 from kotahub.resolvers.complaint_submission import (
@@ -18,6 +17,7 @@ from kotahub.schema.bounds import CODE, ROOM
 from kotahub.schema.complaints import Complaint, DeliveryStatus
 from kotahub.schema.context import Info
 from kotahub.schema.list_bounds import items_at_most
+from kotahub.schema.string_bounds import at_most
 
 IDEMPOTENCY_KEY_LIMIT = 200
 

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from kotahub.hub.input_bounds import at_most
 from kotahub.records import (
     HUB_SOURCE,
     ComplaintCategoryRecord,
@@ -27,6 +26,7 @@ from kotahub.schema.kinds import PlaceKind
 from kotahub.schema.node import GlobalId, Node
 from kotahub.schema.paging import Connection, connection
 from kotahub.schema.place import NEARBY_DESCRIPTION
+from kotahub.schema.string_bounds import at_most
 
 if TYPE_CHECKING:
     from kotahub.schema.nearby import NearbyPlace

@@ -9,7 +9,7 @@ from strawberry.types import ExecutionContext
 from strawberry.types import Info as StrawberryInfo
 
 from kotahub.concurrency import OFF_LOOP_CHARS
-from kotahub.hub.errors import SourceError
+from kotahub.errors import SourceError
 from kotahub.resolvers.scope import RequestScope
 
 

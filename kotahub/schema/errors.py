@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
-from kotahub.hub.errors import KotaHubError, SourceError
+from kotahub.errors import KotaHubError, SourceError
 from kotahub.schema.input_errors import without_values
 
 log = logging.getLogger("kotahub.graphql")

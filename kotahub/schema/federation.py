@@ -17,7 +17,7 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.base import StrawberryObjectDefinition, get_object_definition
 from strawberry.types.info import Info
 
-from kotahub.hub.errors import ClientInputError
+from kotahub.errors import ClientInputError
 from kotahub.schema.complaints import Complaint, ComplaintCategory
 from kotahub.schema.dimensions import Dimension, Indicator, Program
 from kotahub.schema.districts import District

@@ -6,7 +6,7 @@ from typing import Any
 
 from strawberry.extensions import SchemaExtension
 
-from kotahub.hub.request_trace import CURRENT_TRACE
+from kotahub.upstream.usage import CURRENT_TRACE
 
 
 class StaleReport(SchemaExtension):

@@ -7,7 +7,6 @@ from enum import Enum
 import strawberry
 
 from kotahub import records
-from kotahub.hub.input_bounds import at_most
 from kotahub.records import HealthFacilityRecord, HealthServiceRecord
 from kotahub.resolvers import health
 from kotahub.resolvers.geo import near as checked_near
@@ -19,6 +18,7 @@ from kotahub.schema.context import Info
 from kotahub.schema.node import GlobalId
 from kotahub.schema.paging import Connection, connection
 from kotahub.schema.place import Place
+from kotahub.schema.string_bounds import at_most
 
 TYPE_NAME = "HealthFacility"
 

@@ -8,7 +8,7 @@ from typing import cast
 
 import strawberry
 
-from kotahub.hub.errors import ClientInputError
+from kotahub.errors import ClientInputError
 from kotahub.resolvers.city_items import Kind
 
 

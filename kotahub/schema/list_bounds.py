@@ -44,9 +44,9 @@ from graphql import (
 from strawberry.extensions import SchemaExtension
 
 from kotahub.concurrency import off_loop_if
-from kotahub.hub.errors import ClientInputError
-from kotahub.hub.input_bounds import DEFINITION
+from kotahub.errors import ClientInputError
 from kotahub.schema.context import heavy
+from kotahub.schema.string_bounds import DEFINITION
 
 MAX_ITEMS = "max_items"
 

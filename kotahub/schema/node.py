@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import strawberry
 
-from kotahub.hub.errors import ClientInputError
+from kotahub.errors import ClientInputError
 
 
 @strawberry.interface(description="An object with a global id that stays the same across restarts.")

@@ -14,7 +14,7 @@ from graphql import (
     get_named_type,
 )
 
-from kotahub.hub.errors import ClientInputError
+from kotahub.errors import ClientInputError
 
 EXAMPLE = '{"__typename": "TouristSpot", "id": "…"}'
 SHOWN_CHARS = 60  # of a value quoted in an error

@@ -7,10 +7,10 @@ from enum import Enum
 
 import strawberry
 
-from kotahub.hub.access import Role
-from kotahub.hub.errors import NotAllowed
-from kotahub.hub.source_health import SourceSnapshot
+from kotahub.access import Role
+from kotahub.errors import NotAllowed
 from kotahub.schema.context import Info
+from kotahub.upstream.source_status import SourceSnapshot
 
 
 @strawberry.enum(description="Whether the hub calls a source, as this replica sees it.")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import strawberry
 
-from kotahub.hub.input_bounds import at_most
 from kotahub.records import TicketPrice as TicketPriceRecord
 from kotahub.records import TouristSpotRecord
 from kotahub.resolvers import tourism
@@ -19,6 +18,7 @@ from kotahub.schema.health import FacilityType, HealthFacility, facility_kind
 from kotahub.schema.node import GlobalId
 from kotahub.schema.paging import Connection, connection
 from kotahub.schema.place import Place
+from kotahub.schema.string_bounds import at_most
 
 TYPE_NAME = "TouristSpot"
 

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from kotahub.adapters.contract import Adapter, DimensionsAdapter
+from kotahub.contract import Adapter, DimensionsAdapter
 from kotahub.demo.app import DIMENSIONS_CKAN
 from kotahub.demo.ckan_store import DATA_FILE
-from kotahub.hub.errors import SourceHTTPError, SourcePayloadError
+from kotahub.errors import SourceHTTPError, SourcePayloadError
 from kotahub.records import DIMENSION_CODES
 from tests.support.servers import ThreadedServer
 

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from kotahub.adapters.contract import Adapter, ComplaintQuery
 from kotahub.adapters.registry import BUILTIN_ADAPTERS
+from kotahub.contract import Adapter, ComplaintQuery
 from kotahub.demo.app import COMPLAINTS_OPEN311, DIMENSIONS_CKAN, HEALTH_FHIR, TOURISM_ITEMS
-from kotahub.hub.errors import SourceHTTPError, SourcePayloadError, SourceUnavailable
+from kotahub.errors import SourceHTTPError, SourcePayloadError, SourceUnavailable
 from tests.support.servers import ThreadedServer
 
 

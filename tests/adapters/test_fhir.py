@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from kotahub.adapters.contract import Adapter, HealthAdapter
 from kotahub.adapters.near_grid import snapped
+from kotahub.contract import Adapter, HealthAdapter
 from kotahub.demo.app import HEALTH_FHIR
 from kotahub.demo.fhir_store import DATA_FILE
-from kotahub.hub.errors import SourceHTTPError, SourcePayloadError
+from kotahub.errors import SourceHTTPError, SourcePayloadError
 from kotahub.records import GeoPoint, HealthFacilityRecord, Near
 from kotahub.resolvers.geo import distance_km, within
 from tests.support.servers import ThreadedServer

@@ -8,9 +8,9 @@ from collections.abc import Callable
 
 import pytest
 
-from kotahub.adapters.contract import Adapter, TourismAdapter
+from kotahub.contract import Adapter, TourismAdapter
 from kotahub.demo.app import TOURISM_ITEMS
-from kotahub.hub.errors import ConfigError, SourceHTTPError, SourcePayloadError
+from kotahub.errors import ConfigError, SourceHTTPError, SourcePayloadError
 from tests.support.servers import ThreadedServer
 from tests.support.upstream import fetch_json, fetch_status
 

@@ -16,8 +16,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from kotahub.errors import ConfigError
 from kotahub.hub.app import create_app
-from kotahub.hub.errors import ConfigError
 from kotahub.hub.settings import Settings, load_settings
 from tests.conftest import HubFactory
 from tests.support.graphql import gql, only_error

@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from kotahub.adapters.contract import (
+from kotahub.contract import (
     Adapter,
     ComplaintQuery,
     ComplaintsAdapter,
@@ -27,7 +27,7 @@ from kotahub.adapters.contract import (
     UncertainPost,
 )
 from kotahub.demo.open311 import DEMO_API_KEY, create_open311_app
-from kotahub.hub.errors import SourceHTTPError
+from kotahub.errors import SourceHTTPError
 from kotahub.records import ComplaintSubmission, Contact
 from tests.support.servers import ThreadedServer
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from kotahub.adapters.contract import UncertainPost
 from kotahub.adapters.open311_lookup import CLOCK_SKEW, lookup_window, same_submission
+from kotahub.contract import UncertainPost
 from kotahub.records import ComplaintSubmission
 
 BEGAN = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)

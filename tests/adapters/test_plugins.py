@@ -14,9 +14,10 @@ from starlette.routing import Route
 
 from kotahub.adapters.geojson import GeoJSONTourismAdapter
 from kotahub.adapters.registry import adapter_factory
+from kotahub.errors import ConfigError
 from kotahub.hub.app import create_app
-from kotahub.hub.errors import ConfigError
-from kotahub.hub.settings import Settings, SourceSettings
+from kotahub.hub.settings import Settings
+from kotahub.upstream.source_settings import SourceSettings
 from tests.conftest import HubFactory
 from tests.support.distributions import install_distribution
 from tests.support.graphql import gql

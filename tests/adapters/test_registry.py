@@ -6,9 +6,9 @@ from collections.abc import Callable
 
 import pytest
 
-from kotahub.adapters.contract import Adapter
 from kotahub.adapters.registry import BUILTIN_ADAPTERS
-from kotahub.hub.errors import ConfigError
+from kotahub.contract import Adapter
+from kotahub.errors import ConfigError
 
 
 def test_unknown_kind_lists_the_known_ones(make_adapter: Callable[..., Adapter]) -> None:

@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-from kotahub.hub.examples import PLAYGROUND_EXAMPLES
+from kotahub.hub.pages.examples import PLAYGROUND_EXAMPLES
 from kotahub.hub.settings import Settings
 from tests.conftest import HubFactory, tourism_source
 from tests.support.graphql import gql

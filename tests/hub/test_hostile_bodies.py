@@ -23,11 +23,11 @@ from graphql import DocumentNode
 
 from kotahub.concurrency import OFF_LOOP_CHARS
 from kotahub.demo.app import DIMENSIONS_CKAN
-from kotahub.hub.json_values import values_over
-from kotahub.hub.query_limits import parse_limited
+from kotahub.hub.http.json_values import values_over
+from kotahub.hub.policy.query_limits import parse_limited
 from kotahub.hub.settings import Settings
 from tests.conftest import HubFactory, complaints_source, health_source, tourism_source
-from tests.hub.test_metrics import samples
+from tests.observability.test_metrics import samples
 from tests.support.hub_process import hub_processes
 from tests.support.servers import ThreadedServer
 from tests.support.upstream_calls import UPSTREAMS, UpstreamCount

@@ -19,10 +19,10 @@ from starlette.routing import Mount, Route
 
 from kotahub.adapters.error_bodies import explained
 from kotahub.demo.open311 import create_open311_app
+from kotahub.errors import ConfigError, SourceHTTPError
 from kotahub.hub.app import create_app
-from kotahub.hub.errors import ConfigError, SourceHTTPError
 from kotahub.hub.settings import Settings, load_settings
-from kotahub.hub.upstream_text import MAX_CHARS, redacted
+from kotahub.upstream.failure_text import MAX_CHARS, redacted
 from tests.conftest import HubFactory
 from tests.support.complaints import REPORTER, road_complaint, submit, wait_for_status
 from tests.support.servers import ThreadedServer

@@ -12,9 +12,9 @@ import pytest
 from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
 
-from kotahub.hub.cache import FallbackStore, MemoryStore, RedisStore
-from kotahub.hub.persisted_store import DocumentBounds, PersistedDocuments
+from kotahub.hub.policy.persisted_store import DocumentBounds, PersistedDocuments
 from kotahub.hub.settings import Settings
+from kotahub.store.cache import FallbackStore, MemoryStore, RedisStore
 from tests.conftest import HubFactory
 from tests.support.api_keys import PARTNER, api_keys
 from tests.support.graphql import persisted, sha

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 
-from kotahub.hub.operation_key import operation_of, response_key
+from kotahub.hub.graphql.response_key import operation_of, response_key
 from kotahub.hub.settings import Settings
 from tests.conftest import HubFactory
 from tests.support.graphql import persisted

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from kotahub.hub.errors import ConfigError
+from kotahub.errors import ConfigError
 from kotahub.hub.settings import load_settings, retired_settings
 
 TOML = """

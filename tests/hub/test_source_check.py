@@ -15,7 +15,7 @@ from starlette.routing import Route
 
 from kotahub.cli import main
 from kotahub.demo.app import COMPLAINTS_OPEN311
-from kotahub.hub.errors import ConfigError
+from kotahub.errors import ConfigError
 from kotahub.hub.settings import Settings
 from kotahub.hub.source_check import check_configured
 from tests.support.controlled_upstream import Behaviour

@@ -6,7 +6,8 @@ import asyncio
 from collections.abc import Callable, Sequence
 from typing import ClassVar
 
-from kotahub.adapters.contract import (
+from kotahub.adapters.catalog import Catalog
+from kotahub.contract import (
     Adapter,
     ComplaintQuery,
     ComplaintsAdapter,
@@ -17,7 +18,6 @@ from kotahub.adapters.contract import (
 from kotahub.demo.app import COMPLAINTS_OPEN311, HEALTH_FHIR
 from kotahub.demo.open311 import DEMO_API_KEY
 from kotahub.records import ComplaintRecord, GeoPoint, HealthFacilityRecord, Near
-from kotahub.resolvers.catalog import Catalog
 from kotahub.resolvers.health import nearby_facilities
 from kotahub.resolvers.scope import RequestScope
 from tests.support.request_scope import request_scope

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 import strawberry
 
-from kotahub.hub.errors import ClientInputError, SourceTimeout
+from kotahub.errors import ClientInputError, SourceTimeout
 from kotahub.schema.errors import MASKED_MESSAGE, ErrorPolicy
 
 

@@ -10,14 +10,15 @@ from typing import Any
 
 import pytest
 
-from kotahub.hub.access import Principal, Role
-from kotahub.hub.errors import SourceUnavailable
-from kotahub.hub.settings import Settings, SourceSettings
-from kotahub.hub.source_client import SourceClient
-from kotahub.hub.source_health import SourceHealthRegistry
-from kotahub.resolvers.catalog import Catalog
+from kotahub.access import Principal, Role
+from kotahub.adapters.catalog import Catalog
+from kotahub.errors import SourceUnavailable
+from kotahub.hub.settings import Settings
 from kotahub.schema.build import build_schema
 from kotahub.schema.context import GraphQLContext
+from kotahub.upstream.client import SourceClient
+from kotahub.upstream.source_settings import SourceSettings
+from kotahub.upstream.source_status import SourceHealthRegistry
 from tests.conftest import HubFactory, tourism_source
 from tests.support.graphql import gql
 from tests.support.ports import free_port

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kotahub.hub.api_keys import hash_of
+from kotahub.hub.policy.api_keys import hash_of
 
 ADMIN_KEY = "kh_admin-key-for-tests-0123456789abcdef"
 PARTNER_KEY = "kh_partner-key-for-tests-0123456789abcdef"

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from kotahub.resolvers.catalog import Catalog
+from kotahub.adapters.catalog import Catalog
 from kotahub.resolvers.loaders import make_loaders
 from kotahub.resolvers.scope import PageLimits, RequestScope
 

@@ -1,0 +1,1 @@
+"""The pages beside /graphql: probes, metrics and the GraphiQL playground with its examples."""

@@ -1,0 +1,1 @@
+"""Where the hub keeps things: its Redis connection, the upstream cache and its generations."""

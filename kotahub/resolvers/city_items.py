@@ -15,6 +15,7 @@ from kotahub.records import (
     GeoPoint,
     HealthFacilityRecord,
     IndicatorRecord,
+    Lang,
     ProgramRecord,
     Provenance,
     TouristSpotRecord,
@@ -68,6 +69,17 @@ class CityItem:
         if isinstance(record, ProgramRecord | IndicatorRecord):
             return record.name.id
         return record.local_id
+
+    def title_in(self, lang: Lang) -> str:
+        """What a list shows for the item: its name, or for a complaint its category and id."""
+        record = self.record
+        if isinstance(record, ProgramRecord | IndicatorRecord):
+            return record.name.pick(lang)
+        if isinstance(record, ComplaintRecord):
+            return (
+                f"{record.category_name or record.category_code or 'Complaint'} {record.local_id}"
+            )
+        return self.title
 
 
 def indicator_id(program: ProgramRecord, code: str) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
@@ -16,20 +15,18 @@ from kotahub.records import (
     Delivery,
     Provenance,
 )
+from kotahub.records import GeoPoint as GeoPointRecord
 from kotahub.resolvers import complaints
 from kotahub.resolvers.city_items import ItemKey
 from kotahub.resolvers.paging import page_request
 from kotahub.schema.bounds import CODE, WORDS, Code, Cursor
 from kotahub.schema.common import GeoPoint, SourceMeta
 from kotahub.schema.context import Info
-from kotahub.schema.kinds import PlaceKind
+from kotahub.schema.nearby import nearby_field
 from kotahub.schema.node import GlobalId, Node
 from kotahub.schema.paging import Connection, connection
-from kotahub.schema.place import NEARBY_DESCRIPTION
+from kotahub.schema.place_types import shown_as
 from kotahub.schema.string_bounds import at_most
-
-if TYPE_CHECKING:
-    from kotahub.schema.nearby import NearbyPlace
 
 TYPE_NAME = "Complaint"
 CATEGORY = "ComplaintCategory"
@@ -127,7 +124,7 @@ class ComplaintCategory(Node):
 
 
 @dataclass(frozen=True, slots=True)
-class _Seen:
+class _KnownComplaint:
     """What is known of a complaint: the source's record, the hub's delivery, or both."""
 
     tracking_id: str
@@ -137,7 +134,7 @@ class _Seen:
 
 @strawberry.type(description="A public complaint and what the city has done about it.")
 class Complaint(Node):
-    seen: strawberry.Private[_Seen]
+    seen: strawberry.Private[_KnownComplaint]
 
     @classmethod
     def of(
@@ -150,7 +147,7 @@ class Complaint(Node):
             gid = GlobalId(TYPE_NAME, record.source, record.local_id)
         else:
             gid = GlobalId(TYPE_NAME, HUB_SOURCE, tracking_id or "")
-        seen = _Seen(tracking_id or (record.local_id if record else ""), record, delivery)
+        seen = _KnownComplaint(tracking_id or (record.local_id if record else ""), record, delivery)
         return cls(id=gid.encode(), seen=seen)
 
     @classmethod
@@ -247,23 +244,13 @@ class Complaint(Node):
         delivery = self.seen.delivery
         return delivery.reason if delivery and delivery.status == "REJECTED" else None
 
-    @strawberry.field(description=NEARBY_DESCRIPTION)
-    async def nearby(
-        self,
-        info: Info,
-        kinds: list[PlaceKind] | None = None,
-        radius_km: float = 1.0,
-        first: int = 10,
-    ) -> list[Annotated[NearbyPlace, strawberry.lazy("kotahub.schema.nearby")]]:
-        # Imported here: the nearby module builds every kind of place, this one among them.
-        from kotahub.schema.nearby import resolve_nearby
+    nearby = nearby_field()
 
+    def nearby_origin(self) -> tuple[ItemKey, GeoPointRecord | None]:
         record = self.seen.record
         if record is None:  # filed here and not delivered yet: no place known to the city
-            origin: ItemKey = ("complaint", HUB_SOURCE, self.seen.tracking_id)
-            return await resolve_nearby(info, origin, None, kinds, radius_km, first)
-        origin = ("complaint", record.source, record.local_id)
-        return await resolve_nearby(info, origin, record.location, kinds, radius_km, first)
+            return ("complaint", HUB_SOURCE, self.seen.tracking_id), None
+        return ("complaint", record.source, record.local_id), record.location
 
     @strawberry.field
     def meta(self) -> SourceMeta:
@@ -343,3 +330,6 @@ async def category_by_global_id(info: Info, gid: GlobalId) -> ComplaintCategory 
     wanted = (gid.source, gid.local_id)
     found_category = (r for r in found.value if (r.source, r.code) == wanted)
     return next((ComplaintCategory.of(r) for r in found_category), None)
+
+
+shown_as(ComplaintRecord, lambda record, _distance_km: Complaint.of(record))

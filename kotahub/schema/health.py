@@ -18,6 +18,7 @@ from kotahub.schema.context import Info
 from kotahub.schema.node import GlobalId
 from kotahub.schema.paging import Connection, connection
 from kotahub.schema.place import Place
+from kotahub.schema.place_types import shown_as
 from kotahub.schema.string_bounds import at_most
 
 TYPE_NAME = "HealthFacility"
@@ -174,3 +175,6 @@ def _facility_filter(given: HealthFacilityFilter | None) -> health.FacilityFilte
         emergency=given.emergency,
         text=given.text,
     )
+
+
+shown_as(HealthFacilityRecord, HealthFacility.of)

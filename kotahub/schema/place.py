@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, ClassVar
+from typing import ClassVar
 
 import strawberry
 
+from kotahub.records import GeoPoint as GeoPointRecord
 from kotahub.records import PlaceRecord
-from kotahub.resolvers.city_items import Kind
+from kotahub.resolvers.city_items import ItemKey, Kind
 from kotahub.resolvers.opening_hours import open_now
 from kotahub.schema.common import GeoPoint, SourceMeta
 from kotahub.schema.context import Info
-from kotahub.schema.kinds import PlaceKind
+from kotahub.schema.nearby import nearby_field
 from kotahub.schema.node import Node
-
-if TYPE_CHECKING:
-    from kotahub.schema.nearby import NearbyPlace
-
-NEARBY_DESCRIPTION = (
-    "Places of the kinds asked for (all, if none) within radiusKm, nearest first, itself "
-    "left out; every place of a list shares one search."
-)
 
 
 @strawberry.interface(description="Somewhere in the city: a tourist spot, a health facility, …")
@@ -65,16 +58,7 @@ class Place(Node):
     def meta(self) -> SourceMeta:
         return SourceMeta.of(self.record.provenance)
 
-    @strawberry.field(description=NEARBY_DESCRIPTION)
-    async def nearby(
-        self,
-        info: Info,
-        kinds: list[PlaceKind] | None = None,
-        radius_km: float = 1.0,
-        first: int = 10,
-    ) -> list[Annotated[NearbyPlace, strawberry.lazy("kotahub.schema.nearby")]]:
-        # Imported here: the nearby module builds every kind of place, this one among them.
-        from kotahub.schema.nearby import resolve_nearby
+    nearby = nearby_field()
 
-        origin = (self.kind, self.record.source, self.record.local_id)
-        return await resolve_nearby(info, origin, self.record.location, kinds, radius_km, first)
+    def nearby_origin(self) -> tuple[ItemKey, GeoPointRecord | None]:
+        return (self.kind, self.record.source, self.record.local_id), self.record.location

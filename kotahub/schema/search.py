@@ -11,7 +11,7 @@ from kotahub.resolvers.geo import near as checked_near
 from kotahub.resolvers.paging import page_request
 from kotahub.resolvers.search import SearchHit, search
 from kotahub.schema.bounds import Cursor
-from kotahub.schema.city_item import graphql_item, title_of
+from kotahub.schema.city_item import graphql_item
 from kotahub.schema.common import Lang, NearInput, lang_code
 from kotahub.schema.complaints import Complaint
 from kotahub.schema.context import Info
@@ -42,7 +42,7 @@ class SearchResult:
 
     @strawberry.field(description="What a result list shows: a name, or a complaint's category.")
     def title(self, info: Info, lang: Lang | None = None) -> str:
-        return title_of(self.found, lang_code(lang, info.context.scope.lang))
+        return self.found.title_in(lang_code(lang, info.context.scope.lang))
 
 
 async def resolve_search(

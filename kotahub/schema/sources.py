@@ -86,6 +86,6 @@ class SourceStatus:
 
 
 def resolve_sources(info: Info) -> list[SourceStatus]:
-    reader = info.context.scope.source_health
+    reader = info.context.scope.source_statuses
     snapshots = reader.snapshot() if reader is not None else ()
     return [SourceStatus(snapshot=snapshot) for snapshot in snapshots]

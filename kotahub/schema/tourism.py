@@ -18,6 +18,7 @@ from kotahub.schema.health import FacilityType, HealthFacility, facility_kind
 from kotahub.schema.node import GlobalId
 from kotahub.schema.paging import Connection, connection
 from kotahub.schema.place import Place
+from kotahub.schema.place_types import shown_as
 from kotahub.schema.string_bounds import at_most
 
 TYPE_NAME = "TouristSpot"
@@ -142,3 +143,6 @@ async def spot_by_global_id(info: Info, gid: GlobalId) -> TouristSpot | None:
         return None
     record = await tourism.spot(info.context.scope, gid.source, gid.local_id)
     return TouristSpot.of(record) if record else None
+
+
+shown_as(TouristSpotRecord, TouristSpot.of)

@@ -21,7 +21,7 @@ WORKERS ?= $(shell $(PYTHON) -c 'import os; print(2 * (os.cpu_count() or 1))')
 MARKS ?=
 PYTEST := $(BIN)/python -m pytest -n $(WORKERS) --dist worksteal
 
-.PHONY: run demo-sources test test-fast lint check bench bench-search assets lock upgrade clean
+.PHONY: run demo-sources test test-fast lint check bench bench-search docs assets lock upgrade clean
 
 run: $(INSTALLED) $(ASSETS)
 	$(BIN)/kotahub serve
@@ -40,12 +40,18 @@ lint: $(INSTALLED)
 	$(BIN)/ruff check kotahub tests scripts bench docs
 	$(BIN)/ruff format --check kotahub tests scripts bench docs
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 bench: $(BENCH_INSTALLED)
 	$(BIN)/python -m bench.run
 
 bench-search: $(INSTALLED)
 	$(BIN)/python -m bench.search_scale
+
+# The documentation site (mkdocs.yml, docs/) into site/, offline; --strict fails on a broken link.
+# NO_MKDOCS_2_WARNING silences mkdocs-material's banner about its successor, which is no build warning.
+docs: $(INSTALLED)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
 
 check: lint test
 
@@ -59,12 +65,12 @@ $(UV): scripts/uv-requirements.txt
 	touch $@
 
 $(INSTALLED): pyproject.toml uv.lock $(UV)
-	$(SYNC) --group dev --group assets
+	$(SYNC) --group dev --group assets --group docs
 	rm -f $(BENCH_INSTALLED)
 	touch $@
 
 $(BENCH_INSTALLED): pyproject.toml uv.lock $(UV)
-	$(SYNC) --group dev --group assets --group bench
+	$(SYNC) --group dev --group assets --group docs --group bench
 	touch $(INSTALLED) $@
 
 # uv.lock again after pyproject.toml's dependencies changed, keeping every other pin.
@@ -84,4 +90,4 @@ $(COMPOSITION): federation/package.json federation/package-lock.json scripts/ins
 	$(BIN)/python scripts/install_federation_composition.py
 
 clean:
-	rm -rf $(VENV) $(BOOTSTRAP) graphiql/node_modules federation/node_modules kotahub/hub/pages/static/graphiql .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(BOOTSTRAP) graphiql/node_modules federation/node_modules kotahub/hub/pages/static/graphiql site .pytest_cache .mypy_cache .ruff_cache

@@ -6,6 +6,7 @@ import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from kotahub.adapters.payload_values import text
 from kotahub.records import (
     IndicatorPoint,
     IndicatorRecord,
@@ -20,15 +21,15 @@ class RecordError(ValueError):
 
 
 def program_from(package: Any, provenance: Provenance) -> ProgramRecord:
-    if not isinstance(package, Mapping) or not _text(package.get("name")):
+    if not isinstance(package, Mapping) or not text(package.get("name")):
         raise RecordError("a package has no name")
     extras = _extras(package)
-    title = _text(package.get("title")) or str(package["name"])
-    notes = _text(package.get("notes"))
+    title = text(package.get("title")) or str(package["name"])
+    notes = text(package.get("notes"))
     organization = package.get("organization")
-    agency = _text(organization.get("title")) if isinstance(organization, Mapping) else None
-    links = [_text(package.get("url"))] + [
-        _text(r.get("url")) for r in _dicts(package.get("resources"))
+    agency = text(organization.get("title")) if isinstance(organization, Mapping) else None
+    links = [text(package.get("url"))] + [
+        text(r.get("url")) for r in _dicts(package.get("resources"))
     ]
     return ProgramRecord(
         source=provenance.source,
@@ -41,7 +42,7 @@ def program_from(package: Any, provenance: Provenance) -> ProgramRecord:
         agency=agency,
         status=extras.get("status"),
         links=tuple(dict.fromkeys(link for link in links if link)),
-        tags=tuple(t for t in (_text(tag.get("name")) for tag in _dicts(package.get("tags"))) if t),
+        tags=tuple(t for t in (text(tag.get("name")) for tag in _dicts(package.get("tags"))) if t),
         indicator_resource=extras.get("indicator_resource_id"),
     )
 
@@ -52,7 +53,7 @@ def indicators_from(
     """Each program's indicators, each a series sorted by period, from DataStore rows."""
     series: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
     for row in _dicts(list(rows)):
-        program, code = _text(row.get("program")), _text(row.get("indicator"))
+        program, code = text(row.get("program")), text(row.get("indicator"))
         if program and code and _number(row.get("value")) is not None:
             series.setdefault((program, code), []).append(row)
     found: dict[str, list[IndicatorRecord]] = {}
@@ -72,16 +73,16 @@ def _indicator(code: str, rows: list[Mapping[str, Any]], provenance: Provenance)
     )
     return IndicatorRecord(
         code=code,
-        name=LocalizedText(_text(first.get("name_id")) or code, _text(first.get("name_en"))),
-        unit=_text(first.get("unit")),
+        name=LocalizedText(text(first.get("name_id")) or code, text(first.get("name_en"))),
+        unit=text(first.get("unit")),
         provenance=provenance,
         points=tuple(points),
         target=_number(first.get("target")),
-        higher_is_better=(_text(first.get("direction")) or "").lower() != "decrease",
-        iso_theme=_text(first.get("iso37120_theme")),
-        frequency=_text(first.get("frequency")),
-        calculation_period=_text(first.get("calculation_period")),
-        data_source=_text(first.get("source")),
+        higher_is_better=(text(first.get("direction")) or "").lower() != "decrease",
+        iso_theme=text(first.get("iso37120_theme")),
+        frequency=text(first.get("frequency")),
+        calculation_period=text(first.get("calculation_period")),
+        data_source=text(first.get("source")),
         sample=first.get("sample") in (True, "true", "True", 1),
     )
 
@@ -104,7 +105,3 @@ def _number(value: Any) -> float | None:
     except (TypeError, ValueError, OverflowError):  # OverflowError: an int past any float
         return None
     return number if math.isfinite(number) else None
-
-
-def _text(value: Any) -> str | None:
-    return value.strip() if isinstance(value, str) and value.strip() else None

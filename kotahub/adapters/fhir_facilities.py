@@ -9,7 +9,7 @@ from typing import Any
 from kotahub.adapters.fhir_bundle import Resource, ResourceIndex, reference_key
 from kotahub.adapters.fhir_codes import codings, concept_texts, facility_type, is_emergency
 from kotahub.adapters.fhir_hours import osm_opening_hours
-from kotahub.adapters.payload_values import array, finite, mapping
+from kotahub.adapters.payload_values import array, finite, mapping, text
 from kotahub.records import GeoPoint, HealthFacilityRecord, HealthServiceRecord, Provenance
 
 ESTIMATED = "https://fhir.kotahub.id/StructureDefinition/position-estimated"
@@ -65,7 +65,7 @@ def _facility(
         name=name,
         provenance=provenance,
         facility_type=facility_type(codes, name),
-        district=_text(mapping(location.get("address")).get("district")),
+        district=text(mapping(location.get("address")).get("district")),
         address=_address(location.get("address")),
         location=_position(location.get("position")),
         location_estimated=_estimated(location),
@@ -73,14 +73,14 @@ def _facility(
         opening_hours=osm_opening_hours(location.get("hoursOfOperation")),
         emergency=is_emergency(part_codes, name) or any(s.emergency for s in services),
         services=services,
-        organization=_text(organization.get("name")),
+        organization=text(organization.get("name")),
         aliases=tuple(a for a in array(location.get("alias")) if isinstance(a, str)),
     )
 
 
 def _service(service: Resource) -> HealthServiceRecord:
     types, categories = service.get("type"), service.get("category")
-    name = _text(service.get("name")) or next(iter(concept_texts(types)), "Layanan kesehatan")
+    name = text(service.get("name")) or next(iter(concept_texts(types)), "Layanan kesehatan")
     return HealthServiceRecord(
         name=name,
         categories=tuple(concept_texts(categories)),
@@ -129,21 +129,17 @@ def _phone(resource: Mapping[str, Any]) -> str | None:
         if (
             isinstance(point, Mapping)
             and point.get("system") == "phone"
-            and _text(point.get("value"))
+            and text(point.get("value"))
         ):
-            return _text(point.get("value"))
+            return text(point.get("value"))
     return None
 
 
 def _address(address: Any) -> str | None:
     if not isinstance(address, Mapping):
         return None
-    if _text(address.get("text")):
-        return _text(address.get("text"))
+    if text(address.get("text")):
+        return text(address.get("text"))
     parts = [*array(address.get("line")), address.get("city")]
     joined = ", ".join(p.strip() for p in parts if isinstance(p, str) and p.strip())
     return joined or None
-
-
-def _text(value: Any) -> str | None:
-    return value.strip() if isinstance(value, str) and value.strip() else None

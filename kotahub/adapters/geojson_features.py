@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urljoin
 
-from kotahub.adapters.payload_values import finite
+from kotahub.adapters.payload_values import finite, text
 from kotahub.records import (
     GeoPoint,
     LocalizedText,
@@ -48,9 +48,9 @@ def spot_from_feature(feature: Any, page_url: str, provenance: Provenance) -> To
         description=_description(props),
         location=point_of(feature.get("geometry")),
         location_estimated=props.get("locationEstimated") is True,
-        opening_hours=_text(props.get("openingHours", props.get("opening_hours"))),
+        opening_hours=text(props.get("openingHours", props.get("opening_hours"))),
         ticket_price=_ticket(props.get("ticketPrice")),
-        e_ticket_url=_text(props.get("eTicketUrl")),
+        e_ticket_url=text(props.get("eTicketUrl")),
         photos=_photos(props.get("image"), page_url),
     )
 
@@ -99,19 +99,15 @@ def _strings(value: Any) -> tuple[str, ...]:
     return ()
 
 
-def _text(value: Any) -> str | None:
-    return value.strip() if isinstance(value, str) and value.strip() else None
-
-
 def _district(props: Mapping[str, Any], address: Any) -> str | None:
-    if isinstance(address, Mapping) and _text(address.get("district")):
-        return _text(address.get("district"))
-    return _text(props.get("district"))
+    if isinstance(address, Mapping) and text(address.get("district")):
+        return text(address.get("district"))
+    return text(props.get("district"))
 
 
 def _street(address: Any) -> str | None:
     if isinstance(address, str):
-        return _text(address)
+        return text(address)
     if not isinstance(address, Mapping):
         return None
     parts = [address.get("streetAddress"), address.get("addressLocality")]
@@ -124,10 +120,10 @@ def _description(props: Mapping[str, Any]) -> LocalizedText | None:
     if not isinstance(texts, Mapping):
         texts = props.get("description")
     if isinstance(texts, Mapping):
-        indonesian = _text(texts.get("id")) or _text(texts.get("en"))
-        return LocalizedText(id=indonesian, en=_text(texts.get("en"))) if indonesian else None
-    text = _text(texts)
-    return LocalizedText(id=text) if text else None
+        indonesian = text(texts.get("id")) or text(texts.get("en"))
+        return LocalizedText(id=indonesian, en=text(texts.get("en"))) if indonesian else None
+    plain = text(texts)
+    return LocalizedText(id=plain) if plain else None
 
 
 def _ticket(value: Any) -> TicketPrice | None:
@@ -135,7 +131,7 @@ def _ticket(value: Any) -> TicketPrice | None:
         return TicketPrice(adult=_whole(value))
     if not isinstance(value, Mapping):
         return None
-    currency = _text(value.get("currency")) or "IDR"
+    currency = text(value.get("currency")) or "IDR"
     return TicketPrice(
         adult=_whole(value.get("adult")),
         child=_whole(value.get("child")),

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from kotahub.adapters.payload_values import array, finite
+from kotahub.adapters.payload_values import array, finite, text_or_number
 from kotahub.records import (
     AttributeValue,
     CategoryAttribute,
@@ -22,17 +22,17 @@ class RecordError(ValueError):
 
 
 def category_from(service: Any, definition: Any, provenance: Provenance) -> ComplaintCategoryRecord:
-    if not isinstance(service, Mapping) or not _text(service.get("service_code")):
+    if not isinstance(service, Mapping) or not text_or_number(service.get("service_code")):
         raise RecordError("a service has no service_code")
-    keywords = _text(service.get("keywords")) or ""
+    keywords = text_or_number(service.get("keywords")) or ""
     attributes = definition.get("attributes") if isinstance(definition, Mapping) else None
     return ComplaintCategoryRecord(
         source=provenance.source,
         code=str(service["service_code"]),
-        name=_text(service.get("service_name")) or str(service["service_code"]),
+        name=text_or_number(service.get("service_name")) or str(service["service_code"]),
         provenance=provenance,
-        description=_text(service.get("description")),
-        group=_text(service.get("group")),
+        description=text_or_number(service.get("description")),
+        group=text_or_number(service.get("group")),
         keywords=tuple(word.strip() for word in keywords.split(",") if word.strip()),
         attributes=tuple(_attribute(a) for a in array(attributes) if isinstance(a, Mapping)),
     )
@@ -45,7 +45,7 @@ def _attribute(attribute: Mapping[str, Any]) -> CategoryAttribute:
         code=str(attribute.get("code", "")),
         datatype=str(attribute.get("datatype", "string")),
         required=attribute.get("required") is True,
-        description=_text(attribute.get("description")) or str(attribute.get("code", "")),
+        description=text_or_number(attribute.get("description")) or str(attribute.get("code", "")),
         variable=attribute.get("variable") is not False,
         order=int(order) if order is not None else 0,
         values=tuple(AttributeValue(str(v.get("key")), str(v.get("name"))) for v in values),
@@ -54,26 +54,26 @@ def _attribute(attribute: Mapping[str, Any]) -> CategoryAttribute:
 
 def complaint_from(item: Any, provenance: Provenance) -> ComplaintRecord:
     """A record of one service request; reporter fields, if a server sends them, are dropped."""
-    if not isinstance(item, Mapping) or not _text(item.get("service_request_id")):
+    if not isinstance(item, Mapping) or not text_or_number(item.get("service_request_id")):
         raise RecordError("a request has no service_request_id")
     status = str(item.get("status", "open")).lower()
     return ComplaintRecord(
         source=provenance.source,
         local_id=str(item["service_request_id"]),
         provenance=provenance,
-        category_code=_text(item.get("service_code")),
-        category_name=_text(item.get("service_name")),
-        description=_text(item.get("description")),
+        category_code=text_or_number(item.get("service_code")),
+        category_name=text_or_number(item.get("service_name")),
+        description=text_or_number(item.get("description")),
         status="closed" if status == "closed" else "open",
-        status_notes=_text(item.get("status_notes")),
-        agency=_text(item.get("agency_responsible")),
+        status_notes=text_or_number(item.get("status_notes")),
+        agency=text_or_number(item.get("agency_responsible")),
         requested_at=zoned_time(item.get("requested_datetime")),
         updated_at=zoned_time(item.get("updated_datetime")),
         expected_at=zoned_time(item.get("expected_datetime")),
-        address=_text(item.get("address")),
-        district=_text(item.get("district")),
+        address=text_or_number(item.get("address")),
+        district=text_or_number(item.get("district")),
         location=_point(item.get("lat"), item.get("long")),
-        media_url=_text(item.get("media_url")),
+        media_url=text_or_number(item.get("media_url")),
     )
 
 
@@ -105,9 +105,3 @@ def _parsed(value: Any) -> Any:
         return float(value)
     except ValueError:
         return None
-
-
-def _text(value: Any) -> str | None:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return str(value)
-    return value.strip() if isinstance(value, str) and value.strip() else None

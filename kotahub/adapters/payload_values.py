@@ -1,5 +1,6 @@
-"""Values read from an upstream's JSON, which may hold anything where a protocol says a list
-or a number: a missing or mistyped list reads as empty, an unusable number as None."""
+"""Values read from an upstream's JSON, which may hold anything where a protocol says a list,
+a number or a string: a missing or mistyped list reads as empty, an unusable number or a
+blank string as None."""
 
 from __future__ import annotations
 
@@ -40,3 +41,16 @@ def finite(value: Any) -> float | None:
     except OverflowError:
         return None
     return number if math.isfinite(number) else None
+
+
+def text(value: Any) -> str | None:
+    """A JSON string without its surrounding blanks; None for a blank one or anything else."""
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def text_or_number(value: Any) -> str | None:
+    """``text(value)``, or a JSON number written out, for ids and codes that some servers
+    send as numbers."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return text(value)

@@ -25,7 +25,7 @@ from kotahub.hub.http.relative_redirects import relative_slash_redirects
 from kotahub.hub.http_policy import gate_rules, http_middleware
 from kotahub.hub.pages.metrics import metrics_page
 from kotahub.hub.pages.playground import playground_routes
-from kotahub.hub.pages.probes import healthz, readyz
+from kotahub.hub.pages.probes import liveness, readiness
 from kotahub.hub.policy.persisted_queries import load_manifest
 from kotahub.hub.runtime import check_sources, start_runtime
 from kotahub.hub.settings import Settings, retired_settings
@@ -76,9 +76,9 @@ def create_app(
     routes += [
         Route("/", _to_graphql),
         Route("/graphql", GraphQLAccess(GraphQLMediaType(gate)), methods=["GET", "POST"]),
-        Route("/healthz", healthz),
+        Route("/healthz", liveness),
         Route("/metrics", metrics_page),
-        Route("/readyz", readyz),
+        Route("/readyz", readiness),
         *playground_routes(),
     ]
     app = Starlette(routes=routes, lifespan=lifespan, middleware=http_middleware(settings))

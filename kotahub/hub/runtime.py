@@ -45,7 +45,7 @@ from kotahub.store.redis_connection import (
 from kotahub.upstream.client import SourceClient
 from kotahub.upstream.replica_flight import ReplicaFlight
 from kotahub.upstream.source_settings import SourceSettings
-from kotahub.upstream.source_status import SourceHealthRegistry
+from kotahub.upstream.source_status import SourceStatusRegistry
 
 log = logging.getLogger("kotahub")
 
@@ -54,7 +54,7 @@ REDIS_CONNECTIONS = 256
 POLL_MS = 250
 
 
-@dataclass
+@dataclass(kw_only=True)
 class HubRuntime:
     """Created in the app's lifespan and closed with it."""
 
@@ -80,9 +80,9 @@ class HubRuntime:
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
 
     @property
-    def health(self) -> SourceHealthRegistry:
+    def source_statuses(self) -> SourceStatusRegistry:
         """Each source's circuit breaker and last outcomes, as this process sees them."""
-        return self.client.health
+        return self.client.statuses
 
     @property
     def complaint_rules(self) -> ComplaintRules:
@@ -188,7 +188,7 @@ async def start_runtime(
         generations=generations,
         # It waits for other replicas' upstream calls, which take real time: not on ``clock``.
         flight=ReplicaFlight(store),
-        health=SourceHealthRegistry(metrics, clock.monotonic),
+        statuses=SourceStatusRegistry(metrics, clock.monotonic),
         enabled=settings.upstream_cache,
         default_stale_seconds=settings.stale_seconds,
         clock=clock,
@@ -207,19 +207,19 @@ async def start_runtime(
     persisted = PersistedQueries(settings.persisted_queries, manifest, documents)
     metrics.operations.reserve(operation_names(manifest.values()))
     runtime = HubRuntime(
-        settings,
-        http,
-        redis,
-        store,
-        client,
-        catalog,
-        outbox,
-        metrics,
-        generations,
-        rate_limits,
-        persisted,
-        contacts,
-        clock,
+        settings=settings,
+        http=http,
+        redis=redis,
+        store=store,
+        client=client,
+        catalog=catalog,
+        outbox=outbox,
+        metrics=metrics,
+        generations=generations,
+        rate_limits=rate_limits,
+        persisted=persisted,
+        emergency_contacts=contacts,
+        clock=clock,
         cache_redis=cache_redis,
     )
     runtime.start_watching_loop()  # the hub's and the standalone worker's /metrics show it

@@ -162,8 +162,8 @@ async def _programs(listing: Listing) -> str:
     if without:
         raise Nonconforming(
             f"{len(without)} of {len(programs)} programs name no dimension ({without[0]}, …)",
-            "tag each dataset with its smart-city dimension (see the dimensions section "
-            "of the README)",
+            "tag each dataset with its smart-city dimension (see docs/api/dimensions.md "
+            "in the documentation)",
         )
     return f"{len(programs)} programs"
 

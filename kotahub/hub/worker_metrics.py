@@ -15,7 +15,7 @@ from starlette.routing import Route
 from kotahub.errors import ConfigError
 from kotahub.hub.connection_limits import server_limits
 from kotahub.hub.pages.metrics import metrics_page
-from kotahub.hub.pages.probes import healthz
+from kotahub.hub.pages.probes import liveness
 from kotahub.hub.runtime import HubRuntime
 
 log = logging.getLogger("kotahub.worker")
@@ -44,7 +44,7 @@ def metrics_listener(host: str, port: int) -> socket.socket:
 
 def metrics_app(runtime: HubRuntime) -> Starlette:
     """The worker's own registry at ``/metrics``, and ``/healthz`` for its container."""
-    app = Starlette(routes=[Route("/metrics", metrics_page), Route("/healthz", healthz)])
+    app = Starlette(routes=[Route("/metrics", metrics_page), Route("/healthz", liveness)])
     app.state.runtime = runtime
     return app
 

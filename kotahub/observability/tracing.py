@@ -46,6 +46,19 @@ def exporter_names(environ: Mapping[str, str]) -> list[str]:
     return [name for name in names if name != "none"]
 
 
+def traces_recorded() -> bool:
+    """Whether a provider that records spans is installed (by configure_tracing, or a test):
+    instrumentation that costs on every call is added only then."""
+    provider = trace.get_tracer_provider()
+    return not isinstance(provider, (trace.ProxyTracerProvider, trace.NoOpTracerProvider))
+
+
+def instrumentation_disabled(name: str, environ: Mapping[str, str]) -> bool:
+    """Whether ``OTEL_PYTHON_DISABLED_INSTRUMENTATIONS`` (comma-separated) names ``name``."""
+    names = environ.get("OTEL_PYTHON_DISABLED_INSTRUMENTATIONS", "").split(",")
+    return name in {entry.strip().lower() for entry in names}
+
+
 def configure_tracing() -> bool:
     """Installs the SDK's tracer provider when the environment asks for traces; True when
     traces are recorded. Otherwise nothing is installed and the API's no-op tracer stays.

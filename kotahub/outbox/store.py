@@ -197,8 +197,8 @@ class Outbox:
             ) from exc
 
     async def settle(self, pending: Pending, changes: Mapping[str, str]) -> bool:
-        """Record the outcome, drop the entry and the contact details; False if another
-        worker had settled it already."""
+        """Settle the submission: record its final outcome, drop its entry and its contact
+        details; False if another worker had settled it already."""
         keys = [
             self.state_key(pending.tracking_id),
             self.contact_key(pending.tracking_id),
@@ -247,8 +247,8 @@ class Outbox:
         return [UncertainPost(_moment(began), _moment(ended)) for began, ended in sorted(posts)]
 
     async def end_attempt(self, pending: Pending, unsure: bool) -> None:
-        """Note that the post under way ended unsettled: kept to be looked for when it may
-        have reached the source (``unsure``), forgotten when it surely did not; the earlier
+        """Note that the post under way failed: kept to be looked for when it may have
+        reached the source (``unsure``), forgotten when it surely did not; the earlier
         uncertain posts are kept either way, until the submission is settled."""
         key = self.state_key(pending.tracking_id)
         fields = {_text(k): _text(v) for k, v in (await self.redis.hgetall(key)).items()}

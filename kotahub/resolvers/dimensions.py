@@ -53,15 +53,6 @@ async def program_indicators(
     return Partial(list(grouped.get(program.slug, [])))
 
 
-async def all_program_indicators(
-    scope: RequestScope, dimension_programs: list[ProgramRecord]
-) -> Partial[list[IndicatorRecord]]:
-    found = await asyncio.gather(*(program_indicators(scope, p) for p in dimension_programs))
-    indicators = [i for result in found for i in result.value]
-    failures = tuple({id(f): f for result in found for f in result.failures}.values())
-    return Partial(indicators, failures)
-
-
 def trend(indicator: IndicatorRecord) -> Trend | None:
     """Whether the value went up, down or stayed flat since the period before."""
     if len(indicator.points) < 2:

@@ -60,7 +60,7 @@ class CacheAdmin(Protocol):
     async def invalidate(self, source: str) -> Invalidation: ...
 
 
-class SourceHealthReader(Protocol):
+class SourceStatusReader(Protocol):
     """Each source's circuit breaker and last outcomes in this process; the HTTP layer
     provides it."""
 
@@ -85,7 +85,7 @@ class RequestScope:
     memo: RequestMemo = field(default_factory=RequestMemo)
     cache_admin: CacheAdmin | None = None
     principal: Principal = ANONYMOUS
-    source_health: SourceHealthReader | None = None
+    source_statuses: SourceStatusReader | None = None
     # Who asks, as the rate limits count it ("key:NAME", else the client's address): a
     # caller's idempotency keys are its own.
     caller: str = "unknown"

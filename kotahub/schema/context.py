@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from graphql import GraphQLError
+from graphql import DocumentNode, GraphQLError
 from strawberry.types import ExecutionContext
 from strawberry.types import Info as StrawberryInfo
 
@@ -20,6 +21,8 @@ class GraphQLContext:
     scope: RequestScope
     request_id: str = ""
     off_loop: bool = False  # the door weighed the request: its documents are read off the loop
+    # The documents the door parsed, by their text: GraphQL runs them rather than parse again.
+    documents: Mapping[str, DocumentNode] = field(default_factory=dict)
     source_failures: list[GraphQLError] = field(default_factory=list)
 
     def report(

@@ -23,6 +23,8 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisClusterException, RedisError
 
+from kotahub.store.redis_spans import with_spans
+
 RedisClient: TypeAlias = Redis | RedisCluster
 Topology = Literal["server", "cluster", "sentinel"]
 
@@ -61,10 +63,6 @@ class RedisTarget:
     password: str | None = None
     sentinel_username: str | None = None
     sentinel_password: str | None = None
-
-    @property
-    def clustered(self) -> bool:
-        return self.topology == "cluster"
 
 
 def parse_redis_url(url: str) -> RedisTarget:
@@ -132,8 +130,15 @@ def connect_redis(target: RedisTarget, timeout: float, connections: int) -> Redi
     """A client for the target; no connection is made until it is first used.
 
     ``connections`` bounds each server's pool; on one server a burst waits for a free
-    connection rather than failing (which would look like Redis being down).
+    connection rather than failing (which would look like Redis being down). Its commands
+    are spans of the traces recorded, if any are.
     """
+    client = _client(target, timeout, connections)
+    with_spans(client)
+    return client
+
+
+def _client(target: RedisTarget, timeout: float, connections: int) -> RedisClient:
     if target.topology == "cluster":
         nodes = [ClusterNode(host, port) for host, port in target.nodes]
         # The cluster client cannot wait for a connection: its bound is generous instead.

@@ -26,7 +26,7 @@ from kotahub.upstream.body_decoding import (
     body_decoder,
 )
 from kotahub.upstream.span import answered, failed, upstream_span
-from kotahub.upstream.urls import ParamValue, shown
+from kotahub.upstream.urls import ParamValue, located, shown
 
 log = logging.getLogger("kotahub.upstream")
 
@@ -80,7 +80,7 @@ async def send(
     request = http.build_request(
         call.method, call.full_url(), headers=headers, data=call.form, timeout=limits.timeout()
     )
-    where = f"{call.method} {shown(str(request.url))}"
+    where = located(call.method, request.url)
     metrics.upstream_requests.labels(source).inc()
     started = time.perf_counter()
     with upstream_span(source, request) as span:
@@ -159,7 +159,7 @@ def parse_json(source: str, response: httpx.Response) -> Any:
         return json.loads(response.content)
     except (ValueError, RecursionError) as exc:  # RecursionError: nested past any real answer
         kind = response.headers.get("content-type", "no content type")
-        where = f"{response.request.method} {shown(str(response.url))}"
+        where = located(response.request.method, response.url)
         raise SourcePayloadError(
             source, f"{where} answered with content that is not valid JSON ({kind})"
         ) from exc

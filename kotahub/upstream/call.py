@@ -20,8 +20,8 @@ from kotahub.upstream.deadline import RequestDeadline, call_budget, deadline_pas
 from kotahub.upstream.oauth import TokenProvider
 from kotahub.upstream.retry import IDEMPOTENT_METHODS, Deadline, with_retries
 from kotahub.upstream.source_settings import SourceSettings
-from kotahub.upstream.source_status import SourceHealth
-from kotahub.upstream.urls import shown
+from kotahub.upstream.source_status import SourceStatus
+from kotahub.upstream.urls import located
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,14 +41,14 @@ class SourceCaller:
         self,
         http: httpx.AsyncClient,
         settings: SourceSettings,
-        health: SourceHealth,
+        status: SourceStatus,
         metrics: HubMetrics,
         tokens: TokenProvider | None = None,
     ) -> None:
         self.name = settings.name
         self._http = http
         self._settings = settings
-        self._health = health
+        self._status = status
         self._metrics = metrics
         self._tokens = tokens
         self._limits = AttemptLimits(
@@ -65,20 +65,20 @@ class SourceCaller:
         budget = self._budget(call)
         if call.method not in IDEMPOTENT_METHODS:
             return await self._unguarded(call, budget, parse)
-        passage = self._health.admit()
+        passage = self._status.admit()
         retries = 0 if passage.probe else self._settings.retries  # a probe is one request
         try:
             answer = await self._within_deadline(call, budget, retries, not_modified_ok, parse)
         except RequestDeadlineExceeded:  # the request ran out of time, not the upstream
-            self._health.abandoned(passage)
+            self._status.abandoned(passage)
             raise
         except SourceError as exc:
-            self._health.failed(passage, exc)
+            self._status.failed(passage, exc)
             raise
         except BaseException:
-            self._health.abandoned(passage)
+            self._status.abandoned(passage)
             raise
-        self._health.succeeded(passage)
+        self._status.succeeded(passage)
         return answer
 
     def _budget(self, call: Call) -> _Budget:
@@ -95,9 +95,9 @@ class SourceCaller:
         except RequestDeadlineExceeded:  # the request ran out of time, not the upstream
             raise
         except SourceError as exc:
-            self._health.note_failure(exc)
+            self._status.note_failure(exc)
             raise
-        self._health.note_success()
+        self._status.note_success()
         return answer
 
     async def _within_deadline(
@@ -144,7 +144,7 @@ class SourceCaller:
         if response.status_code == 304 and not_modified_ok:
             return response
         if response.status_code >= 300:
-            where = f"{call.method} {shown(str(response.url))}"
+            where = located(call.method, response.url)
             raise status_error(self.name, where, response)
         return response
 
@@ -175,7 +175,7 @@ class _Budget:
 
 
 def _where(call: Call) -> str:
-    return f"{call.method} {shown(str(call.full_url()))}"
+    return located(call.method, call.full_url())
 
 
 def _request_limit(request: RequestDeadline) -> str:

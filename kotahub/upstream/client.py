@@ -3,7 +3,6 @@ deadline, retries and a circuit breaker."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
@@ -17,6 +16,7 @@ from cachetools import LRUCache
 from kotahub.clock import SYSTEM_CLOCK, Clock, utc_now
 from kotahub.errors import SourceCircuitOpen, SourceError, SourcePayloadError
 from kotahub.observability.metrics import HubMetrics
+from kotahub.single_flight import SingleFlight
 from kotahub.store.cache import ResponseStore
 from kotahub.store.generations import Generations
 from kotahub.upstream.attempt import Call
@@ -28,8 +28,8 @@ from kotahub.upstream.entry import CacheEntry
 from kotahub.upstream.oauth import TokenProvider
 from kotahub.upstream.replica_flight import ReplicaFlight
 from kotahub.upstream.source_settings import SourceSettings
-from kotahub.upstream.source_status import SourceHealthRegistry
-from kotahub.upstream.urls import ParamValue, normalized_url, resolve_link, shown
+from kotahub.upstream.source_status import SourceStatusRegistry
+from kotahub.upstream.urls import ParamValue, located, normalized_url, resolve_link, shown
 from kotahub.upstream.usage import SourceUse, record_use
 
 log = logging.getLogger("kotahub.upstream")
@@ -62,7 +62,7 @@ class SourceClient:
         metrics: HubMetrics | None = None,
         generations: Generations | None = None,
         flight: ReplicaFlight | None = None,
-        health: SourceHealthRegistry | None = None,
+        statuses: SourceStatusRegistry | None = None,
         enabled: bool = True,
         default_stale_seconds: float = 600.0,
         clock: Clock = SYSTEM_CLOCK,
@@ -71,21 +71,21 @@ class SourceClient:
         self.store = store
         self.key_prefix = key_prefix
         self.metrics = metrics or HubMetrics()
-        self.health = health or SourceHealthRegistry(self.metrics, clock.monotonic)
+        self.statuses = statuses or SourceStatusRegistry(self.metrics, clock.monotonic)
         self.generations = generations
         self.flight = flight
         self.enabled = enabled
         self.default_stale_seconds = default_stale_seconds
         self.clock = clock
         # Concurrent misses for one key within this process share a single upstream call.
-        self.inflight: dict[str, asyncio.Task[Fetched]] = {}
+        self.fetches: SingleFlight[str, Fetched] = SingleFlight()
         # Fresh answers this process read lately, parsed: read again without Redis or JSON
         # decoding. A key names one generation, and its answer may be served until
         # fresh_until whichever replica fetched it, so no replica needs telling.
         self._recent: LRUCache[str, tuple[Fetched, int]] = LRUCache(
             maxsize=RECENT_ANSWER_BYTES, getsizeof=lambda kept: kept[1]
         )
-        self.refreshing: dict[str, asyncio.Task[None]] = {}
+        self.refreshes: SingleFlight[str, None] = SingleFlight()
 
     def session(self, settings: SourceSettings) -> SourceSession:
         tokens = None
@@ -93,9 +93,9 @@ class SourceClient:
             tokens = TokenProvider(
                 settings.name, settings.oauth, self.http, settings.timeout_seconds
             )
-        health = self.health.register(settings)
+        status = self.statuses.register(settings)
         return SourceSession(
-            self, settings, SourceCaller(self.http, settings, health, self.metrics, tokens)
+            self, settings, SourceCaller(self.http, settings, status, self.metrics, tokens)
         )
 
     async def key(self, source: str, url: str) -> str:
@@ -114,31 +114,19 @@ class SourceClient:
             self._recent[key] = (fetched, size)
         return fetched
 
-    def single_flight(
-        self, key: str, fetch: Callable[[], Awaitable[Fetched]]
-    ) -> Awaitable[Fetched]:
+    async def shared_fetch(self, key: str, fetch: Callable[[], Awaitable[Fetched]]) -> Fetched:
         """One fetch for every caller wanting ``key`` now. It is shared, so it keeps only the
         source's deadline; each caller waits for it as long as its own request allows."""
-        task = self.inflight.get(key)
-        if task is None:
-            task = asyncio.create_task(detached(fetch))
-            self.inflight[key] = task
-            task.add_done_callback(lambda done: _settle(self.inflight, key, done))
-        return asyncio.shield(task)
+        return await self.fetches.join(key, lambda: detached(fetch))
 
     def refresh_soon(self, key: str, refresh: Callable[[], Awaitable[None]]) -> None:
         """Refresh a stale entry in the background, once however many requests see it; the
         refresh has the source's own deadline, not what is left of the request that saw it."""
-        if key not in self.refreshing:
-            task = asyncio.create_task(detached(refresh))
-            self.refreshing[key] = task
-            task.add_done_callback(lambda done: _settle(self.refreshing, key, done))
+        self.refreshes.start(key, lambda: detached(refresh))
 
     async def aclose(self) -> None:
-        tasks = [*self.refreshing.values(), *self.inflight.values()]
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await self.refreshes.aclose()
+        await self.fetches.aclose()
 
 
 class SourceSession:
@@ -204,9 +192,9 @@ class SourceSession:
     ) -> Fetched:
         """The answer of the one fetch of ``key`` that every caller shares, waited for only
         as long as this caller's request allows (the fetch goes on for the others)."""
-        where = f"{call.method} {shown(str(call.full_url()))}"
+        where = located(call.method, call.full_url())
         async with within_request_deadline(self.name, where):
-            return await self._client.single_flight(key, fetch)
+            return await self._client.shared_fetch(key, fetch)
 
     async def _fetch_or_fall_back(self, key: str, call: Call, entry: CacheEntry) -> Fetched:
         """Past the window for serving stale while refreshing, but not past stale-if-error:
@@ -373,14 +361,6 @@ class SourceSession:
             ) from exc
         fetched_at = _at(entry.fetched_at)
         return Fetched(self.name, entry.url, body, fetched_at, from_cache, stale, entry.fresh_until)
-
-
-def _settle(running: dict[str, Any], key: str, done: asyncio.Task[Any]) -> None:
-    """Forget a finished task; reading its outcome keeps asyncio from warning when every
-    waiter was cancelled before it finished."""
-    running.pop(key, None)
-    if not done.cancelled():
-        done.exception()
 
 
 def _level(failure: SourceError) -> int:

@@ -15,6 +15,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, SecretStr
 
 from kotahub.errors import SourceHTTPError, SourcePayloadError, SourceTimeout, SourceUnavailable
+from kotahub.single_flight import SingleFlight
 from kotahub.upstream.urls import shown
 
 log = logging.getLogger("kotahub.oauth")
@@ -61,7 +62,7 @@ class TokenProvider:
         self._timeout = timeout_seconds
         self._clock = clock
         self._token: _Token | None = None
-        self._pending: asyncio.Task[_Token] | None = None
+        self._fetching: SingleFlight[str, _Token] = SingleFlight()
         self._failure: tuple[float, BaseException] | None = None
 
     async def token(self) -> str:
@@ -71,20 +72,17 @@ class TokenProvider:
             return self._token.value
         if self._failure is not None and now < self._failure[0]:
             raise self._failure[1]
-        if self._pending is None:
-            self._pending = asyncio.create_task(self._fetch())
-            self._pending.add_done_callback(self._settle)
-        return (await asyncio.shield(self._pending)).value
+        return (await self._fetching.join(self._source, self._fetch_and_keep)).value
 
-    def _settle(self, task: asyncio.Task[_Token]) -> None:
-        self._pending = None
-        if task.cancelled():
-            return
-        error = task.exception()
-        if error is None:
-            self._token, self._failure = task.result(), None
-        else:
+    async def _fetch_and_keep(self) -> _Token:
+        """A new token, kept for later callers; a failure is kept for the backoff instead."""
+        try:
+            token = await self._fetch()
+        except Exception as error:
             self._failure = (self._clock() + FAILURE_BACKOFF_SECONDS, error)
+            raise
+        self._token, self._failure = token, None
+        return token
 
     def forget(self, rejected: str) -> None:
         """Drop a token the upstream refused, so the next call fetches a fresh one."""

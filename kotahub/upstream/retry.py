@@ -14,7 +14,7 @@ from tenacity.stop import stop_base
 from tenacity.wait import wait_base, wait_exponential, wait_random
 
 from kotahub.errors import SourceError, SourceHTTPError
-from kotahub.upstream.urls import shown
+from kotahub.upstream.urls import located
 
 log = logging.getLogger("kotahub.upstream")
 
@@ -96,7 +96,7 @@ def _checked(source: str, response: httpx.Response, deadline: Deadline) -> httpx
     delay = retry_after_seconds(response.headers.get("retry-after"))
     left = deadline.remaining()
     if delay is not None and delay + MIN_ATTEMPT_SECONDS > left:
-        where = f"{response.request.method} {shown(str(response.url))}"
+        where = located(response.request.method, response.url)
         message = (
             f"{where} answered HTTP {response.status_code} asking to be retried after "
             f"{delay:g}s, but only {left:.2f}s of {deadline.limit} are left; not retried"

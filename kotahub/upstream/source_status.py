@@ -1,4 +1,4 @@
-"""Each source's health as this process sees it: its circuit breaker, last success and failure."""
+"""Each source's status as this process sees it: its circuit breaker, last success and failure."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ FAILING_STATUSES = frozenset({408, 429})
 
 @dataclass(frozen=True, slots=True)
 class SourceSnapshot:
-    """One source's health at one moment; nothing in it carries a credential."""
+    """One source's status at one moment; nothing in it carries a credential."""
 
     name: str
     kind: str
@@ -45,7 +45,7 @@ def breaks_circuit(error: SourceError) -> bool:
     return True
 
 
-class SourceHealth:
+class SourceStatus:
     """One source: lets calls through its breaker and remembers how the last ones went."""
 
     def __init__(
@@ -140,29 +140,26 @@ class SourceHealth:
             log.warning("source %s: circuit breaker closed, the upstream answers again", self.name)
 
 
-class SourceHealthRegistry:
-    """Every source's health in this process; each replica judges its own view of them."""
+class SourceStatusRegistry:
+    """Every source's status in this process; each replica judges its own view of them."""
 
     def __init__(
         self, metrics: HubMetrics | None = None, clock: Callable[[], float] = time.monotonic
     ) -> None:
         self.metrics = metrics or HubMetrics()
         self._clock = clock
-        self._sources: dict[str, SourceHealth] = {}
+        self._sources: dict[str, SourceStatus] = {}
 
-    def register(self, settings: SourceSettings) -> SourceHealth:
-        """The health of a source, made on first use; one per name."""
-        health = self._sources.get(settings.name)
-        if health is None:
-            health = SourceHealth(settings, self.metrics, self._clock)
-            self._sources[settings.name] = health
-        return health
-
-    def get(self, name: str) -> SourceHealth | None:
-        return self._sources.get(name)
+    def register(self, settings: SourceSettings) -> SourceStatus:
+        """The status of a source, made on first use; one per name."""
+        status = self._sources.get(settings.name)
+        if status is None:
+            status = SourceStatus(settings, self.metrics, self._clock)
+            self._sources[settings.name] = status
+        return status
 
     def snapshot(self) -> tuple[SourceSnapshot, ...]:
-        """Every source's health now; the response reading it is never kept whole, since
+        """Every source's status now; the response reading it is never kept whole, since
         it would soon be out of date."""
         record_use(SourceUse(HUB_SOURCE, datetime.now(UTC), stale=False, fresh_until=None))
-        return tuple(health.snapshot() for health in self._sources.values())
+        return tuple(status.snapshot() for status in self._sources.values())

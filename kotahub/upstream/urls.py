@@ -48,6 +48,11 @@ def shown(url: str) -> str:
     return f"{parts.path or '/'}?{query}"
 
 
+def located(method: str, url: object) -> str:
+    """Where a request went, for errors and logs: ``GET /path?query``, secrets masked."""
+    return f"{method} {shown(str(url))}"
+
+
 def public_url(url: str) -> str:
     """The whole URL for admins: scheme, host and port, path, and the query with
     secret-looking values masked; never the user name or password."""

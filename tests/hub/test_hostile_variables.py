@@ -12,9 +12,11 @@ from typing import Any
 
 import httpx
 import pytest
+from graphql import parse
 from redis.asyncio import Redis
 
 from kotahub.hub.graphql.response_key import operation_of, response_key
+from kotahub.hub.http.operation import operations_in
 from kotahub.hub.settings import Settings
 from tests.conftest import HubFactory
 from tests.support.graphql import persisted
@@ -91,8 +93,9 @@ async def test_an_operation_without_variables_refuses_any(
 
 
 def test_the_response_key_reads_only_declared_variables() -> None:
-    operation = operation_of(SPOTS, None)
-    assert operation is not None
+    document = parse(SPOTS)
+    [spots] = operations_in(document)
+    operation = operation_of(SPOTS, document, spots)
 
     def key(variables: dict[str, Any]) -> str:
         return response_key("p", (1,), operation, None, variables, "id")

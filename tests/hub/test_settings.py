@@ -109,6 +109,19 @@ def test_file_faults_name_the_file(tmp_path: Path) -> None:
         load_settings(unknown)
 
 
+def test_an_unreadable_file_and_a_bad_value_in_a_file_are_named(tmp_path: Path) -> None:
+    # What pydantic-settings' TomlConfigSettingsSource would not say: it skips a path that is
+    # not a readable file (a directory, a typo) without a word, and names no file in errors.
+    with pytest.raises(ConfigError, match=r"config file '.+' cannot be read: Is a directory"):
+        load_settings(tmp_path)
+    bad = tmp_path / "bad.toml"
+    bad.write_text("port = 'eighty'")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(bad)
+    named = f"invalid setting 'port' in '{bad}' (environment KOTAHUB_PORT or PORT): got 'eighty'"
+    assert named in str(caught.value)
+
+
 def test_a_retired_setting_is_named_with_what_replaced_it() -> None:
     (warning,) = retired_settings({"KOTAHUB_INVALIDATION_TOKEN": "x" * 20, "HOME": "/root"})
     assert warning.startswith("KOTAHUB_INVALIDATION_TOKEN is no longer read: invalidateCache")

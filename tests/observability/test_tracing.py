@@ -1,4 +1,5 @@
-"""Traces: a span for the request, each resolver batch and each upstream call, one trace."""
+"""Traces: a span for the request, each resolver batch, upstream call and Redis command, one
+trace."""
 
 from __future__ import annotations
 
@@ -17,14 +18,16 @@ from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, StatusCode
-from starlette.types import Receive, Scope, Send
+from redis.exceptions import ConnectionError as RedisConnectionError
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from kotahub.access import ANONYMOUS
-from kotahub.hub.graphql.gate import Admitted
-from kotahub.hub.http.graphql_request import GraphQLRequest
+from kotahub.hub.http.graphql_call import Admission, Admitted, graphql_call
+from kotahub.hub.http.graphql_request import GraphQLRequest, Operations
 from kotahub.hub.http.request_span import RequestSpan
 from kotahub.hub.settings import Settings
 from kotahub.observability.tracing import exporter_names, tracing_wanted
+from kotahub.store.redis_connection import close_redis, connect_redis, parse_redis_url
 from tests.conftest import HubFactory
 from tests.support.controlled_upstream import Behaviour
 
@@ -68,6 +71,22 @@ def ancestors(span: ReadableSpan, found: tuple[ReadableSpan, ...]) -> list[str]:
     return names
 
 
+def upstream_calls(found: tuple[ReadableSpan, ...]) -> list[ReadableSpan]:
+    """The client spans of calls to sources (the others are Redis commands)."""
+    return [
+        s for s in found if s.kind is SpanKind.CLIENT and "kotahub.source" in (s.attributes or {})
+    ]
+
+
+def redis_commands(found: tuple[ReadableSpan, ...]) -> list[ReadableSpan]:
+    return [s for s in found if (s.attributes or {}).get("db.system") == "redis"]
+
+
+def exported(found: tuple[ReadableSpan, ...]) -> str:
+    """The spans as an exporter sends them, every attribute, event and status included."""
+    return "\n".join(span.to_json() for span in found)
+
+
 def size_of(batch: ReadableSpan) -> int:
     size = (batch.attributes or {})["kotahub.batch.size"]
     assert isinstance(size, int)
@@ -105,7 +124,7 @@ async def test_a_query_is_one_trace_from_the_caller_to_the_upstreams(
     assert batches and all(ancestors(b, found) == ["POST /graphql"] for b in batches)
     assert sum(size_of(b) for b in batches) == 2
 
-    calls = [span for span in found if span.kind is SpanKind.CLIENT]
+    calls = upstream_calls(found)
     by_source = {(span.attributes or {})["kotahub.source"]: span for span in calls}
     assert set(by_source) == {"tourism", "uji"}
     for span in calls:
@@ -132,25 +151,44 @@ async def test_a_request_without_a_caller_trace_starts_one(
     assert all(s.context and s.context.trace_id == request.context.trace_id for s in found)
 
 
-async def door_that_admitted(scope: Scope, receive: Receive, send: Send) -> None:
-    """Stands in for the door and what is behind it: it admitted one request, having chosen
-    the operation named Chosen, and answered it."""
-    request = GraphQLRequest("query InTheText { dimensions { code } }")
-    scope["state"]["admitted"] = Admitted(ANONYMOUS, (request,), batched=False)
-    scope["state"]["operation_names"] = ["Chosen"]
-    await send({"type": "http.response.start", "status": 200, "headers": []})
-    await send({"type": "http.response.body", "body": b"{}"})
+def door(admits: bool) -> ASGIApp:
+    """Stands in for the door and what is behind it: it read one request, chose the operation
+    named Chosen, and admitted and answered it, or refused it."""
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        request = GraphQLRequest("query InTheText { dimensions { code } }")
+        call = graphql_call(scope)
+        call.read = Operations((request,))
+        call.chosen.append("Chosen")
+        if admits:
+            call.admission = Admission(ANONYMOUS, (Admitted(request, None),), batched=False)
+        status = 200 if admits else 400
+        await send({"type": "http.response.start", "status": status, "headers": []})
+        await send({"type": "http.response.body", "body": b"{}"})
+
+    return app
+
+
+async def spans_of(app: ASGIApp, spans: InMemorySpanExporter) -> list[ReadableSpan]:
+    transport = httpx.ASGITransport(app=RequestSpan(app))
+    async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as client:
+        await client.post("/graphql", content=b"{}")
+    return named(spans.get_finished_spans(), "POST /graphql")
 
 
 async def test_the_span_names_what_the_door_chose_and_parses_nothing(
     spans: InMemorySpanExporter,
 ) -> None:
-    transport = httpx.ASGITransport(app=RequestSpan(door_that_admitted))
-    async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as client:
-        await client.post("/graphql", content=b"{}")
-    [request] = named(spans.get_finished_spans(), "POST /graphql")
+    [request] = await spans_of(door(admits=True), spans)
     assert request.attributes is not None
     assert request.attributes["graphql.operation.name"] == "Chosen"
+
+
+async def test_a_refused_request_names_no_operation(spans: InMemorySpanExporter) -> None:
+    [request] = await spans_of(door(admits=False), spans)
+    assert request.attributes is not None
+    assert "graphql.operation.name" not in request.attributes
+    assert request.attributes["http.response.status_code"] == 400
 
 
 async def test_upstream_spans_show_no_query_secrets(
@@ -164,7 +202,63 @@ async def test_upstream_spans_show_no_query_secrets(
     [call] = [s for s in spans.get_finished_spans() if s.name == "GET uji"]
     assert call.attributes is not None
     assert "/items?api_key=***&lang=id" in str(call.attributes["url.full"])
-    assert "s3cret" not in repr(spans.get_finished_spans())
+    assert "s3cret" not in exported(spans.get_finished_spans())
+
+
+async def test_redis_commands_are_spans_of_the_request_naming_no_keys_or_values(
+    hub: HubFactory, hub_settings: Callable[..., Settings], spans: InMemorySpanExporter
+) -> None:
+    settings = hub_settings()
+    await traced_query(hub, settings)
+    await traced_query(hub, settings)  # answered from the response cache, in Redis
+    found = spans.get_finished_spans()
+    commands = redis_commands(found)
+    assert commands
+    assert all(ancestors(c, found)[-1] == "POST /graphql" for c in commands)
+    statements = [str((c.attributes or {})["db.statement"]) for c in commands]
+    assert all("?" in statement for statement in statements)
+    # Every key the hub writes starts with its cache prefix: none is shown.
+    assert settings.cache_prefix not in exported(found)
+
+
+async def test_redis_commands_outside_a_trace_start_none(
+    redis_url: str, spans: InMemorySpanExporter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tracer = trace.get_tracer(__name__)
+    redis = connect_redis(parse_redis_url(redis_url), 2.0, 4)
+    monkeypatch.setenv("OTEL_PYTHON_DISABLED_INSTRUMENTATIONS", "httpx, redis")
+    untraced = connect_redis(parse_redis_url(redis_url), 2.0, 4)
+    try:
+        await redis.ping()  # as the delivery worker's polling or a readiness check does
+        with tracer.start_as_current_span("request"):
+            await redis.set("kotahub-test-key", "kotahub-test-value", ex=10)
+            await untraced.ping()
+    finally:
+        await close_redis(redis)
+        await close_redis(untraced)
+    found = spans.get_finished_spans()
+    [command] = redis_commands(found)
+    assert command.name == "SET" and ancestors(command, found) == ["request"]
+    assert (command.attributes or {})["db.statement"] == "SET ? ? ? ?"
+    assert "kotahub-test" not in exported(found)
+
+
+async def test_a_failed_redis_command_is_marked_by_its_type_alone(
+    tmp_path: Path, spans: InMemorySpanExporter
+) -> None:
+    missing = tmp_path / "no-redis.sock"
+    redis = connect_redis(parse_redis_url(f"unix://{missing}?password=pw-s3cret"), 1.0, 4)
+    try:
+        tracer = trace.get_tracer(__name__)
+        with tracer.start_as_current_span("request"), pytest.raises(RedisConnectionError):
+            await redis.get("kotahub-test-key")
+    finally:
+        await close_redis(redis)
+    found = spans.get_finished_spans()
+    [command] = redis_commands(found)
+    assert command.status.status_code is StatusCode.ERROR
+    assert command.status.description == "ConnectionError" and not command.events
+    assert "pw-s3cret" not in exported(found) and "kotahub-test" not in exported(found)
 
 
 async def test_failures_mark_their_spans_with_the_error_code(

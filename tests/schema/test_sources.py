@@ -18,7 +18,7 @@ from kotahub.schema.build import build_schema
 from kotahub.schema.context import GraphQLContext
 from kotahub.upstream.client import SourceClient
 from kotahub.upstream.source_settings import SourceSettings
-from kotahub.upstream.source_status import SourceHealthRegistry
+from kotahub.upstream.source_status import SourceStatusRegistry
 from tests.conftest import HubFactory, tourism_source
 from tests.support.graphql import gql
 from tests.support.ports import free_port
@@ -106,7 +106,7 @@ async def test_an_admin_sees_the_last_failure_without_any_secret(
     )
     with pytest.raises(SourceUnavailable):
         await source_client.session(source).get_json("")
-    result = await execute(EVERYTHING, source_client.health, Principal("ops", Role.ADMIN))
+    result = await execute(EVERYTHING, source_client.statuses, Principal("ops", Role.ADMIN))
     assert result["errors"] is None
     [kota] = result["data"]["sources"]
     assert kota["baseUrl"] == f"http://127.0.0.1:{port}/items?api_key=***&city=bpp"
@@ -120,9 +120,11 @@ async def test_an_admin_sees_the_last_failure_without_any_secret(
     assert "hunter2" not in shown and "s3cr3t" not in shown and "ops:" not in shown
 
 
-async def execute(query: str, health: SourceHealthRegistry, principal: Principal) -> dict[str, Any]:
+async def execute(
+    query: str, statuses: SourceStatusRegistry, principal: Principal
+) -> dict[str, Any]:
     """The query run on the hub's schema with a scope of the test's making."""
-    scope = request_scope(Catalog(()), principal=principal, source_health=health)
+    scope = request_scope(Catalog(()), principal=principal, source_statuses=statuses)
     result = await build_schema().execute(query, context_value=GraphQLContext(scope=scope))
     errors = [error.formatted for error in result.errors] if result.errors else None
     return {"data": result.data, "errors": errors}

@@ -14,12 +14,12 @@ from kotahub.store.redis_connection import connect_redis, parse_redis_url
 
 def test_a_single_server_url_is_used_as_it_is() -> None:
     target = parse_redis_url("rediss://:secret@cache.balikpapan.go.id:6380/2")
-    assert (target.topology, target.tls, target.clustered) == ("server", True, False)
+    assert (target.topology, target.tls) == ("server", True)
 
 
 def test_a_cluster_url_names_its_seed_nodes_with_default_ports() -> None:
     target = parse_redis_url("redis+cluster://ops:s%40cret@10.0.0.1:7000,10.0.0.2,[fd00::3]:7002")
-    assert target.topology == "cluster" and target.clustered
+    assert target.topology == "cluster"
     assert target.nodes == (("10.0.0.1", 7000), ("10.0.0.2", 6379), ("fd00::3", 7002))
     assert (target.username, target.password) == ("ops", "s@cret")
 

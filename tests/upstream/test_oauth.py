@@ -103,6 +103,23 @@ async def test_basic_client_authentication(
     assert _issued(guarded) == 1
 
 
+async def test_basic_authentication_form_encodes_the_credentials(
+    make_adapter: Callable[..., Adapter],
+) -> None:
+    # RFC 6749 §2.3.1: each part is form-urlencoded before the two are joined with ':'.
+    secret = "rahasia:klien é+%/"
+    server = ThreadedServer(create_fhir_app(require_token=True, client_secret=secret))
+    server.start()
+    try:
+        adapter = _adapter(
+            make_adapter, server, client_secret=secret, auth_method="client_secret_basic"
+        )
+        await adapter.probe()
+        assert _issued(server) == 1
+    finally:
+        server.stop()
+
+
 async def test_concurrent_callers_share_one_token_request_even_when_it_fails(
     guarded: ThreadedServer, make_adapter: Callable[..., Adapter]
 ) -> None:

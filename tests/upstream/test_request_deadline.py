@@ -104,7 +104,7 @@ async def test_a_call_in_a_request_without_time_left_is_not_sent(
         "(request_timeout_seconds) has passed"
     )
     assert behaviour.requests() == 0
-    snapshot = source_client.health.snapshot()[0]
+    snapshot = source_client.statuses.snapshot()[0]
     assert snapshot.state == "closed" and snapshot.last_error is None
 
 
@@ -123,7 +123,7 @@ async def test_a_call_is_cut_at_the_request_deadline_without_tripping_the_breake
         "source 'uji': GET /items got no answer before the request's deadline of 0.5s "
         "(request_timeout_seconds) passed"
     )
-    assert source_client.health.snapshot()[0].state == "closed"  # the request ran out, not it
+    assert source_client.statuses.snapshot()[0].state == "closed"  # the request ran out, not it
 
 
 async def test_outside_a_request_a_call_keeps_the_source_timeout(

@@ -151,8 +151,8 @@ async def test_a_post_is_sent_once_and_never_trips_the_breaker(
     with pytest.raises(SourceHTTPError, match="POST /items answered HTTP 503"):
         await session.post_form("", {"description": "lubang"})
     assert behaviour.methods == ["POST"]
-    assert source_client.health.snapshot()[0].state == "closed"
-    assert source_client.health.snapshot()[0].last_error == (
+    assert source_client.statuses.snapshot()[0].state == "closed"
+    assert source_client.statuses.snapshot()[0].last_error == (
         "UPSTREAM_HTTP_ERROR: POST /items answered HTTP 503"
     )
 
@@ -267,7 +267,7 @@ async def test_a_half_open_refusal_does_not_tell_clients_the_last_error(
     refusal = next(o for o in outcomes if isinstance(o, SourceCircuitOpen))
     assert "one probe call is under way" in str(refusal)
     assert "HTTP 500" not in str(refusal) and "last" not in str(refusal)
-    last_error = source_client.health.snapshot()[0].last_error  # the probe's, for admins
+    last_error = source_client.statuses.snapshot()[0].last_error  # the probe's, for admins
     assert last_error is not None and last_error.endswith("answered HTTP 500")
 
 

@@ -3,9 +3,10 @@
 Every request passes here before the response cache and before GraphQL: its body is read
 up to ``max_body_bytes``, its API key becomes a principal, it is counted against the
 client's rate limit, persisted-query hashes become documents, and each document must parse
-and keep the query limits. What is refused costs no execution at all, and what passes is
-handed on written anew from what was checked, so that no other reading of the same bytes
-can run something else.
+and keep the query limits. What is refused costs no execution at all. What passes is the
+request's GraphQLCall: the layers behind the door run the operations it read and the
+documents it parsed, never the body again, so that no other reading of the same bytes can
+run something else (and no byte is read or parsed twice).
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from kotahub.access import ANONYMOUS, Principal
 from kotahub.concurrency import OFF_LOOP_CHARS, sized_off_loop
-from kotahub.hub.http.graphql_request import GraphQLRequest, Operations, Rejected, read_operations
+from kotahub.hub.http.graphql_call import Admission, Admitted, Checked, GraphQLCall, graphql_call
+from kotahub.hub.http.graphql_request import GraphQLRequest, Rejected, read_operations
 from kotahub.hub.http.operation import NoOperation, chosen_operation
 from kotahub.hub.http.operation_variables import undeclared_message
 from kotahub.hub.http.replies import read_body, replay, send_errors, too_large
@@ -42,6 +44,7 @@ from kotahub.hub.policy.query_limits import (
 from kotahub.hub.policy.rate_limits import Refusal
 from kotahub.hub.policy.submissions import submissions
 from kotahub.hub.runtime import HubRuntime
+from kotahub.observability.logs import CURRENT_REQUEST_ID
 
 log = logging.getLogger("kotahub.gate")
 # GraphQL validates a document by comparing its same-named fields pairwise: past this many
@@ -61,26 +64,6 @@ class GateRules:
     max_json_values: int
 
 
-@dataclass(frozen=True, slots=True)
-class Checked:
-    """A document that parsed and keeps every limit, the operation of it that will run, and
-    the fields it selects."""
-
-    document: DocumentNode
-    operation: OperationDefinitionNode
-    fields: int
-
-
-@dataclass(frozen=True, slots=True)
-class Admitted:
-    """What the gate learnt, left in ``scope["state"]`` for the layers behind it."""
-
-    principal: Principal
-    operations: tuple[GraphQLRequest, ...]
-    batched: bool
-    off_loop: bool = False  # the steps behind the door read its documents off the event loop
-
-
 class GraphQLGate(HttpWrapper):
     def __init__(self, app: ASGIApp, rules: GateRules) -> None:
         super().__init__(app)
@@ -91,31 +74,34 @@ class GraphQLGate(HttpWrapper):
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         runtime: HubRuntime = scope["app"].state.runtime
+        call = graphql_call(scope)
         limit = runtime.settings.max_body_bytes
         body = await read_body(receive, limit)
         if body is None:
             await send_errors(send, 413, too_large(limit))
             return
         try:
-            admitted = await self._admit(runtime, scope, body)
+            call.admission = await self._admit(runtime, scope, call, body)
         except Rejected as refused:
             await send_errors(send, refused.status, refused.errors(), refused.headers)
             return
         except Exception:  # masked like any surprise, and logged with the request's id
-            request_id = scope.get("state", {}).get("request_id", "")
+            request_id = CURRENT_REQUEST_ID.get() or ""
             log.exception("the door of /graphql failed [%s]", request_id)
             await send_errors(send, 500, _masked(request_id))
             return
-        if admitted is None:  # the playground page, or a GET that asks for nothing
+        if call.admission is None:  # the playground page, or a GET that asks for nothing
             await self.app(scope, replay(body), send)
             return
-        scope.setdefault("state", {})["admitted"] = admitted
-        operations = Operations(admitted.operations, admitted.batched)
-        query_string, body = operations.forwarded(scope["method"])
-        scope = {**scope, "query_string": query_string, "headers": _json_headers(scope)}
-        await self.app(scope, replay(body), send)
+        # What runs is read from the call alone: the body is not handed on, so no layer
+        # behind the door can read it a second time, or read it otherwise.
+        await self.app(scope, replay(b""), send)
 
-    async def _admit(self, runtime: HubRuntime, scope: Scope, body: bytes) -> Admitted | None:
+    async def _admit(
+        self, runtime: HubRuntime, scope: Scope, call: GraphQLCall, body: bytes
+    ) -> Admission | None:
+        """What may run; what is learnt on the way is written into ``call`` at once, so that
+        the layers around the door can name a request it refuses."""
         headers = Headers(scope=scope)
         method, query_string = scope["method"], scope.get("query_string", b"")
         if method == "GET" and not _asks_anything(query_string):
@@ -124,24 +110,21 @@ class GraphQLGate(HttpWrapper):
         principal = await self._principal(runtime, headers, address)
         await _counted(runtime.rate_limits.admit(principal, address, 1))  # before any parsing
         rules = self.rules
-        read = read_operations(
+        read = call.read = read_operations(
             method, headers, query_string, body, rules.max_batch, rules.max_json_values
         )
-        scope.setdefault("state", {})["asked"] = read.requests  # named in metrics and logs
         if len(read.requests) > 1:  # a batch counts each of its operations
             await _counted(runtime.rate_limits.admit(principal, address, len(read.requests) - 1))
         resolved = [await runtime.persisted.resolve(op, principal) for op in read.requests]
         requests = [item.request for item in resolved]
-        names: list[str | None] = []  # of the operations chosen, for metrics and logs
-        scope["state"]["operation_names"] = names
         chars = sum(len(request.query or "") for request in requests)  # the request's weight
-        checked = await self._checked_all(requests, method, names, chars)
+        checked = await self._checked_all(requests, method, call.chosen, chars)
         submitted = sum(submissions(c.document, c.operation) for c in checked if c is not None)
         if submitted:
             await _counted(runtime.rate_limits.admit_submissions(principal, address, submitted))
         await _register(runtime, resolved, checked, (principal, address))
-        operations = tuple(item.request for item in resolved)
-        return Admitted(principal, operations, read.batched, _heavy(chars, checked))
+        operations = tuple(Admitted(r, c) for r, c in zip(requests, checked, strict=True))
+        return Admission(principal, operations, read.batched, _heavy(chars, checked))
 
     async def _principal(self, runtime: HubRuntime, headers: Headers, address: str) -> Principal:
         try:
@@ -222,8 +205,8 @@ def _operation(
 
 
 def _heavy(chars: int, checked: list[Checked | None]) -> bool:
-    """Whether the steps behind the door, which parse, validate and walk each document again
-    (a batch's all at once), should do so off the event loop: the whole request (``chars``
+    """Whether the steps behind the door, which validate and walk each document again (a
+    batch's all at once), should do so off the event loop: the whole request (``chars``
     long) decides."""
     fields = sum(item.fields for item in checked if item is not None)
     return chars > OFF_LOOP_CHARS or fields > OFF_LOOP_FIELDS
@@ -265,14 +248,6 @@ def _asks_anything(query_string: bytes) -> bool:
     (``%71uery`` is ``query`` too)."""
     params = QueryParams(query_string.decode("latin-1"))
     return "query" in params or "extensions" in params
-
-
-def _json_headers(scope: Scope) -> list[tuple[bytes, bytes]]:
-    """The request's headers, its body labelled plainly as JSON (what GraphQL reads)."""
-    headers = [(k, v) for k, v in scope["headers"] if k != b"content-type"]
-    if scope["method"] == "POST":
-        headers.append((b"content-type", b"application/json"))
-    return headers
 
 
 def _masked(request_id: str) -> list[dict[str, object]]:

@@ -1,10 +1,10 @@
 """What each GraphQL request came to: counted in the metrics and told in one log event.
 
 Wraps ``/graphql`` outside the door, so that it sees refused requests too. It opens the
-request's trace (the sources it touches), times the request, and reads what the layers
-inside left behind: the operations the door read (``asked``) or let in (``admitted``)
-and the names of those it chose (``operation_names``), the status, whether the answer
-carries GraphQL errors, and the response cache's verdict.
+request's trace (the sources it touches), times the request, and reads what the door
+learnt of it (the request's GraphQLCall: the operations it read, the names of those it
+chose, whether it let them in), the status, whether the answer carries GraphQL errors, and
+the response cache's verdict.
 """
 
 from __future__ import annotations
@@ -12,12 +12,11 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any
 
 from starlette.types import Message, Receive, Scope, Send
 
 from kotahub.hub.graphql.response_cache import CACHE_HEADER
-from kotahub.hub.http.graphql_request import GraphQLRequest
+from kotahub.hub.http.graphql_call import GraphQLCall, graphql_call
 from kotahub.hub.http.wrapper import HttpWrapper
 from kotahub.hub.runtime import HubRuntime
 from kotahub.observability.metrics import HubMetrics, Outcome
@@ -30,7 +29,7 @@ EARNED: frozenset[Outcome] = frozenset({"ok", "cache_hit"})
 
 
 @dataclass
-class _Seen:
+class _Outgoing:
     """What the response said about itself as it went out."""
 
     status: int = 500
@@ -51,8 +50,8 @@ class _Seen:
 
 class GraphQLAccess(HttpWrapper):
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        state = scope.setdefault("state", {})
-        seen = _Seen()
+        call = graphql_call(scope)
+        seen = _Outgoing()
 
         async def watched(message: Message) -> None:
             await seen.watch(message)
@@ -66,17 +65,17 @@ class GraphQLAccess(HttpWrapper):
         finally:
             CURRENT_TRACE.reset(token)
             seconds = time.perf_counter() - started
-            _observe(scope["app"].state.runtime, state, seen, trace, seconds)
+            _observe(scope["app"].state.runtime, call, seen, trace, seconds)
 
 
 def _observe(
-    runtime: HubRuntime, state: dict[str, Any], seen: _Seen, trace: RequestTrace, seconds: float
+    runtime: HubRuntime, call: GraphQLCall, seen: _Outgoing, trace: RequestTrace, seconds: float
 ) -> None:
     metrics = runtime.metrics
-    outcome = _outcome(state, seen)
+    outcome = _outcome(call, seen)
     if outcome is None:  # the playground page, or a GET that asked for nothing
         return
-    operation = _operation(metrics, state, earned=outcome in EARNED)
+    operation = _operation(metrics, call, earned=outcome in EARNED)
     metrics.graphql_request(operation, outcome, seconds)
     duration_ms = round(seconds * 1000, 2)
     log.info(
@@ -97,9 +96,9 @@ def _observe(
     )
 
 
-def _outcome(state: dict[str, Any], seen: _Seen) -> Outcome | None:
-    if state.get("admitted") is None:  # the door answered itself
-        if seen.status == 200 and not seen.errors and state.get("asked") is None:
+def _outcome(call: GraphQLCall, seen: _Outgoing) -> Outcome | None:
+    if call.admission is None:  # the door answered itself
+        if seen.status == 200 and not seen.errors and call.read is None:
             return None
         return "errors" if seen.status >= 500 else "refused"
     if seen.cache == "hit":
@@ -107,22 +106,11 @@ def _outcome(state: dict[str, Any], seen: _Seen) -> Outcome | None:
     return "errors" if seen.errors or seen.status >= 400 else "ok"
 
 
-def _operation(metrics: HubMetrics, state: dict[str, Any], *, earned: bool) -> str:
+def _operation(metrics: HubMetrics, call: GraphQLCall, *, earned: bool) -> str:
     """The bounded label of what was asked: ``batch`` for several operations, ``unknown``
     when the door refused the request before reading any."""
-    admitted = state.get("admitted")
-    operations = admitted.operations if admitted is not None else state.get("asked")
-    if not operations:
+    if call.read is None:
         return "unknown"
-    if len(operations) > 1:
+    if len(call.read.requests) > 1:
         return "batch"
-    return metrics.operations.label(_name(operations[0], state), earned=earned)
-
-
-def _name(request: GraphQLRequest, state: dict[str, Any]) -> str | None:
-    """The operationName sent, else the name of the operation the door chose, if it got
-    that far: nothing is parsed here, on the event loop, after the door."""
-    if request.operation_name is not None:
-        return request.operation_name
-    chosen: list[str | None] = state.get("operation_names") or [None]
-    return chosen[0]
+    return metrics.operations.label(call.operation_name(), earned=earned)

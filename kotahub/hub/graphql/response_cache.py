@@ -9,21 +9,22 @@ least fresh of the upstream answers it used, at most ``response_cache_max_second
 
 from __future__ import annotations
 
-import asyncio
 import time
 from dataclasses import dataclass, field
-from typing import Any
 
 from cachetools import LRUCache
+from graphql import OperationType
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kotahub.concurrency import sized_off_loop
 from kotahub.hub.graphql.response_key import operation_of, response_key
+from kotahub.hub.http.graphql_call import graphql_call
 from kotahub.hub.http.language import preferred_lang
-from kotahub.hub.http.replies import read_replayed, replay
-from kotahub.hub.http.wrapper import HttpWrapper
+from kotahub.hub.http.wrapper import HttpWrapper, response_headers
 from kotahub.hub.runtime import HubRuntime
+from kotahub.observability.metrics import CacheResult
+from kotahub.single_flight import SingleFlight
 from kotahub.store.generations import EVERYTHING
 from kotahub.upstream.deadline import request_deadline
 from kotahub.upstream.usage import CURRENT_TRACE, RequestTrace
@@ -37,7 +38,7 @@ class ResponseCache(HttpWrapper):
     def __init__(self, app: ASGIApp) -> None:
         super().__init__(app)
         # Identical questions asked while the first is still being answered wait for it.
-        self._running: dict[str, asyncio.Future[_Captured]] = {}
+        self._answering: SingleFlight[str, _Captured] = SingleFlight()
         # Answers this process kept or read lately, until they expire: a hit costs no Redis
         # round trip. Keys carry the generation of whole responses, so invalidation reaches
         # them too.
@@ -48,43 +49,37 @@ class ResponseCache(HttpWrapper):
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         runtime: HubRuntime = scope["app"].state.runtime
         started = time.perf_counter()
-        # The gate read the client's body under max_body_bytes and hands on the request
-        # written anew, which may be a little longer: cutting it here would lose it.
-        body = await read_replayed(receive)
         token = CURRENT_TRACE.set(CURRENT_TRACE.get() or RequestTrace())  # GraphQLAccess's
         try:
             with request_deadline(runtime.settings.request_timeout_seconds):
-                result = await self._answer(runtime, scope, body, send)
+                result = await self._answer(runtime, scope, receive, send)
         finally:
             CURRENT_TRACE.reset(token)
         runtime.metrics.request_latency.labels(result).observe(time.perf_counter() - started)
 
-    async def _answer(self, runtime: HubRuntime, scope: Scope, body: bytes, send: Send) -> str:
+    async def _answer(self, runtime: HubRuntime, scope: Scope, receive: Receive, send: Send) -> str:
         key = await _key(runtime, scope) if runtime.settings.response_cache else None
         if key is None:
             runtime.metrics.cache("response", "bypass")
-            await self.app(scope, replay(body), _marked(send, b"bypass"))
+            await self.app(scope, receive, _marked(send, b"bypass"))
             return "bypass"
         cached = await self._kept(runtime, key)
         if cached is not None:
             runtime.metrics.cache("response", "hit")
             await _send_json(send, cached, b"hit")
             return "hit"
-        running = self._running.get(key)
-        if running is not None:  # the same question is being answered: share that answer
-            runtime.metrics.cache("response", "shared")
-            await (await asyncio.shield(running)).forward(send, b"shared")
-            return "shared"
-        runtime.metrics.cache("response", "miss")
-        running = asyncio.ensure_future(self._run(runtime, key, scope, body))
-        self._running[key] = running
-        running.add_done_callback(lambda done: _settled(self._running, key, done))
-        await (await asyncio.shield(running)).forward(send, b"miss")
-        return "miss"
+        # "shared": the same question is being answered already; its answer serves this one too.
+        result: CacheResult = "shared" if key in self._answering else "miss"
+        runtime.metrics.cache("response", result)
+        answer = await self._answering.join(key, lambda: self._run(runtime, key, scope, receive))
+        await answer.forward(send, result.encode())
+        return result
 
-    async def _run(self, runtime: HubRuntime, key: str, scope: Scope, body: bytes) -> _Captured:
+    async def _run(
+        self, runtime: HubRuntime, key: str, scope: Scope, receive: Receive
+    ) -> _Captured:
         captured = _Captured()
-        await self.app(scope, replay(body), captured.send)
+        await self.app(scope, receive, captured.send)
         await self._keep(runtime, key, captured)
         return captured
 
@@ -121,26 +116,22 @@ class ResponseCache(HttpWrapper):
             self._recent[key] = (until, body)
 
 
-def _settled(running: dict[str, asyncio.Future[_Captured]], key: str, done: Any) -> None:
-    """Forget a finished answer; reading its outcome keeps asyncio from warning when every
-    request waiting for it went away."""
-    running.pop(key, None)
-    if not done.cancelled():
-        done.exception()
-
-
 async def _key(runtime: HubRuntime, scope: Scope) -> str | None:
-    admitted = scope.get("state", {}).get("admitted")
-    if admitted is None or not admitted.principal.anonymous or admitted.batched:
+    """The key of a request that may share its answer, read from the document the door
+    parsed (nothing is parsed here); None for any other."""
+    admission = graphql_call(scope).admission
+    if admission is None or not admission.principal.anonymous or admission.batched:
         return None
-    request = admitted.operations[0]
-    if request.query is None:
+    [admitted] = admission.operations
+    request, checked = admitted.request, admitted.checked
+    if request.query is None or checked is None:
         return None
+    if checked.operation.operation != OperationType.QUERY:
+        return None
+    query, document, chosen = request.query, checked.document, checked.operation
+    operation = await sized_off_loop(len(query), operation_of, query, document, chosen)
     headers = Headers(scope=scope)
     name, variables = request.operation_name, request.variables
-    operation = await sized_off_loop(len(request.query), operation_of, request.query, name)
-    if operation is None or not operation.is_query:
-        return None
     lang = preferred_lang(headers.get("accept-language"), runtime.settings.default_lang)
     generations = runtime.generations
     # Every source's generation, as this replica knows it: a replica that missed an
@@ -156,8 +147,7 @@ def _marked(send: Send, result: bytes) -> Send:
 
     async def marked(message: Message) -> None:
         if message["type"] == "http.response.start":
-            headers = [*message.get("headers", []), (CACHE_HEADER, result)]
-            message = {**message, "headers": headers}
+            response_headers(message).append(CACHE_HEADER.decode(), result.decode())
         await send(message)
 
     return marked

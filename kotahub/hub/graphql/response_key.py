@@ -4,55 +4,54 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
-from graphql import GraphQLError, OperationType, parse, print_ast
+from cachetools import LRUCache
+from graphql import DocumentNode, OperationDefinitionNode, print_ast
 
-from kotahub.hub.http.operation import NoOperation, chosen_operation
 from kotahub.hub.http.operation_variables import declared_variables
 
 
 @dataclass(frozen=True, slots=True)
 class Operation:
-    """A parsed operation: whether it is a query, its document with layout removed, its
-    name (None for an anonymous one) and the variables it declares."""
+    """A parsed operation: its document with layout removed, its name (None for an anonymous
+    one) and the variables it declares."""
 
-    is_query: bool
     document_digest: str
     name: str | None = None
     variables: frozenset[str] = frozenset()
 
 
 CACHED_DOCUMENT_CHARS = 64 * 1024
+# Portals send the same few documents: each one's digest is written out once.
+_digests: LRUCache[str, str] = LRUCache(maxsize=1024)
+_digests_lock = threading.Lock()  # large documents are digested in a worker thread
 
 
-def operation_of(document: str, operation_name: str | None) -> Operation | None:
-    """The operation a request the door admitted would run (the door bounded its parsing);
-    None when it would not run."""
-    if len(document) > CACHED_DOCUMENT_CHARS:  # so that the cache stays small
-        return _operation_of(document, operation_name)
-    return _cached_operation_of(document, operation_name)
+def operation_of(query: str, document: DocumentNode, chosen: OperationDefinitionNode) -> Operation:
+    """The operation the door chose in ``document``, which it parsed from ``query``."""
+    name = chosen.name.value if chosen.name else None
+    return Operation(_digest(query, document), name, declared_variables(chosen))
 
 
-@lru_cache(maxsize=1024)  # portals send the same few documents over and over
-def _cached_operation_of(document: str, operation_name: str | None) -> Operation | None:
-    return _operation_of(document, operation_name)
+def _digest(query: str, document: DocumentNode) -> str:
+    """The digest of the document however laid out, kept by its text when short, so that
+    the cache stays small."""
+    if len(query) > CACHED_DOCUMENT_CHARS:
+        return _layout_free(document)
+    with _digests_lock:
+        digest = _digests.get(query)
+    if digest is None:
+        digest = _layout_free(document)
+        with _digests_lock:
+            _digests[query] = digest
+    return digest
 
 
-def _operation_of(document: str, operation_name: str | None) -> Operation | None:
-    try:
-        parsed = parse(document)
-    except GraphQLError:
-        return None
-    operation = chosen_operation(parsed, operation_name)
-    if isinstance(operation, NoOperation):
-        return None
-    digest = hashlib.sha256(print_ast(parsed).encode()).hexdigest()
-    name = operation.name.value if operation.name else None
-    is_query = operation.operation == OperationType.QUERY
-    return Operation(is_query, digest, name, declared_variables(operation))
+def _layout_free(document: DocumentNode) -> str:
+    return hashlib.sha256(print_ast(document).encode()).hexdigest()
 
 
 def response_key(

@@ -1,37 +1,58 @@
-"""The /graphql endpoint: Strawberry's ASGI view with the hub's context and local GraphiQL."""
+"""The /graphql endpoint: Strawberry's ASGI view with the hub's context and local GraphiQL.
+
+It runs the operations the door admitted as the door read them, and hands GraphQL the
+documents the door parsed: a request's body is read, and each of its documents parsed,
+once, at the door.
+"""
 
 from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
+from cross_web import AsyncHTTPRequestAdapter, StarletteRequestAdapter
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLRequestData
+from strawberry.http.base import BaseRequestProtocol
 
 from kotahub.access import ANONYMOUS
 from kotahub.clock import utc_now
 from kotahub.hub.cache_admin import HubCacheAdmin
 from kotahub.hub.http.client_identity import client_identity
+from kotahub.hub.http.graphql_call import Admission, graphql_call
+from kotahub.hub.http.graphql_request import GraphQLRequest
 from kotahub.hub.http.language import preferred_lang
 from kotahub.hub.pages.examples import PLAYGROUND_EXAMPLES
 from kotahub.hub.pages.playground import render_playground
 from kotahub.hub.runtime import HubRuntime
+from kotahub.observability.logs import CURRENT_REQUEST_ID
 from kotahub.resolvers.loaders import make_loaders
 from kotahub.resolvers.scope import PageLimits, RequestScope
 from kotahub.schema.context import GraphQLContext
 
 
+class AdmittedRequest(StarletteRequestAdapter):
+    """The request as Strawberry reads it, with what the door admitted of it."""
+
+    def __init__(self, request: Request) -> None:
+        super().__init__(request)
+        self.admission = graphql_call(request.scope).admission
+
+
 class HubGraphQL(GraphQL[GraphQLContext, None]):
     """Builds a fresh resolver scope (loaders, language, clock) for every request."""
+
+    request_adapter_class = AdmittedRequest
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> GraphQLContext:
         runtime: HubRuntime = request.app.state.runtime
         settings = runtime.settings
-        admitted = getattr(request.state, "admitted", None)
-        principal = admitted.principal if admitted is not None else ANONYMOUS
+        admission = graphql_call(request.scope).admission
+        principal = admission.principal if admission is not None else ANONYMOUS
         address = request.client.host if request.client else "unknown"
         scope = RequestScope(
             catalog=runtime.catalog,
@@ -52,12 +73,44 @@ class HubGraphQL(GraphQL[GraphQLContext, None]):
                 principal,
             ),
             principal=principal,
-            source_health=runtime.health,
+            source_statuses=runtime.source_statuses,
             caller=client_identity(principal, address),
         )
-        request_id = getattr(request.state, "request_id", "")
-        off_loop = admitted is not None and admitted.off_loop
-        return GraphQLContext(scope=scope, request_id=request_id, off_loop=off_loop)
+        return GraphQLContext(
+            scope=scope,
+            request_id=CURRENT_REQUEST_ID.get() or "",
+            off_loop=admission is not None and admission.off_loop,
+            documents=admission.documents() if admission is not None else {},
+        )
+
+    def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
+        """Never for what the door admitted: a GET naming only a persisted hash runs."""
+        return _admission(request) is None and super().should_render_graphql_ide(request)
+
+    async def parse_http_body(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        """The operations the door read, checked and admitted, neither read nor decoded
+        again; any other request (a GET asking for nothing) as Strawberry reads it."""
+        admission = _admission(request)
+        if admission is None:
+            return await super().parse_http_body(request)
+        data = [_request_data(item.request) for item in admission.operations]
+        return data if admission.batched else data[0]
 
     async def render_graphql_ide(self, request: Request) -> Response:
         return render_playground(str(request.url.path), PLAYGROUND_EXAMPLES)
+
+
+def _admission(request: BaseRequestProtocol) -> Admission | None:
+    return request.admission if isinstance(request, AdmittedRequest) else None
+
+
+def _request_data(request: GraphQLRequest) -> GraphQLRequestData:
+    # Plain HTTP: the view serves no streaming transport (SSE, multipart), only WebSockets.
+    return GraphQLRequestData(
+        query=request.query,
+        variables=request.variables,
+        operation_name=request.operation_name,
+        extensions=request.extensions,
+    )

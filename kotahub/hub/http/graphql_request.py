@@ -6,7 +6,6 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode
 
 from starlette.datastructures import Headers, QueryParams
 
@@ -29,16 +28,6 @@ class GraphQLRequest:
     operation_name: str | None = None
     variables: dict[str, Any] | None = None
     extensions: dict[str, Any] | None = None
-
-    def payload(self) -> dict[str, Any]:
-        sent: dict[str, Any] = {"query": self.query}
-        if self.operation_name is not None:
-            sent["operationName"] = self.operation_name
-        if self.variables is not None:
-            sent["variables"] = self.variables
-        if self.extensions is not None:
-            sent["extensions"] = self.extensions
-        return sent
 
 
 @dataclass
@@ -69,25 +58,6 @@ class Operations:
 
     requests: tuple[GraphQLRequest, ...]
     batched: bool = False
-
-    def forwarded(self, method: str) -> tuple[bytes, bytes]:
-        """The request written anew from what was read — (query string, body) — so that
-        what runs is exactly what the door checked, however the client spelled it."""
-        if method == "GET":
-            params = {k: v for k, v in self.requests[0].payload().items() if v is not None}
-            encoded = {k: v if isinstance(v, str) else _encoded(v) for k, v in params.items()}
-            return urlencode(encoded).encode(), b""
-        payloads = [request.payload() for request in self.requests]
-        return b"", _encoded(payloads if self.batched else payloads[0]).encode()
-
-    def replace(self, requests: tuple[GraphQLRequest, ...]) -> Operations:
-        return Operations(requests, self.batched)
-
-
-def _encoded(value: Any) -> str:
-    """JSON as short as what was read: never longer than the client's spelling but for
-    numbers (``1e15`` is written out), so that a body that fitted still fits."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def read_operations(

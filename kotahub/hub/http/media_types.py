@@ -14,9 +14,10 @@ import json
 from starlette.datastructures import Headers
 from starlette.types import Message, Receive, Scope, Send
 
-from kotahub.hub.http.wrapper import HttpWrapper
+from kotahub.hub.http.q_values import weighted
+from kotahub.hub.http.wrapper import HttpWrapper, response_headers
 
-GRAPHQL_RESPONSE = b"application/graphql-response+json"
+GRAPHQL_RESPONSE = "application/graphql-response+json"
 
 
 class GraphQLMediaType(HttpWrapper):
@@ -28,17 +29,16 @@ class GraphQLMediaType(HttpWrapper):
         await self.app(scope, receive, send)
 
 
-VARY = b"Accept, Accept-Language, Authorization, X-API-Key"
+VARY = "Accept, Accept-Language, Authorization, X-API-Key"
 
 
 def _labelled(send: Send, private: bool) -> Send:
     async def labelled(message: Message) -> None:
         if message["type"] == "http.response.start":
-            headers = [*message.get("headers", []), (b"vary", VARY)]
+            headers = response_headers(message)
+            headers.append("vary", VARY)
             if private:
-                headers = [(k, v) for k, v in headers if k != b"cache-control"]
-                headers.append((b"cache-control", b"private, no-store"))
-            message = {**message, "headers": headers}
+                headers["cache-control"] = "private, no-store"
         await send(message)
 
     return labelled
@@ -47,18 +47,9 @@ def _labelled(send: Send, private: bool) -> Send:
 def prefers_graphql_response(headers: Headers) -> bool:
     """True when Accept ranks application/graphql-response+json at least as high as JSON."""
     ranks: dict[str, float] = {}
-    for part in headers.get("accept", "").split(","):
-        media, *params = (piece.strip() for piece in part.split(";"))
-        quality = 1.0
-        for param in params:
-            name, _, value = param.partition("=")
-            if name.strip() == "q":
-                try:
-                    quality = float(value)
-                except ValueError:
-                    quality = 0.0
-        ranks[media.lower()] = max(quality, ranks.get(media.lower(), 0.0))
-    wanted = ranks.get(GRAPHQL_RESPONSE.decode(), 0.0)
+    for media, quality in weighted(headers.get("accept")):
+        ranks[media] = max(quality, ranks.get(media, 0.0))
+    wanted = ranks.get(GRAPHQL_RESPONSE, 0.0)
     return wanted > 0 and wanted >= ranks.get("application/json", 0.0)
 
 
@@ -81,20 +72,17 @@ def _as_graphql_response(send: Send) -> Send:
 
 
 def _restated(start: Message, body: Message) -> tuple[Message, Message]:
-    headers = list(start.get("headers", []))
-    is_json = any(k == b"content-type" and v.startswith(b"application/json") for k, v in headers)
-    if not is_json:
+    headers = response_headers(start)
+    if not headers.get("content-type", "").startswith("application/json"):
         return start, body
-    headers = [(k, v) for k, v in headers if k != b"content-type"]
-    headers.append((b"content-type", GRAPHQL_RESPONSE))
-    status = start["status"]
+    headers["content-type"] = GRAPHQL_RESPONSE
     refused = _request_error(body["body"])
     if refused is not None:  # the request could not run: no data entry, and a 4xx status
-        status = 400 if status == 200 else status
-        headers = [(k, v) for k, v in headers if k != b"content-length"]
-        headers.append((b"content-length", b"%d" % len(refused)))
+        if start["status"] == 200:
+            start["status"] = 400
+        headers["content-length"] = str(len(refused))
         body = {**body, "body": refused}
-    return {**start, "status": status, "headers": headers}, body
+    return start, body
 
 
 def _request_error(body: bytes) -> bytes | None:

@@ -1,4 +1,4 @@
-"""Small ASGI pieces of the GraphQL endpoint: reading a bounded body, replaying it, and
+"""Small ASGI pieces of the GraphQL endpoint: reading a bounded body, handing it on, and
 answering with GraphQL errors."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from typing import Any
 from starlette.types import Message, Receive, Send
 
 
-async def read_body(receive: Receive, limit: int | None) -> bytes | None:
+async def read_body(receive: Receive, limit: int) -> bytes | None:
     """The request body; None as soon as it grows past ``limit`` bytes (nothing more is read)."""
     chunks, size = [], 0
     while True:
@@ -18,17 +18,12 @@ async def read_body(receive: Receive, limit: int | None) -> bytes | None:
             break
         chunk = message.get("body", b"")
         size += len(chunk)
-        if limit is not None and size > limit:
+        if size > limit:
             return None
         chunks.append(chunk)
         if not message.get("more_body", False):
             break
     return b"".join(chunks)
-
-
-async def read_replayed(receive: Receive) -> bytes:
-    """A body the hub wrote itself (``replay``), whose bounds were kept when it was read."""
-    return await read_body(receive, None) or b""
 
 
 def replay(body: bytes) -> Receive:

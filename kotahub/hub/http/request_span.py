@@ -9,6 +9,8 @@ from opentelemetry.propagate import extract
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from kotahub.hub.http.graphql_call import GraphQLCall, graphql_call
+
 tracer = trace.get_tracer(__name__)
 
 
@@ -24,6 +26,7 @@ class RequestSpan:
             await self.app(scope, receive, send)
             return
         state = scope.setdefault("state", {})
+        call = graphql_call(scope)  # asked before the door, which fills it in
         status = 500  # unless a response starts
 
         async def watched(message: Message) -> None:
@@ -52,7 +55,7 @@ class RequestSpan:
                 span.set_attribute("error.type", type(exc).__name__)
                 raise
             finally:
-                _finish(span, state, status)
+                _finish(span, state, call, status)
 
 
 def _carrier(scope: Scope) -> dict[str, str]:
@@ -60,26 +63,15 @@ def _carrier(scope: Scope) -> dict[str, str]:
     return {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}
 
 
-def _finish(span: Span, state: dict[str, Any], status: int) -> None:
+def _finish(span: Span, state: dict[str, Any], call: GraphQLCall, status: int) -> None:
     span.set_attribute("http.response.status_code", status)
     request_id = state.get("request_id")
     if request_id is not None:
         span.set_attribute("kotahub.request_id", request_id)
-    name = _operation_name(state)
+    # Only an admitted request's: a refused one's operationName is whatever the caller sent.
+    name = call.operation_name() if call.admission is not None else None
     if name is not None:
         span.set_attribute("graphql.operation.name", name)
     if status >= 500:
         span.set_attribute("error.type", str(status))
         span.set_status(Status(StatusCode.ERROR, f"HTTP {status}"))
-
-
-def _operation_name(state: dict[str, Any]) -> str | None:
-    """The admitted operation's name: the operationName sent, else the name the door found
-    the document gives it (nothing is parsed again here, on the event loop); None for a
-    request the door refused, or a batch."""
-    admitted = state.get("admitted")
-    if admitted is None or len(admitted.operations) != 1:
-        return None
-    sent: str | None = admitted.operations[0].operation_name
-    chosen: list[str | None] = state.get("operation_names") or [None]
-    return sent if sent is not None else chosen[0]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
 class HttpWrapper(ABC):
@@ -23,3 +24,9 @@ class HttpWrapper(ABC):
     @abstractmethod
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         """One HTTP request."""
+
+
+def response_headers(start: Message) -> MutableHeaders:
+    """The headers of an ``http.response.start`` message, edited in place as it goes out."""
+    start.setdefault("headers", [])
+    return MutableHeaders(scope=start)

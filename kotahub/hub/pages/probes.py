@@ -15,21 +15,22 @@ from kotahub.resolvers.readiness import source_problems
 PROBE_CAP_SECONDS = 5.0
 
 
-async def healthz(request: Request) -> JSONResponse:
+async def liveness(request: Request) -> JSONResponse:
+    """Always 200 while the process answers at all."""
     return JSONResponse({"status": "ok"})
 
 
-async def readyz(request: Request) -> JSONResponse:
+async def readiness(request: Request) -> JSONResponse:
     """200 while the hub can serve (``degraded`` if Redis or some source fails), else 503.
 
     Redis being down does not make the hub unready: it serves from upstreams and memory.
     """
     runtime: HubRuntime = request.app.state.runtime
-    body = await _readiness(runtime)
+    body = await _readiness_report(runtime)
     return JSONResponse(body, status_code=503 if body["status"] == "unavailable" else 200)
 
 
-async def _readiness(runtime: HubRuntime) -> dict[str, Any]:
+async def _readiness_report(runtime: HubRuntime) -> dict[str, Any]:
     # Load balancers poll often; upstreams are probed at most once per reuse window.
     memo = runtime.readiness_memo
     if memo is not None and time.monotonic() - memo[0] < runtime.settings.readiness_cache_seconds:

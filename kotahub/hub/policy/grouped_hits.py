@@ -46,14 +46,15 @@ class GroupedHits:
         try:
             while self._queues[key]:
                 group, self._queues[key] = self._queues[key], []
-                await _settle(group, count)
+                await _count_group(group, count)
         finally:
             for waiting in self._queues.pop(key, []):  # left by a failure: fail them too
                 if not waiting.answer.done():
                     waiting.answer.set_exception(RuntimeError("rate limit count abandoned"))
 
 
-async def _settle(group: list[_Waiting], count: Hit) -> None:
+async def _count_group(group: list[_Waiting], count: Hit) -> None:
+    """Count the group's hits, together when they fit, and answer each of them."""
     try:
         if len(group) > 1 and await count(sum(w.cost for w in group)):
             for waiting in group:

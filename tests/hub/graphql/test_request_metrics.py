@@ -19,7 +19,8 @@ from starlette.types import Receive, Scope, Send
 from kotahub.adapters.catalog import Catalog
 from kotahub.contract import Adapter
 from kotahub.hub.graphql.outcome_log import GraphQLAccess
-from kotahub.hub.http.graphql_request import GraphQLRequest
+from kotahub.hub.http.graphql_call import graphql_call
+from kotahub.hub.http.graphql_request import GraphQLRequest, Operations
 from kotahub.hub.http.replies import send_errors
 from kotahub.hub.settings import Settings
 from kotahub.observability.metrics import HubMetrics
@@ -173,8 +174,10 @@ async def door_that_chose(scope: Scope, receive: Receive, send: Send) -> None:
     """Stands in for the door: it read one request, chose the operation the x-chosen header
     names (none without it, as when refusing before choosing), and refused it."""
     chosen = dict(scope["headers"]).get(b"x-chosen")
-    scope["state"]["asked"] = (GraphQLRequest("query InTheText { dimensions { code } }"),)
-    scope["state"]["operation_names"] = [] if chosen is None else [chosen.decode()]
+    call = graphql_call(scope)
+    call.read = Operations((GraphQLRequest("query InTheText { dimensions { code } }"),))
+    if chosen is not None:
+        call.chosen.append(chosen.decode())
     await send_errors(send, 400, [{"message": "refused"}])
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any, Protocol
+from typing import Annotated, Any, ForwardRef, Protocol
 
 import strawberry
 
@@ -15,9 +15,6 @@ from kotahub.schema.common import Lang, lang_code
 from kotahub.schema.context import Info
 from kotahub.schema.kinds import PlaceKind, kinds_asked
 from kotahub.schema.place_types import graphql_place
-
-if TYPE_CHECKING:  # for the type checker only: city_item imports every place, and so this
-    from kotahub.schema.city_item import NearbyItem
 
 DESCRIPTION = (
     "Places of the kinds asked for (all, if none) within radiusKm, nearest first, itself "
@@ -38,7 +35,11 @@ class NearbyPlace:
     kind: PlaceKind
     distance_km: float = strawberry.field(description="Straight-line distance in kilometres.")
     # Any place can be near another: its type is named lazily, as each place has ``nearby``.
-    item: Annotated[NearbyItem, strawberry.lazy("kotahub.schema.city_item")]
+    item: object = strawberry.field(
+        graphql_type=Annotated[
+            ForwardRef("NearbyItem"), strawberry.lazy("kotahub.schema.city_item")
+        ]
+    )
 
     @strawberry.field(description="What a list shows: a name, or a complaint's category.")
     def title(self, info: Info, lang: Lang | None = None) -> str:

@@ -71,6 +71,31 @@ def test_an_old_address_still_works_and_says_it_is_going(address: str) -> None:
     assert module.SourcePayloadError is sdk.SourcePayloadError
 
 
+# What each old address held before the SDK: an adapter written then may import any of it.
+OLD_NAMES = {
+    "kotahub.hub.errors": (
+        "KotaHubError", "ConfigError", "ClientInputError", "NotAllowed", "SourceError",
+        "SourceUnavailable", "SourceTimeout", "RequestDeadlineExceeded", "SourceCircuitOpen",
+        "SourceHTTPError", "SourcePayloadError",
+    ),
+    "kotahub.hub.source_client": (
+        "RECENT_ANSWER_BYTES", "Fetched", "SourceClient", "SourceSession",
+    ),
+    "kotahub.hub.upstream_urls": (
+        "Scalar", "ParamValue", "resolve_link", "origin", "shown", "public_url", "normalized_url",
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("address", OLD_NAMES)
+def test_an_old_address_still_hands_on_every_name_it_had(address: str) -> None:
+    sys.modules.pop(address, None)
+    with pytest.warns(DeprecationWarning, match="kotahub.sdk"):
+        module = importlib.import_module(address)
+    missing = [name for name in OLD_NAMES[address] if not hasattr(module, name)]
+    assert not missing, f"{address} no longer has {missing}: adapters importing them break"
+
+
 def test_source_settings_from_the_hub_settings_says_it_is_going() -> None:
     import kotahub.hub.settings as hub_settings
 

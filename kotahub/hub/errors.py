@@ -4,6 +4,14 @@ from __future__ import annotations
 
 import warnings
 
+# What this address held beyond the SDK, for adapters written before it.
+from kotahub.errors import (  # noqa: F401
+    ClientInputError,
+    NotAllowed,
+    RequestDeadlineExceeded,
+    SourceCircuitOpen,
+    SourceTimeout,
+)
 from kotahub.sdk import *  # noqa: F403 -- the old address hands on what the SDK declares
 
 warnings.warn(

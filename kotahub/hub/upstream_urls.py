@@ -6,6 +6,16 @@ import warnings
 
 from kotahub.sdk import *  # noqa: F403 -- the old address hands on what the SDK declares
 
+# What this address held beyond the SDK, for adapters written before it.
+from kotahub.upstream.urls import (  # noqa: F401
+    Scalar,
+    normalized_url,
+    origin,
+    public_url,
+    resolve_link,
+    shown,
+)
+
 warnings.warn(
     "kotahub.hub.upstream_urls is deprecated and goes in the next release; import from kotahub.sdk",
     DeprecationWarning,

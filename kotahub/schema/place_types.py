@@ -22,7 +22,8 @@ def shown_as(record_class: type, build: PlaceBuilder) -> None:
 
 def graphql_place(item: CityItem, distance_km: float | None = None) -> Any:
     """The GraphQL object of a place, at ``distance_km`` from the point asked for."""
-    build = _BUILDERS.get(type(item.record))
+    # A record class an adapter refines is shown as the class it refines is.
+    build = next((_BUILDERS[c] for c in type(item.record).__mro__ if c in _BUILDERS), None)
     if build is None:  # a bug: a place type that did not register, not bad input
         raise TypeError(f"a {item.kind} is not a place with a GraphQL type")
     return build(item.record, distance_km)

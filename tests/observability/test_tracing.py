@@ -141,6 +141,16 @@ async def test_a_query_is_one_trace_from_the_caller_to_the_upstreams(
     assert behaviour.traceparents == [f"00-{CALLER_TRACE}-{uji.span_id:016x}-01"]
 
 
+async def test_the_request_span_carries_the_request_id(
+    hub: HubFactory, hub_settings: Callable[..., Settings], spans: InMemorySpanExporter
+) -> None:
+    request_id = "trace-me-0123456789"
+    await traced_query(hub, hub_settings(), **{"x-request-id": request_id})
+    [request] = named(spans.get_finished_spans(), "POST /graphql")
+    assert request.attributes is not None
+    assert request.attributes["kotahub.request_id"] == request_id
+
+
 async def test_a_request_without_a_caller_trace_starts_one(
     hub: HubFactory, hub_settings: Callable[..., Settings], spans: InMemorySpanExporter
 ) -> None:

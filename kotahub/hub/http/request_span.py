@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from opentelemetry import trace
 from opentelemetry.propagate import extract
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kotahub.hub.http.graphql_call import GraphQLCall, graphql_call
+from kotahub.observability.logs import CURRENT_REQUEST_ID
 
 tracer = trace.get_tracer(__name__)
 
@@ -25,7 +24,6 @@ class RequestSpan:
         if scope["type"] != "http" or scope["path"] != self.path:
             await self.app(scope, receive, send)
             return
-        state = scope.setdefault("state", {})
         call = graphql_call(scope)  # asked before the door, which fills it in
         status = 500  # unless a response starts
 
@@ -55,7 +53,7 @@ class RequestSpan:
                 span.set_attribute("error.type", type(exc).__name__)
                 raise
             finally:
-                _finish(span, state, call, status)
+                _finish(span, call, status)
 
 
 def _carrier(scope: Scope) -> dict[str, str]:
@@ -63,9 +61,9 @@ def _carrier(scope: Scope) -> dict[str, str]:
     return {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}
 
 
-def _finish(span: Span, state: dict[str, Any], call: GraphQLCall, status: int) -> None:
+def _finish(span: Span, call: GraphQLCall, status: int) -> None:
     span.set_attribute("http.response.status_code", status)
-    request_id = state.get("request_id")
+    request_id = CURRENT_REQUEST_ID.get()  # RequestId, outside this wrapper, sets it
     if request_id is not None:
         span.set_attribute("kotahub.request_id", request_id)
     # Only an admitted request's: a refused one's operationName is whatever the caller sent.

@@ -54,6 +54,8 @@ class Provenance:
     # For data read from several pages: the fetch times of them all, so that a page fetched
     # anew changes it even when the oldest page did not change.
     revision: tuple[datetime, ...] = ()
+    # The source's own labels of the record, such as FHIR's meta.tag "HTEST" (test data).
+    tags: tuple[str, ...] = ()
 
     @classmethod
     def combined(cls, pages: Sequence[Provenance]) -> Provenance:

@@ -53,6 +53,7 @@ from kotahub.records import (
     TouristSpotRecord,
 )
 from kotahub.upstream.client import Fetched, SourceSession
+from kotahub.upstream.skips import Skip, UnusableRecord
 from kotahub.upstream.source_settings import SourceSettings
 from kotahub.upstream.urls import ParamValue
 
@@ -91,6 +92,7 @@ __all__ = [
     "ProgramRecord",
     "Provenance",
     "Receipt",
+    "Skip",
     "SourceError",
     "SourceHTTPError",
     "SourcePayloadError",
@@ -101,4 +103,5 @@ __all__ = [
     "TourismAdapter",
     "TouristSpotRecord",
     "UncertainPost",
+    "UnusableRecord",
 ]

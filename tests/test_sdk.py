@@ -21,8 +21,9 @@ DECLARED = {
     "HealthAdapter", "HealthFacilityRecord", "HealthServiceRecord", "IndicatorPoint",
     "IndicatorRecord", "KotaHubError", "Lang", "LocalizedText", "Near", "NoOptions", "ParamValue",
     "ProgramRecord", "Provenance", "Receipt", "SourceError", "SourceHTTPError",
-    "SourcePayloadError", "SourceSession", "SourceSettings", "SourceUnavailable", "TicketPrice",
-    "TourismAdapter", "TouristSpotRecord", "UncertainPost",
+    "SourcePayloadError", "SourceSession", "SourceSettings", "SourceUnavailable", "Skip",
+    "TicketPrice",
+    "TourismAdapter", "TouristSpotRecord", "UncertainPost", "UnusableRecord",
 }  # fmt: skip
 OLD_ADDRESSES = (
     "kotahub.hub.errors",

@@ -9,11 +9,12 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, Field
 
 from kotahub.adapters.error_bodies import explained
-from kotahub.adapters.geojson_features import FeatureError, spot_from_feature
+from kotahub.adapters.geojson_features import spot_from_feature
 from kotahub.contract import Domain
 from kotahub.errors import SourceHTTPError, SourcePayloadError
 from kotahub.records import Provenance, TouristSpotRecord
 from kotahub.upstream.client import Fetched, SourceSession
+from kotahub.upstream.skips import Skip, UnusableRecord
 from kotahub.upstream.source_settings import SourceSettings
 from kotahub.upstream.urls import normalized_url
 
@@ -84,12 +85,14 @@ class GeoJSONTourismAdapter:
 
     def _records(self, page: Fetched) -> list[TouristSpotRecord]:
         provenance = Provenance(page.source, page.fetched_at, page.stale)
-        records = []
-        for index, feature in enumerate(page.body["features"]):
+        records, skips = [], []
+        features = page.body["features"]
+        for index, feature in enumerate(features):
             try:
                 records.append(spot_from_feature(feature, page.url, provenance))
-            except FeatureError as exc:
-                self._log.warning("source %s: skipped feature %d: %s", self.source, index, exc)
+            except UnusableRecord as exc:
+                skips.append(Skip(exc.skip.reason, f"feature {index}: {exc.skip.detail}"))
+        self._session.report_skips(page, skips, len(features))
         return records
 
 

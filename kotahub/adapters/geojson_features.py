@@ -14,28 +14,25 @@ from kotahub.records import (
     TicketPrice,
     TouristSpotRecord,
 )
+from kotahub.upstream.skips import UnusableRecord
 
 MAX_PRICE = 2**31 - 1  # GraphQL's Int
 MAX_COORDINATE_NESTING = 3  # a MultiPolygon's positions are three lists down
 
 
-class FeatureError(ValueError):
-    """One feature cannot be used; the message says which part and why."""
-
-
 def spot_from_feature(feature: Any, page_url: str, provenance: Provenance) -> TouristSpotRecord:
-    """A record for one Feature; raises FeatureError when its id, name or shape is unusable."""
+    """A record for one Feature; raises UnusableRecord when its id, name or shape is unusable."""
     if not isinstance(feature, Mapping) or feature.get("type") != "Feature":
-        raise FeatureError("is not a GeoJSON Feature object")
+        raise UnusableRecord("not a record", "not a GeoJSON Feature object")
     props = feature.get("properties") or {}
     if not isinstance(props, Mapping):
-        raise FeatureError("has 'properties' that is not an object")
+        raise UnusableRecord("not a record", "'properties' is not an object")
     local_id = feature.get("id", props.get("id"))
     if not isinstance(local_id, str | int) or str(local_id) == "":
-        raise FeatureError("has no 'id' (expected a string or number)")
+        raise UnusableRecord("no id", "expected a string or number as 'id'")
     name = props.get("name")
     if not isinstance(name, str) or not name.strip():
-        raise FeatureError(f"'{local_id}' has no 'name' (expected a non-empty string)")
+        raise UnusableRecord("no name", f"'{local_id}' has no 'name' (a non-empty string)")
     address = props.get("address")
     return TouristSpotRecord(
         source=provenance.source,

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from kotahub.errors import SourcePayloadError
+from kotahub.records import GeoPoint
 
 
 def array(value: Any) -> list[Any]:
@@ -54,3 +55,26 @@ def text_or_number(value: Any) -> str | None:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return str(value)
     return text(value)
+
+
+def coordinate(value: Any) -> float | None:
+    """A latitude or longitude as a JSON number or a numeric string ("-1.27"); None for a
+    blank string or anything else."""
+    if isinstance(value, str):
+        try:
+            return finite(float(value)) if value.strip() else None
+        except ValueError:
+            return None
+    return finite(value)
+
+
+def position(lat: Any, lon: Any) -> GeoPoint | None:
+    """The point at ``lat``, ``lon``; None where real data means "no position": a missing,
+    blank or non-numeric value, both zero (servers write 0, 0 for "unknown"), or a value
+    off the globe."""
+    latitude, longitude = coordinate(lat), coordinate(lon)
+    if latitude is None or longitude is None or (latitude == 0 and longitude == 0):
+        return None
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        return None
+    return GeoPoint(lat=latitude, lon=longitude)

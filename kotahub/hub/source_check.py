@@ -17,6 +17,8 @@ from kotahub.errors import ConfigError, KotaHubError, SourceError, SourceHTTPErr
 from kotahub.hub.runtime import start_runtime
 from kotahub.hub.settings import Settings
 from kotahub.records import GeoPoint
+from kotahub.upstream.skips import SkippedRecords
+from kotahub.upstream.source_status import SourceStatusRegistry
 from kotahub.upstream.urls import public_url
 
 
@@ -28,9 +30,10 @@ class Finding:
     ok: bool
     detail: str
     fix: str = ""
+    warn: bool = False  # it conforms, but something is worth the partner's attention
 
     def line(self) -> str:
-        mark = "PASS" if self.ok else "FAIL"
+        mark = ("WARN" if self.warn else "PASS") if self.ok else "FAIL"
         text = f"{mark}  {self.check}: {self.detail}"
         return f"{text}\n      fix: {self.fix}" if self.fix else text
 
@@ -38,12 +41,50 @@ class Finding:
 Check = tuple[str, Callable[[], Awaitable[str]]]
 
 
-async def check_source(adapter: Adapter, base_url: str) -> list[Finding]:
-    """Every check of the adapter's domain, in order; one failing does not stop the rest."""
+async def check_source(
+    adapter: Adapter, base_url: str, skipped: Callable[[], SkippedRecords] | None = None
+) -> list[Finding]:
+    """Every check of the adapter's domain, in order; one failing does not stop the rest.
+    ``skipped`` tells what the answers held that the adapter could not use."""
     findings = [await _run("reachable (probe)", _probe(adapter), adapter, base_url)]
     for name, check in _domain_checks(adapter):
         findings.append(await _run(name, check(), adapter, base_url))
+    if skipped is not None:
+        findings.append(records_usable(skipped()))
     return findings
+
+
+def records_usable(skipped: SkippedRecords) -> Finding:
+    """Fails when the answers held records and none could be used; warns when some not."""
+    check = "records usable"
+    if not skipped.count:
+        return Finding(check, True, f"all {skipped.total} records of the answers used")
+    detail = f"{skipped.count} of {skipped.total} records left out; the first: "
+    detail += skipped.first_reason or "no reason given"
+    fix = hint_for(skipped.first_reason or "")
+    return Finding(check, skipped.count < skipped.total, detail, fix, warn=True)
+
+
+# What to change, by the reason the adapters give for leaving a record out.
+HINTS = {
+    "no name": "name the property that holds the name (options.properties.name for the "
+    "geojson and json kinds)",
+    "no position": "give coordinates, or map the properties that hold them; 0,0 and empty "
+    "values count as none",
+    "no id": "each record needs an id the source keeps (options.properties.id for geojson)",
+    "no dimension": "map the dimension from the portal's groups, tags or organization "
+    "(options.dimension_from for the ckan kind)",
+    "not a facility": "list facilities, not kinds of place (FHIR Location.mode = instance)",
+}
+
+
+def hint_for(reason: str) -> str:
+    key = reason.partition(":")[0].strip()
+    return HINTS.get(
+        key,
+        "the first reason names the record and what it lacks; the "
+        "adapter guide (docs/adapters.md) lists what each kind reads",
+    )
 
 
 async def _run(name: str, work: Awaitable[str], adapter: Adapter, base_url: str) -> Finding:
@@ -178,6 +219,10 @@ def _unique_ids(items: Sequence[Any]) -> None:
         )
 
 
+def _skipped_of(statuses: SourceStatusRegistry, name: str) -> SkippedRecords:
+    return next(s.skipped for s in statuses.snapshot() if s.name == name)
+
+
 async def check_configured(settings: Settings, name: str, out: TextIO) -> int:
     """Run the checks on the configured source ``name``; 0 when it conforms, else 1."""
     configured = {source.name: source for source in settings.sources}
@@ -191,11 +236,14 @@ async def check_configured(settings: Settings, name: str, out: TextIO) -> int:
         assert adapter is not None  # every configured source has its adapter
         base_url = public_url(str(configured[name].base_url))
         print(f"{name} ({adapter.kind}, {adapter.domain}) at {base_url}", file=out)
-        findings = await check_source(adapter, base_url)
+        statuses = runtime.source_statuses
+        findings = await check_source(adapter, base_url, partial(_skipped_of, statuses, name))
     finally:
         await runtime.aclose()
     for finding in findings:
         print(finding.line(), file=out)
     failed = sum(not finding.ok for finding in findings)
-    print(f"{len(findings) - failed} of {len(findings)} checks pass", file=out)
+    warned = sum(finding.ok and finding.warn for finding in findings)
+    warnings = f", {warned} with a warning" if warned else ""
+    print(f"{len(findings) - failed} of {len(findings)} checks pass{warnings}", file=out)
     return 1 if failed else 0

@@ -48,6 +48,12 @@ class HubMetrics:
             buckets=LATENCY_BUCKETS,
             registry=self.registry,
         )
+        self.records_skipped = Counter(
+            "kotahub_upstream_records_skipped_total",
+            "Upstream records an adapter could not use, once per fetched page, by reason.",
+            ["source", "reason"],
+            registry=self.registry,
+        )
         self.upstream_retries = Counter(
             "kotahub_upstream_retries_total",
             "Idempotent upstream requests sent again after a failure or a 429/502/503/504.",

@@ -31,6 +31,18 @@ def require_admin(info: Info) -> None:
 
 
 @strawberry.type(
+    description="Records of a source's last fetched pages that the hub could not use: each "
+    "is counted and logged, never dropped in silence."
+)
+class SkippedRecords:
+    count: int = strawberry.field(description="Records left out.")
+    total: int = strawberry.field(description="Records the pages held, used or not.")
+    first_reason: str | None = strawberry.field(
+        description="Why the latest one was left out, and which, as 'reason: detail'."
+    )
+
+
+@strawberry.type(
     description="One configured source: whether the hub calls it now (its circuit breaker in "
     "this replica) and when it last answered. The failure details are for admins."
 )
@@ -56,6 +68,13 @@ class SourceStatus:
     @strawberry.field(description="When this replica last had a good answer from it.")
     def last_success_at(self) -> datetime | None:
         return self.snapshot.last_success_at
+
+    @strawberry.field(description="Records this replica could not use from its last answers.")
+    def skipped_records(self) -> SkippedRecords:
+        skipped = self.snapshot.skipped
+        return SkippedRecords(
+            count=skipped.count, total=skipped.total, first_reason=skipped.first_reason
+        )
 
     @strawberry.field(description="When this replica's last call to it failed. Admins only.")
     def last_failure_at(self, info: Info) -> datetime | None:

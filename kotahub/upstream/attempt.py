@@ -161,8 +161,15 @@ def parse_json(source: str, response: httpx.Response) -> Any:
         kind = response.headers.get("content-type", "no content type")
         where = located(response.request.method, response.url)
         raise SourcePayloadError(
-            source, f"{where} answered with content that is not valid JSON ({kind})"
+            source, f"{where} answered with content that is not valid JSON ({kind}{_at(exc)})"
         ) from exc
+
+
+def _at(exc: Exception) -> str:
+    """Where a JSON text goes wrong, as an editor shows it."""
+    if isinstance(exc, json.JSONDecodeError):
+        return f"; {exc.msg} at line {exc.lineno} column {exc.colno}"
+    return "; nested too deeply" if isinstance(exc, RecursionError) else ""
 
 
 def status_error(source: str, where: str, response: httpx.Response) -> SourceError:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -27,6 +27,7 @@ from kotahub.upstream.deadline import detached, within_request_deadline
 from kotahub.upstream.entry import CacheEntry
 from kotahub.upstream.oauth import TokenProvider
 from kotahub.upstream.replica_flight import ReplicaFlight
+from kotahub.upstream.skips import Skip, SkipLedger
 from kotahub.upstream.source_settings import SourceSettings
 from kotahub.upstream.source_status import SourceStatusRegistry
 from kotahub.upstream.urls import ParamValue, located, normalized_url, resolve_link, shown
@@ -94,9 +95,8 @@ class SourceClient:
                 settings.name, settings.oauth, self.http, settings.timeout_seconds
             )
         status = self.statuses.register(settings)
-        return SourceSession(
-            self, settings, SourceCaller(self.http, settings, status, self.metrics, tokens)
-        )
+        caller = SourceCaller(self.http, settings, status, self.metrics, tokens)
+        return SourceSession(self, settings, caller, status.skips)
 
     async def key(self, source: str, url: str) -> str:
         generation = await self.generations.current(source) if self.generations else 0
@@ -133,14 +133,24 @@ class SourceSession:
     """GETs JSON from one source, cached under the source's freshness rules."""
 
     def __init__(
-        self, client: SourceClient, settings: SourceSettings, caller: SourceCaller
+        self,
+        client: SourceClient,
+        settings: SourceSettings,
+        caller: SourceCaller,
+        skips: SkipLedger,
     ) -> None:
         self._client = client
+        self._skips = skips
         self.settings = settings
         self.name = settings.name
         self._caller = caller
         stale = settings.stale_seconds
         self._stale_seconds = client.default_stale_seconds if stale is None else stale
+
+    def report_skips(self, page: Fetched, skips: Sequence[Skip], total: int) -> None:
+        """Say which of the ``total`` records of ``page`` could not be used, and why. Call it
+        each time a page is read: it is counted and logged once per fetched page."""
+        self._skips.report(page.url, page.fetched_at, skips, total)
 
     def resolve(self, target: str, relative_to: str | None = None) -> str:
         """An absolute URL for a path under the base URL, or a link found on a page."""

@@ -12,6 +12,7 @@ from kotahub.errors import SourceCircuitOpen, SourceError, SourceHTTPError
 from kotahub.observability.metrics import HubMetrics
 from kotahub.records import HUB_SOURCE
 from kotahub.upstream.circuit_breaker import BreakerState, CircuitBreaker, Passage
+from kotahub.upstream.skips import NOTHING_SKIPPED, SkipLedger, SkippedRecords
 from kotahub.upstream.source_settings import SourceSettings
 from kotahub.upstream.urls import public_url
 from kotahub.upstream.usage import SourceUse, record_use
@@ -35,6 +36,7 @@ class SourceSnapshot:
     last_success_at: datetime | None
     last_failure_at: datetime | None
     last_error: str | None  # "CODE: what went wrong", as the errors say it
+    skipped: SkippedRecords = NOTHING_SKIPPED
 
 
 def breaks_circuit(error: SourceError) -> bool:
@@ -63,6 +65,7 @@ class SourceStatus:
         self.last_success_at: datetime | None = None
         self.last_failure_at: datetime | None = None
         self.last_error: str | None = None
+        self.skips = SkipLedger(self.name, metrics.records_skipped)
         gauge = metrics.circuit_state.labels(self.name)
         gauge.set_function(lambda: STATE_VALUES[self.breaker.state])
 
@@ -110,6 +113,7 @@ class SourceStatus:
             last_success_at=self.last_success_at,
             last_failure_at=self.last_failure_at,
             last_error=self.last_error,
+            skipped=self.skips.summary(),
         )
 
     def _refusal(self) -> str:

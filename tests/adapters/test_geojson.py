@@ -11,6 +11,7 @@ import pytest
 from kotahub.contract import Adapter, TourismAdapter
 from kotahub.demo.app import TOURISM_ITEMS
 from kotahub.errors import ConfigError, SourceHTTPError, SourcePayloadError
+from kotahub.upstream.client import SourceClient
 from tests.support.servers import ThreadedServer
 from tests.support.upstream import fetch_json, fetch_status
 
@@ -57,6 +58,7 @@ async def test_maps_fiware_properties(
 async def test_accepts_odd_but_usable_features_and_skips_broken_ones(
     misbehaving_server: ThreadedServer,
     make_adapter: Callable[..., Adapter],
+    source_client: SourceClient,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     adapter = _tourism(
@@ -69,7 +71,13 @@ async def test_accepts_odd_but_usable_features_and_skips_broken_ones(
     assert area.location is not None and area.location.lat == pytest.approx(-1.5)
     assert area.description is not None and area.description.pick("en") == "Hanya bahasa Indonesia"
     assert area.ticket_price is not None and area.ticket_price.adult == 5000
-    assert "skipped feature 1" in caplog.text and "skipped feature 2" in caplog.text
+    [status] = [s for s in source_client.statuses.snapshot() if s.name == "odd"]
+    assert (status.skipped.count, status.skipped.total) == (2, 4)
+    assert status.skipped.first_reason and "feature 1" in status.skipped.first_reason
+    await adapter.spots()  # the same page read again is not counted or logged again
+    assert source_client.statuses.snapshot()[0].skipped.count == 2
+    [warning] = [r.getMessage() for r in caplog.records if "skipped" in r.getMessage()]
+    assert "skipped 2 of 4 records" in warning and "feature 1" in warning
 
 
 async def test_json_that_is_not_a_feature_collection_is_named(

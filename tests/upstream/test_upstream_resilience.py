@@ -186,13 +186,14 @@ async def test_a_huge_body_is_refused_at_the_size_cap(
     [
         (b"<html>Bad gateway</html>", "not valid JSON"),
         (b'{"type": "FeatureCollection", "features": [', "not valid JSON"),
-        (b"[" * 200_000, "not valid JSON"),  # nested past Python's recursion limit
+        (b'{"type": "FeatureCollection",\n "features": [1,, 2]}', "at line 2 column 17"),
+        (b"[" * 200_000, "nested too deeply"),  # nested past Python's recursion limit
         (b"\xff\xfe\x00garbage", "not valid JSON"),
         (b"null", "expected a GeoJSON FeatureCollection"),
         (b"[1, 2, 3]", "expected a GeoJSON FeatureCollection"),
         (b'{"type": "FeatureCollection", "features": "none"}', "features"),
     ],
-    ids=["html", "truncated", "deep", "binary", "null", "list", "features-not-a-list"],
+    ids=["html", "truncated", "where", "deep", "binary", "null", "list", "features-not-a-list"],
 )
 async def test_garbage_is_a_bad_payload_not_a_crash(
     hub: HubFactory,

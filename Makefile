@@ -23,7 +23,12 @@ PYTEST := $(BIN)/python -m pytest -n $(WORKERS) --dist worksteal
 
 .PHONY: run demo-sources test test-fast lint check bench bench-search docs assets lock upgrade clean
 
+# Partner adapters to serve with, installed beside the locked packages at every start
+# (make run PLUGINS="kotahub-parks ./path/to/an/adapter"); they are outside uv.lock.
+PLUGINS ?=
+
 run: $(INSTALLED) $(ASSETS)
+	$(if $(PLUGINS),$(UV) pip install --quiet --python $(BIN)/python $(PLUGINS))
 	$(BIN)/kotahub serve
 
 demo-sources: $(INSTALLED)

@@ -14,10 +14,12 @@ from kotahub.sdk import (
     GeoPoint,
     LocalizedText,
     Provenance,
+    Skip,
     SourcePayloadError,
     SourceSession,
     SourceSettings,
     TouristSpotRecord,
+    UnusableRecord,
 )
 
 MAX_PAGES = 50
@@ -70,23 +72,26 @@ class ParksAdapter:
 
     def _records(self, page: Fetched) -> list[TouristSpotRecord]:
         provenance = Provenance(page.source, page.fetched_at, page.stale)
-        records = []
+        records, skips = [], []
         for index, park in enumerate(page.body["parks"]):
-            record = _spot(park, provenance)
-            if record is None:
-                self._log.warning("source %s: skipped park %d", self.source, index)
-            else:
-                records.append(record)
+            try:
+                records.append(_spot(park, provenance))
+            except UnusableRecord as exc:
+                skips.append(Skip(exc.skip.reason, f"park {index}: {exc.skip.detail}"))
+        # Counted and logged once per fetched page, however often the page is read.
+        self._session.report_skips(page, skips, len(page.body["parks"]))
         return records
 
 
-def _spot(park: Any, provenance: Provenance) -> TouristSpotRecord | None:
-    """A record for one park; None when it has no code or name."""
+def _spot(park: Any, provenance: Provenance) -> TouristSpotRecord:
+    """A record for one park; UnusableRecord when it has no code or name."""
     if not isinstance(park, Mapping):
-        return None
+        raise UnusableRecord("not a record", "not a JSON object")
     code, name = park.get("code"), park.get("name")
-    if not isinstance(code, str) or not code or not isinstance(name, str) or not name.strip():
-        return None
+    if not isinstance(code, str) or not code:
+        raise UnusableRecord("no id", "no 'code' (a non-empty string)")
+    if not isinstance(name, str) or not name.strip():
+        raise UnusableRecord("no name", f"'{code}' has no 'name' (a non-empty string)")
     about = park.get("about")
     lat, lon = park.get("lat"), park.get("lon")
     location = None

@@ -6,15 +6,18 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
-from kotahub.adapters.ckan_records import RecordError, indicators_from, program_from
+from kotahub.adapters.ckan_options import CKANOptions
+from kotahub.adapters.ckan_records import owned_resource, program_from
+from kotahub.adapters.ckan_rows import Point, RowReader
 from kotahub.adapters.error_bodies import explained
 from kotahub.adapters.payload_values import finite, listed, mapping
 from kotahub.contract import Domain
 from kotahub.errors import SourceHTTPError, SourcePayloadError
-from kotahub.records import DIMENSION_CODES, IndicatorRecord, ProgramRecord, Provenance
+from kotahub.records import IndicatorRecord, ProgramRecord, Provenance
 from kotahub.upstream.client import Fetched, SourceSession
+from kotahub.upstream.skips import Skip, UnusableRecord
 from kotahub.upstream.source_settings import SourceSettings
 from kotahub.upstream.urls import ParamValue
 
@@ -22,15 +25,9 @@ ACTION = "api/3/action/"
 MAX_PAGES = 100
 
 
-class CKANOptions(BaseModel, extra="forbid"):
-    """``rows`` per package_search page, ``limit`` per datastore_search page."""
-
-    rows: int = Field(default=100, ge=1, le=1000)
-    limit: int = Field(default=1000, ge=1, le=32000)
-
-
 class CKANDimensionsAdapter:
-    """Programs are datasets tagged with a dimension; indicators are DataStore records."""
+    """Programs are datasets whose profile, or mapped groups, tags or organization, name a
+    dimension; indicators are the rows of DataStore tables."""
 
     kind: ClassVar[str] = "ckan"
     domain: ClassVar[Domain] = "dimensions"
@@ -55,64 +52,94 @@ class CKANDimensionsAdapter:
         await self._session.probe(f"{ACTION}package_search", {"rows": 0}, headers=self._headers)
 
     async def programs(self, dimension: str | None = None) -> Sequence[ProgramRecord]:
-        """Every program, or those of one dimension (``fq=extras_dimension:…``)."""
+        """Every program, or those of one dimension; datasets that are none are reported."""
         params: dict[str, ParamValue] = {"rows": self._options.rows, "sort": "name asc"}
-        if dimension:
-            params["fq"] = f'extras_dimension:"{dimension}"'
+        fq = self._filter(dimension)
+        if fq:
+            params["fq"] = fq
         programs: list[ProgramRecord] = []
         start = 0
         for _ in range(MAX_PAGES):
             page = await self._action("package_search", {**params, "start": start})
             result = page.body["result"]
             packages = listed(self.source, result, "results", "datasets")
-            provenance = Provenance(page.source, page.fetched_at, page.stale)
-            programs += self._programs(packages, provenance)
+            programs += self._programs(page, packages)
             start += len(packages)  # a server may send fewer rows than asked for
             if not packages or start >= (finite(result.get("count")) or 0):
-                return programs
-        self._log.warning(
-            "source %s: package_search stopped after %d pages", self.source, MAX_PAGES
-        )
-        return programs
+                break
+        else:
+            self._log.warning(
+                "source %s: package_search stopped after %d pages", self.source, MAX_PAGES
+            )
+        return [p for p in programs if dimension is None or p.dimension == dimension]
 
     async def indicators(self, resource_id: str) -> Mapping[str, Sequence[IndicatorRecord]]:
         """Every indicator in a DataStore resource, grouped by program, following _links.next."""
-        rows: list[Any] = []
+        table, owner = owned_resource(resource_id)
         params: dict[str, ParamValue] = {
-            "resource_id": resource_id,
+            "resource_id": table,
             "limit": self._options.limit,
-            "sort": "program asc, indicator asc, period asc",
+            "sort": self._options.columns.sort(),
         }
         page = await self._action("datastore_search", params)
+        reader = RowReader(self._options, owner, page.body["result"].get("fields"))
+        points: list[Point] = []
         pages: list[Provenance] = []
+        read = 0
         for _ in range(MAX_PAGES):
             pages.append(Provenance(page.source, page.fetched_at, page.stale))
             result = page.body["result"]
             records = listed(self.source, result, "records", "DataStore records")
-            rows += records
+            points += self._points(page, reader, records, read)
+            read += len(records)
             link = mapping(result.get("_links")).get("next")
-            if not records or not isinstance(link, str) or not link or _complete(result, len(rows)):
-                return indicators_from(rows, Provenance.combined(pages))
+            if not records or not isinstance(link, str) or not link or _complete(result, read):
+                return reader.series(points, Provenance.combined(pages))
             page = await self._follow(link, page.url)
         self._log.warning(
             "source %s: datastore_search stopped after %d pages", self.source, MAX_PAGES
         )
-        return indicators_from(rows, Provenance.combined(pages))
+        return reader.series(points, Provenance.combined(pages))
 
-    def _programs(self, packages: list[Any], provenance: Provenance) -> list[ProgramRecord]:
-        """Programs of the six dimensions; other datasets (an "all" index) are left out."""
-        found = []
+    def _filter(self, dimension: str | None) -> str:
+        """The Solr ``fq``: the options' own, and the dimension's extra where the profile's
+        extra alone names dimensions (a mapped one is told from groups and tags here)."""
+        own = self._options.fq.strip()
+        mapped = self._options.dimension_from.given()
+        wanted = f'extras_dimension:"{dimension}"' if dimension and not mapped else ""
+        if not (own and wanted):
+            return own or wanted
+        return f"{own if ' ' not in own else f'({own})'} AND {wanted}"
+
+    def _programs(self, page: Fetched, packages: list[Any]) -> list[ProgramRecord]:
+        """Programs of the six dimensions; the profile's index dataset is none and no skip."""
+        provenance = Provenance(page.source, page.fetched_at, page.stale)
+        found, skips, index_datasets = [], [], 0
         for index, package in enumerate(packages):
             try:
-                program = program_from(package, provenance)
-            except RecordError as exc:
-                self._log.warning("source %s: skipped package %d: %s", self.source, index, exc)
+                program = program_from(package, provenance, self._options)
+            except UnusableRecord as exc:
+                skips.append(Skip(exc.skip.reason, f"package {index}: {exc.skip.detail}"))
                 continue
-            if program.dimension in DIMENSION_CODES:
-                found.append(program)
+            if program is None:
+                index_datasets += 1
             else:
-                self._log.debug("source %s: %s has no dimension", self.source, program.slug)
+                found.append(program)
+        self._session.report_skips(page, skips, len(packages) - index_datasets)
         return found
+
+    def _points(
+        self, page: Fetched, reader: RowReader, records: list[Any], read: int
+    ) -> list[Point]:
+        """The usable rows of one page; the others are reported."""
+        points, skips = [], []
+        for index, row in enumerate(records):
+            try:
+                points.append(reader.point(row, read + index + 1))
+            except UnusableRecord as exc:
+                skips.append(exc.skip)
+        self._session.report_skips(page, skips, len(records))
+        return points
 
     async def _action(self, action: str, params: Mapping[str, ParamValue]) -> Fetched:
         return await self._checked(f"{ACTION}{action}", params, None)

@@ -10,19 +10,28 @@ from cachetools import LRUCache
 from pydantic import BaseModel, Field
 
 from kotahub.adapters.error_bodies import explained
-from kotahub.adapters.fhir_bundle import ResourceIndex, next_link, outcome_text
+from kotahub.adapters.fhir_bundle import (
+    PageRead,
+    ResourceIndex,
+    next_link,
+    outcome_text,
+    reference_key,
+)
 from kotahub.adapters.fhir_capabilities import LocationSearch, location_search
-from kotahub.adapters.fhir_facilities import facilities_from
+from kotahub.adapters.fhir_facilities import Mapped, facilities_from
+from kotahub.adapters.fhir_listing import Key
 from kotahub.adapters.near_grid import snapped
 from kotahub.contract import Domain
 from kotahub.errors import SourceError, SourceHTTPError, SourcePayloadError
 from kotahub.records import HealthFacilityRecord, Near, Provenance
 from kotahub.upstream.client import Fetched, SourceSession
+from kotahub.upstream.skips import Skip
 from kotahub.upstream.source_settings import SourceSettings
 from kotahub.upstream.urls import ParamValue, normalized_url
 
 FHIR_JSON = "application/fhir+json, application/json;q=0.9"
 MAX_PAGES = 100
+MAX_PARENTS = 100  # Locations read by id in one search
 ORGANIZATION = "Location:organization"
 SERVICES = "HealthcareService:location"
 PART_OF = "Location:partof"
@@ -52,7 +61,7 @@ class FHIRHealthAdapter:
         self._session = session
         self._log = logger
         self._options = FHIROptions.model_validate(settings.options)
-        self._mapped: LRUCache[Hashable, Sequence[HealthFacilityRecord]] = LRUCache(maxsize=64)
+        self._mapped: LRUCache[Hashable, Mapped] = LRUCache(maxsize=64)
 
     @property
     def source(self) -> str:
@@ -75,18 +84,21 @@ class FHIRHealthAdapter:
             # services are then read from the (cached) service list instead.
             includes, revincludes = [*includes, PART_OF], [PART_OF]
         params |= {"_include": includes, "_revinclude": revincludes}
-        index, provenance = await self._search("Location", params)
+        search = Search()
+        await self._search(search, "Location", params)
         if SERVICES not in revincludes:
-            await self._search_into(index, "HealthcareService", provenance)
+            await self._search(search, "HealthcareService", {}, matching=False)
         if ORGANIZATION not in includes:
-            await self._search_into(index, "Organization", provenance)
+            await self._search(search, "Organization", {}, matching=False)
+        await self._read_parents(search)
         # The same pages (one search, each page as fetched) map to the same facilities.
-        pages = tuple((page.fetched_at, page.stale) for page in provenance.pages)
+        pages = tuple((page.fetched_at, page.stale) for page in search.pages)
         key = (normalized_url("Location", params), pages)
-        found = self._mapped.get(key)
-        if found is None:
-            found = self._mapped[key] = facilities_from(index, provenance.combined())
-        return found
+        mapped = self._mapped.get(key)
+        if mapped is None:
+            mapped = self._mapped[key] = facilities_from(search.index, search.combined())
+        search.report(self._session, mapped.skipped)
+        return mapped.records
 
     async def _capabilities(self) -> LocationSearch | None:
         """The server's Location search support; None when its CapabilityStatement fails."""
@@ -103,7 +115,8 @@ class FHIRHealthAdapter:
             return [], []
         if caps is None:
             return [ORGANIZATION], [SERVICES]
-        includes = [ORGANIZATION] if ORGANIZATION in caps.includes else []
+        # Parents come along so that a wing of a closed hospital is known to be closed.
+        includes = [i for i in (ORGANIZATION, PART_OF) if i in caps.includes]
         revincludes = [SERVICES] if SERVICES in caps.revincludes else []
         return includes, revincludes
 
@@ -117,31 +130,38 @@ class FHIRHealthAdapter:
             and (PART_OF in caps.includes and PART_OF in caps.revincludes)
         )
 
-    async def _search_into(self, index: ResourceIndex, kind: str, provenance: Pages) -> None:
-        found, more = await self._search(kind, {"_count": self._options.page_size})
-        index.by_key.update(found.by_key)
-        provenance.pages += more.pages
-
     async def _search(
-        self, kind: str, params: Mapping[str, ParamValue]
-    ) -> tuple[ResourceIndex, Pages]:
-        index, pages = ResourceIndex(), Pages()
-        page = await self._get(kind, params)
+        self,
+        search: Search,
+        kind: str,
+        params: Mapping[str, ParamValue],
+        matching: bool = True,
+    ) -> None:
+        """Every page of a search, into ``search``; ``matching``: whether its matches are
+        what is listed (not for searches that fetch what the listed ones refer to)."""
+        page = await self._get(kind, {"_count": self._options.page_size, **params})
         seen = {normalized_url(page.url)}
         while True:
-            index.add_page(_bundle(self.source, page.body), self.source, self._log)
-            pages.pages.append(Provenance(page.source, page.fetched_at, page.stale))
+            search.add(page, self._session.name, self._log, matching)
             link = next_link(page.body)
             url = self._session.resolve(link, relative_to=page.url) if link else None
             if url is None or normalized_url(url) in seen:
-                return index, pages
+                return
             if len(seen) >= MAX_PAGES:
                 self._log.warning(
                     "source %s: %s search stopped after %d pages", self.source, kind, MAX_PAGES
                 )
-                return index, pages
+                return
             page = await self._get(url, None)
             seen.add(normalized_url(page.url))
+
+    async def _read_parents(self, search: Search) -> None:
+        """The Locations that matched ones are part of, when the search did not bring them
+        (the server could not include them, or they are not active): read by id."""
+        missing = sorted(search.missing_parents())
+        if missing:
+            ids = ",".join(missing[:MAX_PARENTS])
+            await self._search(search, "Location", {"_id": ids}, matching=False)
 
     async def _get(self, target: str, params: Mapping[str, ParamValue] | None) -> Fetched:
         try:
@@ -150,15 +170,38 @@ class FHIRHealthAdapter:
             raise explained(exc, outcome_text, self._log) from exc
 
 
-class Pages:
-    """The provenance of every page a search read."""
+class Search:
+    """The pages a search read: their resources, what each held, and their provenance."""
 
     def __init__(self) -> None:
-        self.pages: list[Provenance] = []
+        self.index = ResourceIndex()
+        self.pages: list[Fetched] = []
+        self.reads: list[PageRead] = []
+
+    def add(self, page: Fetched, source: str, log: logging.Logger, matching: bool) -> None:
+        self.reads.append(self.index.add_page(_bundle(source, page.body), source, log, matching))
+        self.pages.append(page)
+
+    def missing_parents(self) -> set[str]:
+        """Ids of the Locations that matched ones are part of and that no page held."""
+        index = self.index
+        parents = (reference_key(r.get("partOf")) for r in index.matched)
+        wanted = {key[1] for key in parents if key and key[0] == "Location"}
+        return {lid for lid in wanted if ("Location", lid) not in index.by_key}
 
     def combined(self) -> Provenance:
         """As old as the oldest page, stale if any page was, revised when any page is."""
-        return Provenance.combined(self.pages)
+        return Provenance.combined(
+            [Provenance(page.source, page.fetched_at, page.stale) for page in self.pages]
+        )
+
+    def report(self, session: SourceSession, skipped: Mapping[Key, Skip]) -> None:
+        """Tell the session what each page held and what of it was left out."""
+        by_page: dict[int, list[Skip]] = {}
+        for key, skip in skipped.items():
+            by_page.setdefault(self.index.page_of.get(key, 0), []).append(skip)
+        for number, (page, read) in enumerate(zip(self.pages, self.reads, strict=True)):
+            session.report_skips(page, [*read.skips, *by_page.get(number, [])], read.total)
 
 
 def _bundle(source: str, body: Any) -> Mapping[str, Any]:

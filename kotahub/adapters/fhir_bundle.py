@@ -9,32 +9,57 @@ from typing import Any
 
 from kotahub.adapters.payload_values import array, listed, mapping
 from kotahub.errors import SourcePayloadError
+from kotahub.upstream.skips import Skip
 
 Resource = Mapping[str, Any]
 OUTCOME_LIMIT = 300
 
 
+# The resources the adapter reads; others a search includes (Endpoint, Practitioner…) are
+# neither counted nor skipped.
+READ_TYPES = frozenset({"Location", "Organization", "HealthcareService"})
+
+
 @dataclass
 class ResourceIndex:
-    """Every resource seen on a search's pages, found by type and id, and which ones matched."""
+    """Every resource seen on a search's pages, found by type and id, and which ones matched.
+
+    Each resource remembers the page it was last seen on (its number, counted from 0 over
+    every page added), so that a record left out is told with the page it came from.
+    """
 
     by_key: dict[tuple[str, str], Resource] = field(default_factory=dict)
     matched: list[Resource] = field(default_factory=list)
+    page_of: dict[tuple[str, str], int] = field(default_factory=dict)
+    pages: int = 0
 
-    def add_page(self, bundle: Mapping[str, Any], source: str, log: logging.Logger) -> None:
-        """Index a page's resources; an error OperationOutcome entry fails the search."""
-        for entry in listed(source, bundle, "entry", "Bundle entries"):
+    def add_page(
+        self, bundle: Mapping[str, Any], source: str, log: logging.Logger, matching: bool = True
+    ) -> PageRead:
+        """Index a page's resources; an error OperationOutcome entry fails the search.
+        ``matching``: whether the page's matches are what the search lists (not for the
+        searches that only fetch what the listed resources refer to)."""
+        page, read = self.pages, PageRead()
+        self.pages += 1
+        for number, entry in enumerate(listed(source, bundle, "entry", "Bundle entries")):
             resource = entry.get("resource") if isinstance(entry, Mapping) else None
-            key = _key(resource) if isinstance(resource, Mapping) else None
-            if resource is None or key is None:
+            if not isinstance(resource, Mapping):
+                read.count(Skip("not a record", f"entry {number + 1} holds no resource"))
                 continue
             mode = mapping(entry.get("search")).get("mode", "match")
-            if mode == "outcome" or key[0] == "OperationOutcome":
+            if mode == "outcome" or resource.get("resourceType") == "OperationOutcome":
                 _check_outcome(resource, source, log)
                 continue
+            key = _key(resource)
+            if resource.get("resourceType") in READ_TYPES:
+                read.count(None if key else Skip("no id", f"entry {number + 1} has no id"))
+            if key is None:
+                continue
             self.by_key[key] = resource
-            if mode == "match":
+            self.page_of[key] = page
+            if mode == "match" and matching:
                 self.matched.append(resource)
+        return read
 
     def of_type(self, resource_type: str) -> Iterable[Resource]:
         return (r for (kind, _id), r in self.by_key.items() if kind == resource_type)
@@ -47,6 +72,19 @@ class ResourceIndex:
         if key[0] == "#":
             return _contained(holder, key[1])
         return self.by_key.get(key)
+
+
+@dataclass
+class PageRead:
+    """What a page held of the resources the adapter reads, and which could not be used."""
+
+    total: int = 0
+    skips: list[Skip] = field(default_factory=list)
+
+    def count(self, skip: Skip | None) -> None:
+        self.total += 1
+        if skip is not None:
+            self.skips.append(skip)
 
 
 def reference_key(reference: Any) -> tuple[str, str] | None:
@@ -90,17 +128,17 @@ def _check_outcome(outcome: Resource, source: str, log: logging.Logger) -> None:
 
 
 def _issue_text(issue: Mapping[str, Any]) -> str:
-    details = issue.get("details")
-    detail_text = details.get("text") if isinstance(details, Mapping) else None
-    text = issue.get("diagnostics") or detail_text or issue.get("code") or ""
+    # details.text is written for people; diagnostics is often a stack trace or an error id.
+    details = mapping(issue.get("details"))
+    displays = [c.get("display") for c in array(details.get("coding")) if isinstance(c, Mapping)]
+    said = [details.get("text"), issue.get("diagnostics"), *displays, issue.get("code")]
+    text = next((t.strip() for t in said if isinstance(t, str) and t.strip()), "")
     severity = issue.get("severity")
     return f"{severity}: {text}" if severity and text else str(text)
 
 
 def _key(resource: Resource) -> tuple[str, str] | None:
     kind, rid = resource.get("resourceType"), resource.get("id")
-    if kind == "OperationOutcome":
-        return (kind, str(rid or ""))  # outcomes often carry no id
     return (kind, rid) if isinstance(kind, str) and isinstance(rid, str) else None
 
 

@@ -4,61 +4,59 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from kotahub.adapters.fhir_bundle import Resource, ResourceIndex, reference_key
+from kotahub.adapters.fhir_bundle import Resource, ResourceIndex
 from kotahub.adapters.fhir_codes import codings, concept_texts, facility_type, is_emergency
-from kotahub.adapters.fhir_hours import osm_opening_hours
-from kotahub.adapters.payload_values import array, finite, mapping, text
+from kotahub.adapters.fhir_hours import LOCATION_TIMES, SERVICE_TIMES, UnreadableHours, read_hours
+from kotahub.adapters.fhir_listing import Key, listing
+from kotahub.adapters.payload_values import array, mapping, position, text
 from kotahub.records import GeoPoint, HealthFacilityRecord, HealthServiceRecord, Provenance
+from kotahub.upstream.skips import Skip
 
 ESTIMATED = "https://fhir.kotahub.id/StructureDefinition/position-estimated"
-CLOSED = frozenset({"inactive", "suspended"})
 
 
-def facilities_from(index: ResourceIndex, provenance: Provenance) -> list[HealthFacilityRecord]:
-    """One record per operating Location the search matched, itself or through a part.
+@dataclass
+class Mapped:
+    """The facility records, and what was left out of them, by the resource it is about."""
 
-    A Location that is ``partOf`` another known one (a hospital's emergency wing) is folded
-    into it, whether the search matched the wing, the hospital or both.
-    """
-    locations = {str(r["id"]): r for r in index.of_type("Location") if _operating(r, index)}
-    matched = {str(r["id"]) for r in index.matched if r.get("resourceType") == "Location"}
-    parent_of = {lid: _parent_id(loc) for lid, loc in locations.items()}
-    services = _services_by_location(index)
-    records = []
-    for lid, location in locations.items():
-        if parent_of[lid] in locations or not isinstance(location.get("name"), str):
-            continue
-        parts = [location] + [locations[c] for c, p in parent_of.items() if p == lid]
-        if not matched & {str(part["id"]) for part in parts}:
-            continue
-        offered = [s for part in parts for s in services.get(str(part["id"]), [])]
-        records.append(_facility(location, parts, offered, index, provenance))
-    return records
+    records: list[HealthFacilityRecord] = field(default_factory=list)
+    skipped: dict[Key, Skip] = field(default_factory=dict)
 
 
-def _operating(location: Resource, index: ResourceIndex) -> bool:
-    """Not closed, and not run by an Organization marked inactive."""
-    organization = index.resolve(location.get("managingOrganization"), location) or {}
-    status = location.get("status")
-    return not (isinstance(status, str) and status in CLOSED) and (
-        organization.get("active") is not False
-    )
+def facilities_from(index: ResourceIndex, provenance: Provenance) -> Mapped:
+    """One record per operating Location the search matched, itself or through a part
+    (see ``listing``); hours that cannot be read are left out, and told."""
+    found = listing(index)
+    mapped = Mapped(skipped=found.skipped)
+    # Records with the same labels share one provenance, as the records of a page do.
+    labelled: dict[tuple[str, ...], Provenance] = {(): provenance}
+    for parts in found.facilities:
+        offered = [s for part in parts for s in found.services.get(str(part["id"]), [])]
+        labels = tags(parts[0])
+        if labels not in labelled:
+            labelled[labels] = replace(provenance, tags=labels)
+        record = _facility(parts, offered, index, labelled[labels], mapped.skipped)
+        mapped.records.append(record)
+    return mapped
 
 
 def _facility(
-    location: Resource,
     parts: Sequence[Resource],
     offered: Sequence[Resource],
     index: ResourceIndex,
     provenance: Provenance,
+    skipped: dict[Key, Skip],
 ) -> HealthFacilityRecord:
+    location = parts[0]
     organization = index.resolve(location.get("managingOrganization"), location) or {}
     name = str(location["name"]).strip()
     codes = [*codings(location.get("type")), *codings(organization.get("type"))]
     part_codes = [code for part in parts for code in codings(part.get("type"))]
-    services = tuple(_service(s) for s in offered)
+    services = tuple(_service(s, skipped) for s in offered)
+    hours = _hours(location, "hoursOfOperation", LOCATION_TIMES, skipped)
     return HealthFacilityRecord(
         source=provenance.source,
         local_id=str(location["id"]),
@@ -70,7 +68,7 @@ def _facility(
         location=_position(location.get("position")),
         location_estimated=_estimated(location),
         phone=_phone(location) or _phone(organization),
-        opening_hours=osm_opening_hours(location.get("hoursOfOperation")),
+        opening_hours=hours,
         emergency=is_emergency(part_codes, name) or any(s.emergency for s in services),
         services=services,
         organization=text(organization.get("name")),
@@ -78,7 +76,30 @@ def _facility(
     )
 
 
-def _service(service: Resource) -> HealthServiceRecord:
+def tags(resource: Resource) -> tuple[str, ...]:
+    """The codes of a resource's ``meta.tag`` and ``meta.security`` labels, such as HTEST
+    ("test health data"), each once, in order."""
+    meta = mapping(resource.get("meta"))
+    labels = [*array(meta.get("tag")), *array(meta.get("security"))]
+    codes = [text(label.get("code")) for label in labels if isinstance(label, Mapping)]
+    return tuple(dict.fromkeys(code for code in codes if code))
+
+
+def _hours(
+    resource: Resource, element: str, times: tuple[str, str], skipped: dict[Key, Skip]
+) -> str | None:
+    """The resource's hours; None, and told, when they cannot be read."""
+    closed = resource.get("notAvailable") if element == "availableTime" else None
+    try:
+        return read_hours(resource.get(element), closed, times)
+    except UnreadableHours as exc:
+        kind, rid = str(resource.get("resourceType")), str(resource.get("id"))
+        detail = f"{kind}/{rid}: {element} {exc}; listed without opening hours"
+        skipped.setdefault((kind, rid), Skip("bad value", detail, kept=True))
+        return None
+
+
+def _service(service: Resource, skipped: dict[Key, Skip]) -> HealthServiceRecord:
     types, categories = service.get("type"), service.get("category")
     name = text(service.get("name")) or next(iter(concept_texts(types)), "Layanan kesehatan")
     return HealthServiceRecord(
@@ -86,35 +107,15 @@ def _service(service: Resource) -> HealthServiceRecord:
         categories=tuple(concept_texts(categories)),
         types=tuple(concept_texts(types)),
         emergency=is_emergency(itertools.chain(codings(categories), codings(types)), name),
-        opening_hours=osm_opening_hours(service.get("availableTime")),
+        opening_hours=_hours(service, "availableTime", SERVICE_TIMES, skipped),
         phone=_phone(service),
     )
 
 
-def _services_by_location(index: ResourceIndex) -> dict[str, list[Resource]]:
-    found: dict[str, list[Resource]] = {}
-    for service in index.of_type("HealthcareService"):
-        if service.get("active") is False:
-            continue
-        for reference in array(service.get("location")):
-            key = reference_key(reference)
-            if key and key[0] == "Location":
-                found.setdefault(key[1], []).append(service)
-    return found
-
-
-def _parent_id(location: Resource) -> str | None:
-    key = reference_key(location.get("partOf"))
-    return key[1] if key and key[0] == "Location" else None
-
-
-def _position(position: Any) -> GeoPoint | None:
-    if not isinstance(position, Mapping):
-        return None
-    lat, lon = finite(position.get("latitude")), finite(position.get("longitude"))
-    if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        return None
-    return GeoPoint(lat=lat, lon=lon)
+def _position(found: Any) -> GeoPoint | None:
+    """Location.position; none for 0, 0, which servers write for "not known"."""
+    given = mapping(found)
+    return position(given.get("latitude"), given.get("longitude"))
 
 
 def _estimated(location: Resource) -> bool:

@@ -6,10 +6,11 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from kotahub.adapters.error_bodies import explained
 from kotahub.adapters.geojson_features import spot_from_feature
+from kotahub.adapters.geojson_options import GeoJSONOptions
 from kotahub.contract import Domain
 from kotahub.errors import SourceHTTPError, SourcePayloadError
 from kotahub.records import Provenance, TouristSpotRecord
@@ -21,12 +22,6 @@ from kotahub.upstream.urls import normalized_url
 MAX_PAGES = 200
 DESCRIPTION_LIMIT = 200
 ACCEPT = "application/geo+json, application/json;q=0.9"
-
-
-class GeoJSONOptions(BaseModel, extra="forbid"):
-    """``page_size`` is sent as ``limit``; 0 sends no paging parameter (for static files)."""
-
-    page_size: int = Field(default=500, ge=0, le=10_000)
 
 
 class GeoJSONTourismAdapter:
@@ -41,7 +36,9 @@ class GeoJSONTourismAdapter:
     ) -> None:
         self._session = session
         self._log = logger
-        self._page_size = GeoJSONOptions.model_validate(settings.options).page_size
+        options = GeoJSONOptions.model_validate(settings.options)
+        self._page_size = options.page_size
+        self._names = options.properties
 
     @property
     def source(self) -> str:
@@ -89,7 +86,7 @@ class GeoJSONTourismAdapter:
         features = page.body["features"]
         for index, feature in enumerate(features):
             try:
-                records.append(spot_from_feature(feature, page.url, provenance))
+                records.append(spot_from_feature(feature, page.url, provenance, self._names))
             except UnusableRecord as exc:
                 skips.append(Skip(exc.skip.reason, f"feature {index}: {exc.skip.detail}"))
         self._session.report_skips(page, skips, len(features))
@@ -97,14 +94,16 @@ class GeoJSONTourismAdapter:
 
 
 def _next_link(body: Mapping[str, Any]) -> str | None:
+    """The ``next`` link; of several (one per format), the GeoJSON or JSON one."""
     links = body.get("links")
-    if not isinstance(links, list):
-        return None
-    for link in links:
-        if isinstance(link, Mapping) and link.get("rel") == "next":
-            href = link.get("href")
-            return href if isinstance(href, str) and href else None
-    return None
+    following = [
+        link
+        for link in (links if isinstance(links, list) else [])
+        if isinstance(link, Mapping) and link.get("rel") == "next"
+    ]
+    following.sort(key=lambda link: "json" not in str(link.get("type") or "json"))
+    href = following[0].get("href") if following else None
+    return href if isinstance(href, str) and href else None
 
 
 def _ogc_description(body: Any) -> str | None:

@@ -7,7 +7,7 @@ from typing import Any, get_args
 
 from kotahub.adapters.json_options import FieldMap
 from kotahub.adapters.json_paths import MISSING, found, pick
-from kotahub.adapters.payload_values import finite
+from kotahub.adapters.payload_values import coordinate
 from kotahub.records import (
     FacilityType,
     GeoPoint,
@@ -16,6 +16,7 @@ from kotahub.records import (
     Provenance,
     TouristSpotRecord,
 )
+from kotahub.upstream.skips import UnusableRecord
 
 FACILITY_WORDS: dict[str, FacilityType] = {
     "rumah sakit": "hospital",
@@ -29,8 +30,12 @@ FACILITY_WORDS: dict[str, FacilityType] = {
 }
 
 
-class ItemError(ValueError):
-    """One item cannot be used; the message names the field, its path and what was there."""
+# The skip reason when a field holds what the hub cannot use; any other field: "bad value".
+REASONS = {"id": "no id", "name": "no name"}
+
+
+class ItemError(UnusableRecord):
+    """One item cannot be used; the detail names the field, its path and what was there."""
 
 
 class _Item:
@@ -38,7 +43,7 @@ class _Item:
 
     def __init__(self, item: Any, fields: FieldMap) -> None:
         if not isinstance(item, Mapping):
-            raise ItemError(f"is {found(item)}, not an object")
+            raise ItemError("not a record", f"is {found(item)}, not an object")
         self._item = item
         self._paths = fields.paths()
 
@@ -51,7 +56,8 @@ class _Item:
     def _wrong(self, field: str, value: Any, expected: str) -> ItemError:
         value = pick(self._item, self._paths[field])  # tells a missing value from a null
         return ItemError(
-            f"has {found(value)} at {self._paths[field]!r} ({field}), expected {expected}"
+            REASONS.get(field, "bad value"),
+            f"has {found(value)} at {self._paths[field]!r} ({field}), expected {expected}",
         )
 
     def local_id(self) -> str:
@@ -95,26 +101,27 @@ class _Item:
         raise self._wrong(field, value, "a boolean")
 
     def location(self) -> GeoPoint | None:
+        """The point; None when a coordinate is missing or blank, or both are 0 (what real
+        data writes for "unknown")."""
         lat, lon = self._coordinate("latitude", 90), self._coordinate("longitude", 180)
-        return GeoPoint(lat=lat, lon=lon) if lat is not None and lon is not None else None
+        if lat is None or lon is None or lat == lon == 0:
+            return None
+        return GeoPoint(lat=lat, lon=lon)
 
     def _coordinate(self, field: str, limit: float) -> float | None:
         value = self._raw(field)
-        if value is None or value == "":
+        if value is None or (isinstance(value, str) and not value.strip()):
             return None
-        number = finite(value)
-        if isinstance(value, str):
-            try:
-                number = finite(float(value))
-            except ValueError:
-                number = None
+        if isinstance(value, str) and value.count(",") == 1 and "." not in value:
+            value = value.replace(",", ".")  # "-1,2765": a decimal comma, as in Indonesia
+        number = coordinate(value)
         if number is None or not -limit <= number <= limit:
             raise self._wrong(field, value, f"a number from -{limit:g} to {limit:g}")
         return number
 
 
 def spot_from_item(item: Any, fields: FieldMap, provenance: Provenance) -> TouristSpotRecord:
-    """A tourist-spot record; raises ItemError when the item cannot be one."""
+    """A tourist-spot record; raises ItemError (an UnusableRecord) when the item cannot be one."""
     read = _Item(item, fields)
     description = read.text("description")
     english = read.text("description_en")
@@ -133,7 +140,7 @@ def spot_from_item(item: Any, fields: FieldMap, provenance: Provenance) -> Touri
 
 
 def facility_from_item(item: Any, fields: FieldMap, provenance: Provenance) -> HealthFacilityRecord:
-    """A health-facility record; raises ItemError when the item cannot be one."""
+    """A health-facility record; raises ItemError (an UnusableRecord) when it cannot be one."""
     read = _Item(item, fields)
     return HealthFacilityRecord(
         source=provenance.source,

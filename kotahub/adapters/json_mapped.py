@@ -14,6 +14,7 @@ from kotahub.adapters.json_paging import first_params, pages
 from kotahub.contract import Adapter, Domain
 from kotahub.records import HealthFacilityRecord, Near, Provenance, TouristSpotRecord
 from kotahub.upstream.client import SourceSession
+from kotahub.upstream.skips import Skip
 from kotahub.upstream.source_settings import SourceSettings
 
 KIND = "json"
@@ -43,21 +44,13 @@ class _JSONMapped:
         records: list[Record] = []
         async for page, items in pages(self._session, self._options, self._log):
             provenance = Provenance(page.source, page.fetched_at, page.stale)
-            skipped = 0
+            skips = []
             for index, item in enumerate(items):
                 try:
                     records.append(build(item, self._options.fields, provenance))
                 except ItemError as exc:
-                    skipped += 1
-                    self._log.debug("source %s: skipped item %d: %s", self.source, index, exc)
-            if skipped:
-                self._log.debug(
-                    "source %s: skipped %d of %d items of %s",
-                    self.source,
-                    skipped,
-                    len(items),
-                    page.url,
-                )
+                    skips.append(Skip(exc.skip.reason, f"item {index}: {exc.skip.detail}"))
+            self._session.report_skips(page, skips, len(items))
         return records
 
 

@@ -33,5 +33,5 @@ def found(value: Any) -> str:
     if isinstance(value, int | float):
         return "a number"
     if isinstance(value, str):
-        return "a string"
+        return "a string" if value.strip() else "an empty string"
     return "an array" if isinstance(value, list) else "an object"

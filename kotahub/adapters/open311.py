@@ -12,8 +12,15 @@ from urllib.parse import quote
 from pydantic import BaseModel, Field
 
 from kotahub.adapters.error_bodies import explained
+from kotahub.adapters.open311_definitions import Definitions
 from kotahub.adapters.open311_lookup import lookup_window, same_submission
-from kotahub.adapters.open311_records import RecordError, category_from, complaint_from
+from kotahub.adapters.open311_records import (
+    category_from,
+    complaint_from,
+    error_text,
+    has_definition,
+    service_code,
+)
 from kotahub.contract import ComplaintQuery, Domain, Receipt, UncertainPost
 from kotahub.errors import SourceHTTPError, SourcePayloadError
 from kotahub.records import (
@@ -23,6 +30,7 @@ from kotahub.records import (
     Provenance,
 )
 from kotahub.upstream.client import Fetched, SourceSession
+from kotahub.upstream.skips import Skip, UnusableRecord
 from kotahub.upstream.source_settings import SourceSettings
 from kotahub.upstream.urls import ParamValue
 
@@ -53,6 +61,7 @@ class Open311ComplaintsAdapter:
         self._log = logger
         self._options = Open311Options.model_validate(settings.options)
         self._api_key = settings.api_key
+        self._definitions = Definitions(session, self._common(), logger)
 
     @property
     def source(self) -> str:
@@ -62,23 +71,24 @@ class Open311ComplaintsAdapter:
         await self._session.probe("services.json", self._common())
 
     async def categories(self) -> Sequence[ComplaintCategoryRecord]:
+        """Every listed service with a code, with the questions of its definition; one whose
+        definition the server does not have is kept without questions (and counted)."""
         page = await self._get("services.json", self._common())
-        services = [s for s in _list(self.source, page.body) if isinstance(s, Mapping)]
-        definitions = await asyncio.gather(*(self._definition(s) for s in services))
-        provenance = Provenance(page.source, page.fetched_at, page.stale)
-        records = []
-        for index, (service, definition) in enumerate(zip(services, definitions, strict=True)):
+        services = _list(self.source, page.body)
+        listed: list[tuple[str, Mapping[str, Any]]] = []
+        skips = []
+        for index, service in enumerate(services):
             try:
-                records.append(category_from(service, definition, provenance))
-            except RecordError as exc:
-                self._log.warning("source %s: skipped service %d: %s", self.source, index, exc)
-        return records
-
-    async def _definition(self, service: Mapping[str, Any]) -> Any:
-        code = _str(service.get("service_code"))
-        if service.get("metadata") is not True or code is None:
-            return None
-        return (await self._get(f"services/{quote(code, safe='')}.json", self._common())).body
+                listed.append((service_code(service), service))
+            except UnusableRecord as exc:
+                skips.append(_numbered("service", index, exc.skip))
+        self._session.report_skips(page, skips, len(services))
+        asked = [code for code, service in listed if has_definition(service)]
+        questions = await self._definitions.questions(asked, page)
+        provenance = Provenance(page.source, page.fetched_at, page.stale)
+        return [
+            category_from(service, questions.get(code, ()), provenance) for code, service in listed
+        ]
 
     async def complaints(self, query: ComplaintQuery) -> Sequence[ComplaintRecord]:
         """Every request in the query's span, window by window, page by page."""
@@ -133,7 +143,7 @@ class Open311ComplaintsAdapter:
                 "requests.json", form, headers={"Idempotency-Key": idempotency_key}
             )
         except SourceHTTPError as exc:
-            raise explained(exc, _error_text, self._log, _sent(form)) from exc
+            raise explained(exc, error_text, self._log, _sent(form)) from exc
         first = _list(self.source, body)[0] if _list(self.source, body) else {}
         receipt = Receipt(_str(first.get("service_request_id")), _str(first.get("token")))
         if receipt.upstream_id is None and receipt.token is None:
@@ -187,7 +197,7 @@ class Open311ComplaintsAdapter:
         try:
             return await self._session.fresh_json(target, params)
         except SourceHTTPError as exc:
-            raise explained(exc, _error_text, self._log) from exc
+            raise explained(exc, error_text, self._log) from exc
 
     async def _paged(self, params: Mapping[str, ParamValue]) -> dict[str, ComplaintRecord]:
         """Pages until one is empty or brings nothing new: a server may cap page_size below
@@ -206,19 +216,21 @@ class Open311ComplaintsAdapter:
 
     def _records(self, page: Fetched) -> list[ComplaintRecord]:
         provenance = Provenance(page.source, page.fetched_at, page.stale)
-        records = []
-        for index, item in enumerate(_list(self.source, page.body)):
+        items = _list(self.source, page.body)
+        records, skips = [], []
+        for index, item in enumerate(items):
             try:
                 records.append(complaint_from(item, provenance))
-            except RecordError as exc:
-                self._log.warning("source %s: skipped request %d: %s", self.source, index, exc)
+            except UnusableRecord as exc:
+                skips.append(_numbered("request", index, exc.skip))
+        self._session.report_skips(page, skips, len(items))
         return records
 
     async def _get(self, target: str, params: Mapping[str, ParamValue]) -> Fetched:
         try:
             return await self._session.get_json(target, params)
         except SourceHTTPError as exc:
-            raise explained(exc, _error_text, self._log) from exc
+            raise explained(exc, error_text, self._log) from exc
 
     def _common(self) -> dict[str, str]:
         jurisdiction = self._options.jurisdiction_id
@@ -283,20 +295,16 @@ def _list(source: str, body: Any) -> list[Any]:
     return body
 
 
-def _error_text(body: Any) -> str | None:
-    """The descriptions in an Open311 error array."""
-    if not isinstance(body, list):
-        return None
-    texts = [
-        str(e.get("description")) for e in body if isinstance(e, Mapping) and e.get("description")
-    ]
-    return "; ".join(texts) if texts else None  # cut short once redacted, not before
-
-
 def _sent(form: Mapping[str, str | list[str]]) -> list[str]:
     """The values of a form, for an echo of them to be redacted (the service code stays)."""
     values = [v for k, v in form.items() if k != "service_code"]
     return [item for value in values for item in ([value] if isinstance(value, str) else value)]
+
+
+def _numbered(what: str, index: int, skip: Skip) -> Skip:
+    """The skip of the ``index``-th item of a list, saying which it was."""
+    where = f"{what} {index}"
+    return Skip(skip.reason, f"{where}: {skip.detail}" if skip.detail else where)
 
 
 def _str(value: Any) -> str | None:

@@ -6,17 +6,26 @@ conforms; a failure comes with what to fix. Only reads are made: nothing is subm
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, TextIO
 
 from kotahub.adapters.catalog import Catalog
-from kotahub.contract import Adapter, ComplaintQuery, ComplaintsAdapter, ComplaintsById
+from kotahub.contract import (
+    Adapter,
+    ComplaintQuery,
+    ComplaintsAdapter,
+    ComplaintsById,
+    DimensionsAdapter,
+)
 from kotahub.errors import ConfigError, KotaHubError, SourceError, SourceHTTPError
 from kotahub.hub.runtime import start_runtime
 from kotahub.hub.settings import Settings
 from kotahub.records import GeoPoint
+from kotahub.resolvers.positions import SWAPPED, location_doubt
+from kotahub.resolvers.scope import CityBounds
 from kotahub.upstream.skips import SkippedRecords
 from kotahub.upstream.source_status import SourceStatusRegistry
 from kotahub.upstream.urls import public_url
@@ -42,39 +51,94 @@ Check = tuple[str, Callable[[], Awaitable[str]]]
 
 
 async def check_source(
-    adapter: Adapter, base_url: str, skipped: Callable[[], SkippedRecords] | None = None
+    adapter: Adapter,
+    base_url: str,
+    skipped: Callable[[], SkippedRecords] | None = None,
+    bounds: CityBounds | None = None,
 ) -> list[Finding]:
     """Every check of the adapter's domain, in order; one failing does not stop the rest.
-    ``skipped`` tells what the answers held that the adapter could not use."""
+    ``skipped`` tells what the answers held that the adapter could not use; ``bounds`` is
+    the city's box, which the positions listed should lie in."""
     findings = [await _run("reachable (probe)", _probe(adapter), adapter, base_url)]
-    for name, check in _domain_checks(adapter):
+    listed: list[Any] = []
+    for name, check in _domain_checks(adapter, listed):
         findings.append(await _run(name, check(), adapter, base_url))
+    located = [item for item in listed if isinstance(item.location, GeoPoint)]
+    if bounds is not None and located:
+        findings.append(positions_in_city(located, bounds))
     if skipped is not None:
         findings.append(records_usable(skipped()))
     return findings
 
 
 def records_usable(skipped: SkippedRecords) -> Finding:
-    """Fails when the answers held records and none could be used; warns when some not."""
+    """Fails when the answers held records and none could be used; warns when some were
+    left out, or listed without a part that could not be read."""
     check = "records usable"
-    if not skipped.count:
+    if not skipped.count and not skipped.incomplete:
         return Finding(check, True, f"all {skipped.total} records of the answers used")
-    detail = f"{skipped.count} of {skipped.total} records left out; the first: "
-    detail += skipped.first_reason or "no reason given"
+    detail = f"{skipped.count} of {skipped.total} records left out"
+    if skipped.incomplete:
+        detail += f", {skipped.incomplete} listed incomplete"
+    detail += f"; the first: {skipped.first_reason or 'no reason given'}"
     fix = hint_for(skipped.first_reason or "")
     return Finding(check, skipped.count < skipped.total, detail, fix, warn=True)
+
+
+def positions_in_city(located: Sequence[Any], bounds: CityBounds) -> Finding:
+    """Warns when positions lie outside the city's bounds, naming a likely lat/lon swap."""
+    box = f"city_bounds ({bounds.min_lon}, {bounds.min_lat}, {bounds.max_lon}, {bounds.max_lat})"
+    doubted = [(item, location_doubt(bounds, item.location)) for item in located]
+    outside = [(item, doubt) for item, doubt in doubted if doubt]
+    if not outside:
+        return Finding(POSITIONS, True, f"all {len(located)} positions within {box}")
+    swapped = sum(doubt == SWAPPED for _, doubt in outside)
+    first, doubt = outside[0]
+    detail = f"{len(outside)} of {len(located)} positions outside {box}"
+    detail += f", {swapped} of them with latitude and longitude swapped" if swapped else ""
+    detail += f"; the first: {_named(first)} at lat {first.location.lat}, "
+    detail += f"lon {first.location.lon} ({doubt})"
+    return Finding(POSITIONS, True, detail, SWAP_FIX if swapped else OUTSIDE_FIX, warn=True)
+
+
+POSITIONS = "positions in the city"
+SWAP_FIX = (
+    "the source gives latitude for longitude: GeoJSON coordinates are [longitude, latitude], "
+    "while FHIR position and Open311 name them (latitude/longitude, lat/long)"
+)
+OUTSIDE_FIX = (
+    "the source lists places outside the city: check their coordinates, or set city_bounds "
+    "(west, south, east, north) to the city's box"
+)
+
+
+def _named(item: Any) -> str:
+    name = getattr(item, "name", None)
+    return f"{item.local_id} ({name})" if name and name != item.local_id else str(item.local_id)
 
 
 # What to change, by the reason the adapters give for leaving a record out.
 HINTS = {
     "no name": "name the property that holds the name (options.properties.name for the "
-    "geojson and json kinds)",
+    "geojson kind, options.fields.name for json)",
     "no position": "give coordinates, or map the properties that hold them; 0,0 and empty "
     "values count as none",
-    "no id": "each record needs an id the source keeps (options.properties.id for geojson)",
+    "no id": "each record needs an id the source keeps (options.properties.id for geojson, "
+    "options.fields.id for json; for the ckan kind's DataStore, name the program, indicator "
+    "and period columns in options.columns)",
     "no dimension": "map the dimension from the portal's groups, tags or organization "
-    "(options.dimension_from for the ckan kind)",
+    "(options.dimension_from for the ckan kind), or narrow package_search to the programs "
+    "with options.fq",
+    "no value": "name the DataStore column that holds the figure (options.columns.value for "
+    "the ckan kind); empty cells and '-' count as no value",
+    "no definition": "the server lists the service with metadata: true but has no definition "
+    "at services/{code}.json: publish it, or list the service with metadata: false; "
+    "meanwhile the category is offered without questions",
     "not a facility": "list facilities, not kinds of place (FHIR Location.mode = instance)",
+    "inactive": "the source marks these closed (Location.status inactive or suspended, an "
+    "Organization not active, or part of such a Location); nothing to fix unless they are open",
+    "bad value": "the first reason names the field; FHIR hours need daysOfWeek mon..sun and "
+    "hh:mm:ss times, an end after the start",
 }
 
 
@@ -90,6 +154,8 @@ def hint_for(reason: str) -> str:
 async def _run(name: str, work: Awaitable[str], adapter: Adapter, base_url: str) -> Finding:
     try:
         return Finding(name, True, await work)
+    except Caution as exc:
+        return Finding(name, True, str(exc), exc.fix, warn=True)
     except Nonconforming as exc:
         return Finding(name, False, str(exc), exc.fix)
     except SourceError as exc:
@@ -106,6 +172,10 @@ class Nonconforming(Exception):
         self.fix = fix
 
 
+class Caution(Nonconforming):
+    """The source conforms, but what it answered is worth the partner's attention."""
+
+
 def fix_for(error: SourceError, adapter: Adapter, base_url: str) -> str:
     """What to change, from how the source failed."""
     if isinstance(error, SourceHTTPError) and error.status in (401, 403):
@@ -118,23 +188,31 @@ def fix_for(error: SourceError, adapter: Adapter, base_url: str) -> str:
         "UPSTREAM_CIRCUIT_OPEN": "the source failed repeatedly just before; run again later",
         "UPSTREAM_BAD_PAYLOAD": f"the answer is not {adapter.kind}: check kind and base_url",
     }
+    if "leaves the source's origin" in error.detail:
+        return (
+            "if that origin serves this source (a proxy's public name, a CDN), list it in "
+            "the source's extra_origins"
+        )
     return codes.get(error.code, "see the message; the source's own logs may say more")
 
 
-def _domain_checks(adapter: Adapter) -> list[Check]:
+def _domain_checks(adapter: Adapter, listed: list[Any]) -> list[Check]:
+    """The checks of the adapter's domain; what their listings list is kept in ``listed``."""
     catalog = Catalog((adapter,))
     checks: list[Check] = []
     for spots in catalog.tourism:
-        checks.append(("tourist spots listed", partial(_places, spots.spots)))
+        checks.append(("tourist spots listed", partial(_places, _kept(spots.spots, listed))))
     for health in catalog.health:
-        checks.append(("health facilities listed", partial(_places, health.facilities)))
+        facilities = _kept(health.facilities, listed)
+        checks.append(("health facilities listed", partial(_places, facilities)))
     for desk in catalog.complaints:
         checks.append(("complaint categories listed", partial(_categories, desk.categories)))
-        listing = partial(desk.complaints, ComplaintQuery())
+        listing = _kept(partial(desk.complaints, ComplaintQuery()), listed)
         checks.append(("complaints listed", partial(_counted, listing)))
         checks.append(("complaints found by id", partial(_found_by_id, desk)))
     for data in catalog.dimensions:
         checks.append(("programs listed", partial(_programs, data.programs)))
+        checks.append(("indicators read", partial(_indicators, data)))
     return checks
 
 
@@ -146,9 +224,19 @@ async def _probe(adapter: Adapter) -> str:
 Listing = Callable[[], Awaitable[Sequence[Any]]]
 
 
+def _kept(listing: Listing, into: list[Any]) -> Listing:
+    """The listing, keeping what it lists for the checks made after it."""
+
+    async def kept() -> Sequence[Any]:
+        items = await listing()
+        into.extend(items)
+        return items
+
+    return kept
+
+
 async def _places(listing: Listing) -> str:
     places = await listing()
-    _unique_ids(places)
     located = [p for p in places if isinstance(p.location, GeoPoint)]
     if places and not located:
         raise Nonconforming(
@@ -156,7 +244,7 @@ async def _places(listing: Listing) -> str:
             "give each place coordinates (GeoJSON geometry, FHIR Location.position); "
             "nearby, search near and districts need them",
         )
-    return f"{len(places)} places, {len(located)} with a location"
+    return _unique_ids(places, f"{len(places)} places, {len(located)} with a location")
 
 
 async def _categories(listing: Listing) -> str:
@@ -170,8 +258,7 @@ async def _categories(listing: Listing) -> str:
 
 async def _counted(listing: Listing) -> str:
     items = await listing()
-    _unique_ids(items)
-    return f"{len(items)} complaints"
+    return _unique_ids(items, f"{len(items)} complaints")
 
 
 async def _found_by_id(desk: ComplaintsAdapter) -> str:
@@ -209,14 +296,33 @@ async def _programs(listing: Listing) -> str:
     return f"{len(programs)} programs"
 
 
-def _unique_ids(items: Sequence[Any]) -> None:
-    ids = [item.local_id for item in items]
-    repeated = sorted({i for i in ids if ids.count(i) > 1})
-    if repeated:
-        raise Nonconforming(
-            f"ids appear more than once: {', '.join(repeated[:3])}",
-            "each record needs its own id: the hub's global ids and node(id) depend on it",
-        )
+TABLES_READ = 3  # DataStore tables whose indicators the check reads
+
+
+async def _indicators(data: DimensionsAdapter) -> str:
+    """The indicators of the first few programs' tables, so their rows are counted too."""
+    named = (p.indicator_resource for p in await data.programs())
+    tables = [table for table in dict.fromkeys(named) if table][:TABLES_READ]
+    if not tables:
+        return "no program names an indicator table"
+    found = [await data.indicators(table) for table in tables]
+    count = sum(len(series) for by_program in found for series in by_program.values())
+    return f"{count} indicators in {len(tables)} table(s)"
+
+
+def _unique_ids(items: Sequence[Any], detail: str) -> str:
+    """``detail``; a Caution naming the ids that more than one record has."""
+    counts = Counter(str(item.local_id) for item in items)
+    repeated = sorted(local_id for local_id, count in counts.items() if count > 1)
+    if not repeated:
+        return detail
+    shown = ", ".join(repeated[:3]) + (", …" if len(repeated) > 3 else "")
+    raise Caution(
+        f"{detail}; {len(repeated)} ids given to more than one record: {shown}",
+        "give each record an id of its own: the hub lists records that share an id as the "
+        "id and a hash of their content (3~5f2a9c1e), which changes whenever the record "
+        "does, and node(id) loses it then; records repeated alike are listed once",
+    )
 
 
 def _skipped_of(statuses: SourceStatusRegistry, name: str) -> SkippedRecords:
@@ -237,7 +343,9 @@ async def check_configured(settings: Settings, name: str, out: TextIO) -> int:
         base_url = public_url(str(configured[name].base_url))
         print(f"{name} ({adapter.kind}, {adapter.domain}) at {base_url}", file=out)
         statuses = runtime.source_statuses
-        findings = await check_source(adapter, base_url, partial(_skipped_of, statuses, name))
+        skipped = partial(_skipped_of, statuses, name)
+        bounds = runtime.complaint_rules.bounds
+        findings = await check_source(adapter, base_url, skipped, bounds)
     finally:
         await runtime.aclose()
     for finding in findings:

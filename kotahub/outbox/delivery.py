@@ -16,16 +16,15 @@ from kotahub.contract import ComplaintsLookup, Receipt, UncertainPost
 from kotahub.errors import SourceError, SourceHTTPError
 from kotahub.observability.metrics import HubMetrics
 from kotahub.outbox.failure_reasons import failure_reason, rejection_reason
-from kotahub.outbox.post_outcomes import surely_not_made
+from kotahub.outbox.post_outcomes import needs_operator, refused_for_good, surely_not_made
 from kotahub.outbox.store import Outbox, Pending, UnreadableEntry
 from kotahub.store.redis_connection import REDIS_ERRORS
 
 log = logging.getLogger("kotahub.delivery")
 
-# The source understood and refused the complaint itself; retrying cannot change that.
+# A complaint the source refused for good (post_outcomes.refused_for_good) is REJECTED.
 # Anything else (5xx, 401/403 after a key rotation, 404 from a wrong path, timeouts) is
-# retried, and logged, until an operator fixes it.
-FINAL_STATUSES = frozenset({400, 422})
+# retried until it is delivered; a failure that needs an operator is logged at WARNING.
 MAX_BACKOFF_SECONDS = 300.0
 
 
@@ -123,12 +122,13 @@ class DeliveryWorker:
         try:
             receipt = await self._submit_once(adapter, item)
         except SourceHTTPError as exc:
-            if exc.status in FINAL_STATUSES:
-                log.info("complaint %s refused by %s", item.tracking_id, exc.source)
+            if refused_for_good(exc, item.submission):
                 self._failed(item)
                 reason = rejection_reason(exc, item.submission)
+                log.warning("complaint %s rejected by %s: %s", item.tracking_id, exc.source, reason)
                 return await self._settle(item, {"status": "REJECTED", "reason": reason})
-            return await self._retry_later(item, failure_reason(exc, item.submission))
+            reason = failure_reason(exc, item.submission)
+            return await self._retry_later(item, reason, needs_operator(exc))
         except SourceError as exc:
             return await self._retry_later(item, failure_reason(exc, item.submission))
         changes = {
@@ -207,19 +207,32 @@ class DeliveryWorker:
         self._unsettled.pop(item.tracking_id, None)
         return 1
 
-    async def _retry_later(self, item: Pending, reason: str) -> int:
+    async def _retry_later(self, item: Pending, reason: str, urgent: bool = False) -> int:
+        """Try again after a wait that doubles up to MAX_BACKOFF_SECONDS. Logged at WARNING
+        when an operator is needed: ``urgent`` (credentials refused, nothing at the path),
+        or the waits have grown to their longest and it is still not delivered."""
         self._failed(item)
         attempts = await self._outbox.note_failure(item, reason)
-        wait = min(self._timing.retry_seconds * 2 ** min(attempts - 1, 20), MAX_BACKOFF_SECONDS)
+        wait = self._wait(attempts)
         await self._outbox.postpone(item, time.time() + wait)
-        log.info(
-            "complaint %s not delivered (attempt %d, retry in %.0f s): %s",
+        stuck = wait >= MAX_BACKOFF_SECONDS > self._wait(attempts - 1)
+        log.log(
+            logging.WARNING if urgent or stuck else logging.INFO,
+            "complaint %s not delivered (attempt %d, retry in %.0f s%s): %s",
             item.tracking_id,
             attempts,
             wait,
+            "; the waits are at their longest" if stuck else "",
             reason,
         )
         return 0
+
+    def _wait(self, attempts: int) -> float:
+        """Seconds until the next try after ``attempts`` failed ones (none: no wait)."""
+        if attempts < 1:
+            return 0.0
+        doubled = self._timing.retry_seconds * 2.0 ** min(attempts - 1, 20)
+        return min(doubled, MAX_BACKOFF_SECONDS)
 
     def _failed(self, item: Pending) -> None:
         if self._metrics is not None:

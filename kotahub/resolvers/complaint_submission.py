@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -25,6 +26,7 @@ TEXT_LIMITS = {"address": 500, "mediaUrl": 2000, "answers": 1000, "reporter": 20
 ANSWER_LIMIT = 50  # answers in one complaint: more than any category asks questions
 VALUE_LIMIT = 20  # values in one answer: the choices of a multiple-choice question
 PROBLEM_LIMIT = 20  # field errors in one reply; the rest are counted, not listed
+CODES_LISTED = 30  # category codes an unknown category's error lists
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[A-Za-z]{2,}$")
 PHONE = re.compile(r"^\+?[0-9 ()-]+$")
 
@@ -78,10 +80,12 @@ async def submit(scope: RequestScope, draft: Draft, idempotency_key: str | None)
     if scope.outbox is None:
         raise OutboxUnavailable("complaints cannot be recorded: this hub has no queue store")
     known = await categories(scope)
-    category = next(
-        (c for c in known.value if c.source == source and c.code == draft.category), None
-    )
-    problems = check(scope, draft, category, categories_known=not known.failures)
+    offered = [c for c in known.value if c.source == source]
+    category = next((c for c in offered if c.code == draft.category), None)
+    # A source whose list cannot be read now takes the complaint as it is: the outbox
+    # holds it until the source answers, and the source itself judges it then.
+    listed = source not in {failure.source for failure in known.failures}
+    problems = check(scope, draft, category, [c.code for c in offered] if listed else None)
     if problems:
         return Submitted(problems=_capped(problems))
     submission = ComplaintSubmission(
@@ -129,18 +133,27 @@ def check(
     scope: RequestScope,
     draft: Draft,
     category: ComplaintCategoryRecord | None,
-    categories_known: bool,
+    codes: Sequence[str] | None,
 ) -> list[FieldProblem]:
-    """Every fault in the draft, each naming its field and what was expected."""
+    """Every fault in the draft, each naming its field and what was expected; ``codes``
+    are the source's categories, None when its list could not be read."""
     problems = _place_problems(scope, draft) + _text_problems(draft) + _contact_problems(draft)
     problems += _length_problems(draft)
-    if category is None and categories_known:
-        problems.append(
-            FieldProblem("category", "no category has this code; see complaintCategories")
-        )
+    if category is None and codes is not None:
+        problems.append(FieldProblem("category", _unknown_category(codes)))
     if category is not None:
         problems += _attribute_problems(draft.answers, category.attributes)
     return problems
+
+
+def _unknown_category(codes: Sequence[str]) -> str:
+    """What to send instead of an unknown code (never quoted back: it may be anything)."""
+    known = sorted(set(codes))
+    if not known:
+        return "no category has this code: this source lists no categories now"
+    shown = known[:CODES_LISTED]
+    more = f" and {len(known) - len(shown)} more" if len(known) > len(shown) else ""
+    return f"no category has this code; expected one of {shown}{more} (see complaintCategories)"
 
 
 def _place_problems(scope: RequestScope, draft: Draft) -> list[FieldProblem]:

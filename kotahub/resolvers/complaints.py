@@ -8,6 +8,7 @@ from datetime import datetime
 from kotahub.contract import ComplaintQuery
 from kotahub.errors import ClientInputError, SourceError
 from kotahub.records import ComplaintCategoryRecord, ComplaintRecord, Delivery
+from kotahub.resolvers.distinct_ids import base_id
 from kotahub.resolvers.fan_out import from_every_source
 from kotahub.resolvers.outcome import Partial
 from kotahub.resolvers.paging import Page, PageRequest, paginate
@@ -69,9 +70,15 @@ async def track(scope: RequestScope, tracking_id: str) -> Tracked | None:
 
 async def record_by_id(scope: RequestScope, source: str, local_id: str) -> ComplaintRecord | None:
     """One complaint by its source and the source's own id; the lookups of one request share
-    one call per source. None when it does not exist."""
+    one call per source. None when it does not exist. A complaint whose id the source gave
+    another too (``3~5f2a9c1e``) is found in the source's list, as the hub named it there."""
     if source not in {adapter.source for adapter in scope.catalog.complaints}:
         return None
+    if base_id(local_id) is not None:
+        listed = await scope.loaders.complaints.load((source, ComplaintQuery()))
+        found = next((record for record in listed if record.local_id == local_id), None)
+        if found is not None:
+            return found
     return await scope.loaders.complaint_records.load((source, local_id))
 
 

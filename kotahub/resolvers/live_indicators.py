@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, timedelta
 
 from kotahub.contract import ComplaintQuery
 from kotahub.records import (
     HUB_SOURCE,
+    ComplaintRecord,
     IndicatorPoint,
     IndicatorRecord,
     LocalizedText,
@@ -20,6 +21,7 @@ from kotahub.resolvers.fan_out import from_every_source
 from kotahub.resolvers.health import all_facilities
 from kotahub.resolvers.opening_hours import open_now
 from kotahub.resolvers.outcome import Partial
+from kotahub.resolvers.positions import placed_in_city
 from kotahub.resolvers.scope import RequestScope
 from kotahub.resolvers.smart_city import KECAMATAN
 from kotahub.resolvers.tourism import all_spots
@@ -27,6 +29,9 @@ from kotahub.resolvers.tourism import all_spots
 Breakdown = tuple[tuple[str, float], ...]
 # The value, its parts, and the provenance of the oldest data it was computed from.
 Measured = Partial[tuple[float, Breakdown, Provenance] | None]
+# Complaints filed longer ago than this, by the hub's clock, are left out of the figures:
+# a source that stopped in 2012 lists its "latest 90 days" from 2012.
+COMPLAINTS_WINDOW = timedelta(days=90)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,41 +67,58 @@ class LiveIndicator:
 
 
 async def _closed_on_time(scope: RequestScope) -> Measured:
+    # The source's default span (GeoReport: its latest 90 days) is one cached call shared
+    # with the complaints list; the window is then applied here, by the hub's clock.
     keys = [(a.source, ComplaintQuery()) for a in scope.catalog.complaints]
     found = await from_every_source(scope.loaders.complaints, keys)
+    recent = [c for c in found.value if _filed_recently(scope, c)]
     # Closed complaints count as on time or late; open ones already past their deadline
     # count as late, so that leaving complaints open never improves the figure.
-    judged = [False if is_overdue(scope, c) else closed_on_time(scope, c) for c in found.value]
-    known = [j for j in judged if j is not None]
+    judged = [(c, False if is_overdue(scope, c) else closed_on_time(scope, c)) for c in recent]
+    known = [(c, j) for c, j in judged if j is not None]
     if not known:
         return Partial(None, found.failures)
-    on_time = sum(known)
+    on_time = sum(j for _, j in known)
     breakdown = (
         ("tepat waktu / on time", float(on_time)),
         ("terlambat / late", float(len(known) - on_time)),
     )
     value = round(100 * on_time / len(known), 1)
-    return Partial((value, breakdown, _oldest(c.provenance for c in found.value)), found.failures)
+    return Partial((value, breakdown, _oldest(c.provenance for c, _ in known)), found.failures)
+
+
+def _filed_recently(scope: RequestScope, complaint: ComplaintRecord) -> bool:
+    """Filed within the window up to now and, where it has a position, in the city."""
+    filed = complaint.requested_at
+    if filed is None or not scope.now - COMPLAINTS_WINDOW <= filed <= scope.now:
+        return False
+    return placed_in_city(scope.complaint_rules.bounds, complaint.location)
 
 
 async def _e_tickets(scope: RequestScope) -> Measured:
     found = await all_spots(scope)
-    if not found.value:
+    spots = [s for s in found.value if placed_in_city(scope.complaint_rules.bounds, s.location)]
+    if not spots:
         return Partial(None, found.failures)
-    tickets = sum(1 for spot in found.value if spot.e_ticket_url)
-    open_count = sum(1 for spot in found.value if open_now(scope, spot.opening_hours))
+    tickets = sum(1 for spot in spots if spot.e_ticket_url)
+    open_count = sum(1 for spot in spots if open_now(scope, spot.opening_hours))
     breakdown = (
         ("dengan e-tiket / with e-tickets", float(tickets)),
         ("buka sekarang / open now", float(open_count)),
-        ("semua / all", float(len(found.value))),
+        ("semua / all", float(len(spots))),
     )
-    value = round(100 * tickets / len(found.value), 1)
-    return Partial((value, breakdown, _oldest(s.provenance for s in found.value)), found.failures)
+    value = round(100 * tickets / len(spots), 1)
+    return Partial((value, breakdown, _oldest(s.provenance for s in spots)), found.failures)
 
 
 async def _puskesmas(scope: RequestScope) -> Measured:
     found = await all_facilities(scope)
-    puskesmas = [f for f in found.value if f.facility_type == "puskesmas"]
+    bounds = scope.complaint_rules.bounds
+    puskesmas = [
+        f
+        for f in found.value
+        if f.facility_type == "puskesmas" and placed_in_city(bounds, f.location)
+    ]
     if not puskesmas:
         return Partial(None, found.failures)
     counts = Counter(f.district for f in puskesmas if f.district in KECAMATAN)
@@ -119,12 +141,16 @@ LIVE_INDICATORS: dict[str, tuple[LiveIndicator, ...]] = {
             LocalizedText("Pengaduan selesai tepat waktu", "Complaints closed on time"),
             "%",
             LocalizedText(
-                "Dari pengaduan yang masuk dalam 90 hari terakhir dan sudah ditutup atau "
-                "melewati tenggat (waktu yang diharapkan, atau standar layanan), bagian yang "
-                "ditutup sebelum tenggat; yang masih terbuka setelah tenggat dihitung terlambat.",
-                "Of the complaints filed in the source's latest 90 days that are closed or past "
-                "their deadline (the expected time, or the service level), the share closed "
-                "by it; those still open past it count as late.",
+                "Dari pengaduan yang masuk dalam 90 hari terakhir menurut jam hub dan sudah "
+                "ditutup atau melewati tenggat (waktu yang diharapkan, atau standar layanan), "
+                "bagian yang ditutup sebelum tenggat; yang masih terbuka setelah tenggat "
+                "dihitung terlambat. Pengaduan yang lebih lama, tanpa tanggal masuk, atau "
+                "berlokasi di luar batas kota (city_bounds) tidak dihitung.",
+                "Of the complaints filed in the last 90 days by the hub's clock that are closed "
+                "or past their deadline (the expected time, or the service level), the share "
+                "closed by it; those still open past it count as late. Complaints filed "
+                "earlier, without a filing date, or placed outside the city's bounds "
+                "(city_bounds) are left out.",
             ),
             ("complaints",),
             _closed_on_time,
@@ -138,9 +164,11 @@ LIVE_INDICATORS: dict[str, tuple[LiveIndicator, ...]] = {
             "%",
             LocalizedText(
                 "Objek wisata yang menjual tiket daring dibagi semua objek wisata; rinciannya "
-                "juga menghitung yang buka saat ini (WITA).",
+                "juga menghitung yang buka saat ini (WITA). Objek yang berlokasi di luar batas "
+                "kota (city_bounds) tidak dihitung; yang tanpa lokasi dihitung.",
                 "Attractions selling tickets online, as a share of all; the breakdown also counts "
-                "those open right now (WITA).",
+                "those open right now (WITA). Attractions placed outside the city's bounds "
+                "(city_bounds) are left out; those without a position count.",
             ),
             ("tourism",),
             _e_tickets,
@@ -152,8 +180,11 @@ LIVE_INDICATORS: dict[str, tuple[LiveIndicator, ...]] = {
             LocalizedText("Puskesmas per kecamatan", "Puskesmas per district"),
             "puskesmas",
             LocalizedText(
-                "Puskesmas yang beroperasi di tiap kecamatan; nilainya rata-rata enam kecamatan.",
-                "Operating puskesmas in each kecamatan; the value is the mean over the six.",
+                "Puskesmas yang beroperasi di tiap kecamatan; nilainya rata-rata enam "
+                "kecamatan. Puskesmas yang berlokasi di luar batas kota (city_bounds) tidak "
+                "dihitung.",
+                "Operating puskesmas in each kecamatan; the value is the mean over the six. "
+                "Puskesmas placed outside the city's bounds (city_bounds) are left out.",
             ),
             ("health",),
             _puskesmas,

@@ -22,9 +22,11 @@ from kotahub.records import (
     ProgramRecord,
     TouristSpotRecord,
 )
+from kotahub.resolvers.distinct_ids import distinct_ids
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
+R = TypeVar("R", TouristSpotRecord, HealthFacilityRecord, ComplaintRecord)
 SpotList = Sequence[TouristSpotRecord]
 FacilityList = Sequence[HealthFacilityRecord]
 FacilityQuery = tuple[str, Near | None]  # a source, and the area asked for (None: all)
@@ -55,16 +57,25 @@ def make_loaders(catalog: Catalog) -> Loaders:
     complaints = {adapter.source: adapter for adapter in catalog.complaints}
     dimensions = {adapter.source: adapter for adapter in catalog.dimensions}
     return Loaders(
-        spots=_loader("spots", lambda source: tourism[source].spots()),
-        facilities=_loader("facilities", lambda key: health[key[0]].facilities(key[1])),
+        spots=_loader("spots", lambda source: _distinct(source, tourism[source].spots())),
+        facilities=_loader(
+            "facilities", lambda key: _distinct(key[0], health[key[0]].facilities(key[1]))
+        ),
         categories=_loader("categories", lambda source: complaints[source].categories()),
-        complaints=_loader("complaints", lambda key: complaints[key[0]].complaints(key[1])),
+        complaints=_loader(
+            "complaints", lambda key: _distinct(key[0], complaints[key[0]].complaints(key[1]))
+        ),
         programs=_loader("programs", lambda key: dimensions[key[0]].programs(key[1])),
         indicators=_loader("indicators", lambda key: dimensions[key[0]].indicators(key[1])),
         complaint_records=_complaints_by_id(
             lambda source, ids: _complaints_with_ids(complaints[source], ids)
         ),
     )
+
+
+async def _distinct(source: str, listing: Awaitable[Sequence[R]]) -> Sequence[R]:
+    """A source's places or complaints, each under an id of its own."""
+    return distinct_ids(source, await listing)
 
 
 class SharedLoader(DataLoader[K, V]):

@@ -10,6 +10,8 @@ import strawberry
 from kotahub.records import GeoPoint as GeoPointRecord
 from kotahub.records import Lang as LangCode
 from kotahub.records import LocalizedText, Provenance
+from kotahub.resolvers.positions import OUTSIDE, SWAPPED, location_doubt
+from kotahub.resolvers.scope import CityBounds
 
 
 @strawberry.enum(description="Language of text that people read; Indonesian comes first.")
@@ -42,6 +44,30 @@ class GeoPoint:
         return cls(lat=point.lat, lon=point.lon) if point else None
 
 
+@strawberry.enum(description="Why a position the source gives looks wrong for this city.")
+class LocationDoubt(Enum):
+    OUTSIDE_CITY = strawberry.enum_value(
+        OUTSIDE, description="It lies outside the city's bounds (city_bounds)."
+    )
+    LAT_LON_SWAPPED = strawberry.enum_value(
+        SWAPPED,
+        description="It lies outside the city's bounds, and inside them with latitude and "
+        "longitude swapped: the source likely swapped them.",
+    )
+
+
+DOUBT = (
+    "Set when the position lies outside the city's bounds, saying whether latitude and "
+    "longitude look swapped; null for a position in the city, or none."
+)
+
+
+def doubt_of(bounds: CityBounds, point: GeoPointRecord | None) -> LocationDoubt | None:
+    """The doubt about a record's position, for the field beside its ``location``."""
+    doubt = location_doubt(bounds, point)
+    return LocationDoubt(doubt) if doubt else None
+
+
 @strawberry.input(description="Look around a point: results within the radius, nearest first.")
 class NearInput:
     lat: float = strawberry.field(description="Latitude, -90 to 90.")
@@ -54,11 +80,19 @@ class SourceMeta:
     source: str = strawberry.field(description="The configured source's name.")
     fetched_at: datetime = strawberry.field(description="When the hub fetched it from the source.")
     stale: bool = strawberry.field(description="True when served past its time to live.")
+    tags: list[str] = strawberry.field(
+        default_factory=list,
+        description="The source's own labels of the record, such as FHIR meta.tag codes "
+        "(HTEST: test data); empty when it gives none.",
+    )
 
     @classmethod
     def of(cls, provenance: Provenance) -> SourceMeta:
         return cls(
-            source=provenance.source, fetched_at=provenance.fetched_at, stale=provenance.stale
+            source=provenance.source,
+            fetched_at=provenance.fetched_at,
+            stale=provenance.stale,
+            tags=list(provenance.tags),
         )
 
 

@@ -20,7 +20,7 @@ from kotahub.resolvers import complaints
 from kotahub.resolvers.city_items import ItemKey
 from kotahub.resolvers.paging import page_request
 from kotahub.schema.bounds import CODE, WORDS, Code, Cursor
-from kotahub.schema.common import GeoPoint, SourceMeta
+from kotahub.schema.common import DOUBT, GeoPoint, LocationDoubt, SourceMeta, doubt_of
 from kotahub.schema.context import Info
 from kotahub.schema.nearby import nearby_field
 from kotahub.schema.node import GlobalId, Node
@@ -229,6 +229,11 @@ class Complaint(Node):
     @strawberry.field
     def location(self) -> GeoPoint | None:
         return GeoPoint.of(self.seen.record.location) if self.seen.record else None
+
+    @strawberry.field(description=DOUBT)
+    def location_doubt(self, info: Info) -> LocationDoubt | None:
+        location = self.seen.record.location if self.seen.record else None
+        return doubt_of(info.context.scope.complaint_rules.bounds, location)
 
     @strawberry.field
     def media_url(self) -> str | None:

@@ -10,7 +10,7 @@ from kotahub.records import GeoPoint as GeoPointRecord
 from kotahub.records import PlaceRecord
 from kotahub.resolvers.city_items import ItemKey, Kind
 from kotahub.resolvers.opening_hours import open_now
-from kotahub.schema.common import GeoPoint, SourceMeta
+from kotahub.schema.common import DOUBT, GeoPoint, LocationDoubt, SourceMeta, doubt_of
 from kotahub.schema.context import Info
 from kotahub.schema.nearby import nearby_field
 from kotahub.schema.node import Node
@@ -43,6 +43,10 @@ class Place(Node):
     @strawberry.field(description="True when the source marks the coordinates as an estimate.")
     def location_estimated(self) -> bool:
         return self.record.location_estimated
+
+    @strawberry.field(description=DOUBT)
+    def location_doubt(self, info: Info) -> LocationDoubt | None:
+        return doubt_of(info.context.scope.complaint_rules.bounds, self.record.location)
 
     @strawberry.field(
         description="Opening hours as written, in OpenStreetMap opening_hours syntax."

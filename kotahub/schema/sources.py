@@ -37,8 +37,12 @@ def require_admin(info: Info) -> None:
 class SkippedRecords:
     count: int = strawberry.field(description="Records left out.")
     total: int = strawberry.field(description="Records the pages held, used or not.")
+    incomplete: int = strawberry.field(
+        description="Records listed without a part that could not be read, such as hours."
+    )
     first_reason: str | None = strawberry.field(
-        description="Why the latest one was left out, and which, as 'reason: detail'."
+        description="Why the latest one was left out or listed incomplete, and which, "
+        "as 'reason: detail'."
     )
 
 
@@ -73,7 +77,10 @@ class SourceStatus:
     def skipped_records(self) -> SkippedRecords:
         skipped = self.snapshot.skipped
         return SkippedRecords(
-            count=skipped.count, total=skipped.total, first_reason=skipped.first_reason
+            count=skipped.count,
+            total=skipped.total,
+            incomplete=skipped.incomplete,
+            first_reason=skipped.first_reason,
         )
 
     @strawberry.field(description="When this replica's last call to it failed. Admins only.")

@@ -153,8 +153,10 @@ class SourceSession:
         self._skips.report(page.url, page.fetched_at, skips, total)
 
     def resolve(self, target: str, relative_to: str | None = None) -> str:
-        """An absolute URL for a path under the base URL, or a link found on a page."""
-        return resolve_link(self.name, str(self.settings.base_url), target, relative_to)
+        """An absolute URL for a path under the base URL, or a link found on a page; a link
+        may lead to the base URL's origin or to one of the source's ``extra_origins``."""
+        base, extra = str(self.settings.base_url), self.settings.extra_origins
+        return resolve_link(self.name, base, target, relative_to, extra)
 
     async def get_json(
         self,

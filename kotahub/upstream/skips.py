@@ -30,6 +30,7 @@ class Skip:
 
     reason: str
     detail: str = ""
+    kept: bool = False  # the record is listed, without the part that could not be read
 
     # The reasons the hub's own adapters give; a partner's may give others.
     # "not a record": not the shape the protocol has; "no id", "no name", "no position":
@@ -52,17 +53,19 @@ class UnusableRecord(ValueError):
 class SkippedRecords:
     """What a source's last fetched pages held that could not be used."""
 
-    count: int
+    count: int  # records left out
     total: int  # records the pages held, used or not
     first_reason: str | None
+    incomplete: int = 0  # records listed without a part that could not be read
 
 
-NOTHING_SKIPPED = SkippedRecords(0, 0, None)
+NOTHING_SKIPPED = SkippedRecords(0, 0, None, 0)
 
 
 @dataclass(frozen=True, slots=True)
 class _Page:
     count: int
+    incomplete: int
     total: int
     first: Skip | None
 
@@ -86,16 +89,19 @@ class SkipLedger:
         self._counted[key] = None
         if len(self._counted) > PAGES_REMEMBERED:
             self._counted.popitem(last=False)
-        self._remember(url, _Page(len(skips), total, skips[0] if skips else None))
+        kept = sum(skip.kept for skip in skips)
+        self._remember(url, _Page(len(skips) - kept, kept, total, skips[0] if skips else None))
         for skip in skips:
             self._counter.labels(self.source, self._label(skip.reason)).inc()
         if skips:
             log.warning(
-                "source %s: skipped %d of %d records of %s; the first: %s",
+                "source %s: skipped %d of %d records of %s (%d more listed incomplete); "
+                "the first: %s",
                 self.source,
-                len(skips),
+                len(skips) - kept,
                 total,
                 url,
+                kept,
                 redacted(skips[0].told()),
             )
 
@@ -106,6 +112,7 @@ class SkipLedger:
             count=sum(page.count for page in pages),
             total=sum(page.total for page in pages),
             first_reason=redacted(first.told()) if first else None,
+            incomplete=sum(page.incomplete for page in pages),
         )
 
     def _remember(self, url: str, page: _Page) -> None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -17,8 +19,24 @@ from pydantic import (
 
 from kotahub.records import RESERVED_SOURCE_NAMES
 from kotahub.upstream.oauth import OAuthSettings
+from kotahub.upstream.urls import shown_origin
 
 SourceName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,62}$")]
+
+
+def _bare_origin(value: str) -> str:
+    """``scheme://host[:port]`` and nothing more, written without a default port."""
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("not an origin: give scheme://host[:port], such as https://cdn.example")
+    extra = parts.username or parts.password or parts.query or parts.fragment
+    if extra or parts.path not in ("", "/"):
+        raise ValueError("an origin is scheme://host[:port] only: no user, path or query")
+    parts.port  # noqa: B018 -- raises ValueError for a port that is not a number
+    return shown_origin(value.strip())
+
+
+Origin = Annotated[str, AfterValidator(_bare_origin)]
 
 
 class SourceSettings(BaseModel):
@@ -45,6 +63,9 @@ class SourceSettings(BaseModel):
     breaker_failures: int = Field(default=5, ge=1, le=1000)
     breaker_reset_seconds: float = Field(default=30.0, gt=0, le=3600)
     options: dict[str, JsonValue] = Field(default_factory=dict)  # tables nest (json kind)
+    # Other origins that serve this source (a proxy's public name, a CDN for its pages):
+    # links there are followed, with the source's credentials, as if on base_url's origin.
+    extra_origins: tuple[Origin, ...] = ()
 
     @field_validator("name")
     @classmethod
@@ -58,4 +79,14 @@ class SourceSettings(BaseModel):
     def _one_credential(self) -> SourceSettings:
         if self.token is not None and self.oauth is not None:
             raise ValueError("give either token or oauth, not both")
+        return self
+
+    @model_validator(mode="after")
+    def _no_downgrade(self) -> SourceSettings:
+        plain = [o for o in self.extra_origins if o.startswith("http:")]
+        if self.base_url.scheme == "https" and plain:
+            raise ValueError(
+                f"extra_origins {plain[0]} is plain http while base_url is https: the "
+                "source's credentials would travel in clear text"
+            )
         return self

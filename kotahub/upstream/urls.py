@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from kotahub.errors import SourcePayloadError
@@ -10,32 +10,56 @@ from kotahub.redaction import MASK, is_secret_name
 
 Scalar = str | int | float | bool
 ParamValue = Scalar | Sequence[Scalar]  # a sequence repeats the parameter
+DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
-def resolve_link(source: str, base: str, target: str, relative_to: str | None = None) -> str:
+def resolve_link(
+    source: str,
+    base: str,
+    target: str,
+    relative_to: str | None = None,
+    extra_origins: Collection[str] = (),
+) -> str:
     """``target`` as an absolute URL, resolved against the page it came from (else the base).
 
-    A link that leaves the source's origin is refused, so credentials never follow it.
+    A link that leaves the source's origin, and the ``extra_origins`` configured for it, is
+    refused, so credentials never follow it elsewhere.
     """
     if not target:
         return relative_to or base
     anchor = relative_to or (base if base.endswith("/") else base + "/")
     try:
         url = urljoin(anchor, target)
-        elsewhere = origin(url) != origin(base)
+        allowed = {origin(base), *(origin(extra) for extra in extra_origins)}
+        elsewhere = origin(url) not in allowed
     except ValueError as exc:  # such as "http://[" or a port that is not a number
         raise SourcePayloadError(source, f"a link on the page is not a URL ({exc})") from exc
     if elsewhere:
+        foreign = shown_origin(url)
         raise SourcePayloadError(
-            source, f"link {shown(target)!r} leaves the source's origin {origin(base)}"
+            source,
+            f"link {shown(target)!r} leaves the source's origin {shown_origin(base)} for "
+            f"{foreign}; if {foreign} serves this source, list it in the source's extra_origins",
         )
     return url
 
 
 def origin(url: str) -> str:
+    """``scheme://host:port`` of a URL, the port always written: for comparing origins."""
     parts = urlsplit(url)
-    port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
+    port = parts.port or DEFAULT_PORTS.get(parts.scheme)
     return f"{parts.scheme}://{(parts.hostname or '').lower()}:{port}"
+
+
+def shown_origin(url: str) -> str:
+    """``scheme://host[:port]`` of a URL as people write it: the default port left out."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if ":" in host:
+        host = f"[{host}]"
+    port = parts.port
+    default = port is None or port == DEFAULT_PORTS.get(parts.scheme)
+    return f"{parts.scheme}://{host}" if default else f"{parts.scheme}://{host}:{port}"
 
 
 def shown(url: str) -> str:

@@ -8,8 +8,9 @@ from typing import Any
 import opening_hours
 import pytest
 
-from kotahub.adapters.fhir_bundle import reference_key
+from kotahub.adapters.fhir_bundle import outcome_text, reference_key
 from kotahub.adapters.fhir_codes import LOCAL_FACILITY_TYPE, ROLE_CODE, facility_type
+from kotahub.adapters.fhir_facilities import tags
 from kotahub.adapters.fhir_hours import osm_opening_hours
 
 WEEKDAYS = ["mon", "tue", "wed", "thu", "fri"]
@@ -87,3 +88,52 @@ def test_reference_keys(reference: Any, expected: tuple[str, str] | None) -> Non
 )
 def test_facility_types(codes: list[tuple[str, str]], name: str, expected: str) -> None:
     assert facility_type(codes, name) == expected
+
+
+def test_an_outcome_says_what_its_details_text_says_before_diagnostics() -> None:
+    # The specification's OperationOutcome example: diagnostics is where the error arose.
+    outcome = {
+        "resourceType": "OperationOutcome",
+        "id": "101",
+        "issue": [
+            {
+                "severity": "error",
+                "code": "code-invalid",
+                "details": {"text": 'The code "W" is not known and not legal in this context'},
+                "diagnostics": "Acme.Interop.FHIRProcessors.Patient.processGender line 2453",
+                "expression": ["Patient.gender"],
+            },
+            {"severity": "warning", "code": "processing", "diagnostics": "index is rebuilding"},
+            {
+                "severity": "information",
+                "code": "informational",
+                "details": {"coding": [{"code": "MSG_UPDATED", "display": "Updated"}]},
+            },
+        ],
+    }
+    assert outcome_text(outcome) == (
+        'error: The code "W" is not known and not legal in this context; '
+        "warning: index is rebuilding; information: Updated"
+    )
+
+
+def test_tags_are_the_codes_of_meta_tag_and_security() -> None:
+    location = {
+        "resourceType": "Location",
+        "meta": {
+            "tag": [
+                {"system": "http://terminology.hl7.org/CodeSystem/v3-ActReason", "code": "HTEST"},
+                {
+                    "system": "https://fhir.kotahub.id/CodeSystem/data-quality",
+                    "code": "sample-hours",
+                },
+            ],
+            "security": [
+                {"system": "http://terminology.hl7.org/CodeSystem/v3-ActReason", "code": "HTEST"},
+                {"system": "http://terminology.hl7.org/CodeSystem/v3-Confidentiality", "code": "N"},
+                {"display": "a label without a code"},
+            ],
+        },
+    }
+    assert tags(location) == ("HTEST", "sample-hours", "N")
+    assert tags({"resourceType": "Location", "meta": {"tag": "HTEST"}}) == ()

@@ -7,6 +7,7 @@ import copy
 import logging
 import tomllib
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +17,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from kotahub.adapters.json_items import spot_from_item
+from kotahub.adapters.json_options import FieldMap
 from kotahub.errors import ConfigError
 from kotahub.hub.app import create_app
 from kotahub.hub.settings import Settings, load_settings
+from kotahub.records import GeoPoint, Provenance
+from kotahub.upstream.skips import UnusableRecord
 from tests.conftest import HubFactory
 from tests.support.graphql import gql, only_error
 from tests.support.servers import ThreadedServer
@@ -160,6 +165,7 @@ def _variant(source: dict[str, Any], path: str = "", **options: Any) -> dict[str
 SPOTS_QUERY = """{ touristSpots(first: 50) { totalCount edges { node {
   name district address categories openingHours description location { lat lon }
   meta { source } } } } }"""
+SOURCES_QUERY = "{ sources { name skippedRecords { count total firstReason } } }"
 FACILITIES_QUERY = """{ healthFacilities(first: 50) { totalCount edges { node {
   name type emergency phone district location { lat lon } } } } }"""
 
@@ -176,10 +182,11 @@ async def test_the_guide_configuration_reads_both_agencies(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     settings = hub_settings(sources=list(guide_sources.values()))
-    with caplog.at_level(logging.DEBUG, logger="kotahub.adapters.wisata"):
+    with caplog.at_level(logging.WARNING, logger="kotahub.upstream"):
         async with hub(settings) as client:
             spots = _by_name(await gql(client, SPOTS_QUERY), "touristSpots")
             facilities = _by_name(await gql(client, FACILITIES_QUERY), "healthFacilities")
+            sources = (await gql(client, SOURCES_QUERY))["data"]["sources"]
     assert set(spots) == GOOD_SPOTS
     assert spots["Pantai Manggar Segara Sari"] == {
         "name": "Pantai Manggar Segara Sari",
@@ -196,12 +203,12 @@ async def test_the_guide_configuration_reads_both_agencies(
     assert spots["Hutan Lindung Sungai Wain"]["location"] is None
     pages = [query for path, query in calls if path == "/api/wisata"]
     assert pages == [{"halaman": str(n), "per_halaman": "3"} for n in (1, 2, 3)]
-    skipped = [m for m in caplog.messages if "skipped item" in m]
-    assert len(skipped) == 4
-    assert any("has nothing at 'kode' (id)" in m for m in skipped)
-    assert any("has a number at 'nama' (name), expected a non-empty string" in m for m in skipped)
-    assert any("has an object at 'lokasi.lat' (latitude)" in m for m in skipped)
-    assert any("is a string, not an object" in m for m in skipped)
+    skipped = [m for m in caplog.messages if m.startswith("source wisata: skipped")]
+    assert len(skipped) == 3  # one warning a page, naming the first item left out
+    assert "skipped 1 of 3 records" in skipped[0] and "has nothing at 'kode' (id)" in skipped[0]
+    assert "skipped 2 of 3 records" in skipped[1]
+    assert "has a number at 'nama' (name), expected a non-empty string" in skipped[1]
+    assert "is a string, not an object" in skipped[2]
 
     assert set(facilities) == {
         "RSUD Beriman",
@@ -221,6 +228,11 @@ async def test_the_guide_configuration_reads_both_agencies(
     assert facilities["Klinik Pratama"]["type"] == "CLINIC"
     followed = [query for path, query in calls if path == "/api/faskes"]
     assert followed == [{}, {"mulai": "2"}, {"mulai": "4"}]
+    skipped_records = {source["name"]: source["skippedRecords"] for source in sources}
+    assert skipped_records["wisata"]["count"] == 4
+    assert skipped_records["wisata"]["total"] == 8
+    assert skipped_records["faskes"]["count"] == 2
+    assert skipped_records["faskes"]["total"] == 5
 
 
 async def test_json_places_are_nearby_one_another(
@@ -404,3 +416,50 @@ def test_the_guide_shows_the_start_up_error_as_it_is(
         create_app(hub_settings(sources=[source]))
     guide = (DOCS / "adapters.md").read_text(encoding="utf-8")
     assert f"kotahub: configuration error: {caught.value}\n" in guide
+
+
+GUIDE_FIELDS = FieldMap.model_validate(
+    tomllib.loads(EXAMPLE.read_text(encoding="utf-8"))["sources"][0]["options"]["fields"]
+)
+READ = Provenance("wisata", datetime(2024, 5, 1, tzinfo=UTC))
+
+
+@pytest.mark.parametrize(
+    ("item", "reason", "detail"),
+    [
+        ({"nama": "Tanpa kode"}, "no id", "has nothing at 'kode' (id)"),
+        ({"kode": "W05", "nama": 42}, "no name",
+         "has a number at 'nama' (name), expected a non-empty string"),
+        ({"kode": "W06", "nama": "Koordinat rusak", "lokasi": {"lat": {"deg": 1}, "lng": 116.8}},
+         "bad value", "has an object at 'lokasi.lat' (latitude), expected a number from -90"),
+        ({"kode": "W07", "nama": "Di luar bumi", "lokasi": {"lat": "-91", "lng": 116.8}},
+         "bad value", "has a string at 'lokasi.lat' (latitude)"),
+        ("not an object", "not a record", "is a string, not an object"),
+    ],
+    ids=["no id", "no name", "coordinate of the wrong type", "coordinate off the globe",
+         "not an object"],
+)  # fmt: skip
+def test_an_item_left_out_says_why_and_where(item: Any, reason: str, detail: str) -> None:
+    with pytest.raises(UnusableRecord) as caught:
+        spot_from_item(item, GUIDE_FIELDS, READ)
+    assert caught.value.skip.reason == reason
+    assert detail in caught.value.skip.detail
+
+
+@pytest.mark.parametrize(
+    ("where", "location"),
+    [
+        ({"lat": 0, "lng": 0}, None),
+        ({"lat": "0", "lng": "0.0"}, None),
+        ({"lat": "", "lng": ""}, None),
+        ({"lat": " ", "lng": 116.8}, None),
+        ({"lat": "-1,2765", "lng": "116,8297"}, GeoPoint(lat=-1.2765, lon=116.8297)),
+        ({"lat": 0, "lng": 116.8297}, GeoPoint(lat=0, lon=116.8297)),
+    ],
+    ids=["zeros", "zeros as text", "empty strings", "blank", "decimal commas", "on the equator"],
+)
+def test_zeros_and_empty_coordinates_are_no_position(
+    where: dict[str, Any], location: GeoPoint | None
+) -> None:
+    spot = spot_from_item({"kode": "W01", "nama": "Pantai", "lokasi": where}, GUIDE_FIELDS, READ)
+    assert spot.location == location

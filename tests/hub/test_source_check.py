@@ -17,7 +17,8 @@ from kotahub.cli import main
 from kotahub.demo.app import COMPLAINTS_OPEN311
 from kotahub.errors import ConfigError
 from kotahub.hub.settings import Settings
-from kotahub.hub.source_check import check_configured
+from kotahub.hub.source_check import check_configured, records_usable
+from kotahub.upstream.skips import SkippedRecords
 from tests.support.controlled_upstream import Behaviour
 from tests.support.ports import free_port
 from tests.support.servers import ThreadedServer
@@ -125,3 +126,13 @@ async def test_the_reference_complaints_are_found_one_by_one_and_in_one_call(
     code, report = await checked(hub_settings(), "complaints")
     assert code == 0
     assert "PASS  complaints found by id: 3 found one by one and in one call" in report
+
+
+def test_records_listed_incomplete_warn_and_records_all_left_out_fail() -> None:
+    incomplete = records_usable(SkippedRecords(0, 2, "bad value: hours end first", 2))
+    assert (incomplete.ok, incomplete.warn) == (True, True)
+    assert "0 of 2 records left out, 2 listed incomplete" in incomplete.detail
+    assert "end after the start" in incomplete.fix
+    gone = records_usable(SkippedRecords(2, 2, "no name: feature 0", 0))
+    assert not gone.ok and "options.properties.name" in gone.fix
+    assert records_usable(SkippedRecords(0, 5, None, 0)).line().startswith("PASS")

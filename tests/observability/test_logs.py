@@ -54,7 +54,9 @@ async def test_each_request_is_one_json_event_with_its_id_and_sources(
     assert miss["sources"] == ["health", "tourism"] and miss["cache"] == "miss"
     assert (hit["outcome"], hit["cache"], hit["sources"]) == ("cache_hit", "hit", [])
     assert isinstance(miss["duration_ms"], float) and miss["duration_ms"] > 0
-    startup = [line for line in lines if line.get("event") is None]
+    during = [line for line in lines if line["logger"] == "kotahub.upstream"]
+    assert during and all(line["request_id"] == miss["request_id"] for line in during)
+    startup = [line for line in lines if line.get("event") is None and line not in during]
     assert startup and all("request_id" not in line for line in startup)
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, cast
 
@@ -19,7 +21,7 @@ from kotahub.contract import Adapter, ComplaintsAdapter
 from kotahub.demo.open311 import DEMO_API_KEY, create_open311_app
 from kotahub.demo.open311_store import DEFER_SECONDS
 from kotahub.hub.settings import Settings
-from kotahub.outbox.delivery import DeliveryTiming, DeliveryWorker
+from kotahub.outbox.delivery import MAX_BACKOFF_SECONDS, DeliveryTiming, DeliveryWorker
 from kotahub.outbox.store import Outbox
 from kotahub.records import ComplaintSubmission
 from tests.conftest import HubFactory
@@ -317,3 +319,97 @@ def _upstream_clock(store: Any, ahead: float) -> None:
 
 async def _made(store: Any, count: int) -> bool:
     return bool(store.count_requests() >= count)
+
+
+def _delivery_lines(caplog: pytest.LogCaptureFixture, tracking_id: str) -> list[tuple[int, str]]:
+    return [
+        (record.levelno, record.getMessage())
+        for record in caplog.records
+        if record.name == "kotahub.delivery" and tracking_id in record.getMessage()
+    ]
+
+
+async def test_a_category_the_source_says_it_does_not_have_is_rejected_once_and_warned_of(
+    tmp_path: Path,
+    redis_url: str,
+    make_adapter: Callable[..., Adapter],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger="kotahub.delivery")
+    app = create_open311_app(database=tmp_path / "c.sqlite3")
+    async with _served(app) as url, _outbox(redis_url) as outbox:
+        worker = _worker(outbox, make_adapter, url)
+        queued = await outbox.record(replace(_road(0), category_code="parkir"), None)
+        await worker.run_once()  # the server answers 404, naming the service code
+        await worker.run_once()
+        state = await outbox.delivery(queued.tracking_id)
+    posts = [r for r in app.state.request_log.requests if r[0] == "POST"]
+    assert state is not None and state.status == "REJECTED" and len(posts) == 1
+    assert state.reason is not None
+    assert state.reason.startswith("the source refused the complaint (HTTP 404): service_code")
+    [(level, line)] = _delivery_lines(caplog, queued.tracking_id)
+    assert level == logging.WARNING and "rejected" in line and "'parkir'" in line
+
+
+@pytest.mark.parametrize(
+    ("trouble", "level"),
+    [
+        ("credentials refused", logging.WARNING),
+        ("nothing at the path", logging.WARNING),
+        ("source down", logging.INFO),
+    ],
+)
+async def test_failures_an_operator_must_fix_are_retried_and_warned_of(
+    tmp_path: Path,
+    redis_url: str,
+    make_adapter: Callable[..., Adapter],
+    caplog: pytest.LogCaptureFixture,
+    trouble: str,
+    level: int,
+) -> None:
+    caplog.set_level(logging.INFO, logger="kotahub.delivery")
+    app = create_open311_app(database=tmp_path / "c.sqlite3")
+    async with _served(app) as url, _outbox(redis_url) as outbox:
+        settings: dict[str, Any] = {"api_key": DEMO_API_KEY, "base_url": url, "retries": 0}
+        if trouble == "credentials refused":
+            settings["api_key"] = "rotated-away"
+        elif trouble == "nothing at the path":
+            settings["base_url"] = f"{url}/georeport/v2"  # a 404 that names no service code
+        else:
+            settings["base_url"] = f"http://127.0.0.1:{free_port()}"
+        adapter = make_adapter(name="complaints", kind="open311", **settings)
+        worker = DeliveryWorker(
+            outbox, Catalog((adapter,)), DeliveryTiming(retry_seconds=0, poll_ms=10)
+        )
+        queued = await outbox.record(_road(0), None)
+        await worker.run_once()
+        state = await outbox.delivery(queued.tracking_id)
+    assert state is not None and state.status == "QUEUED" and state.attempts == 1
+    [(logged, line)] = _delivery_lines(caplog, queued.tracking_id)
+    assert logged == level and "not delivered (attempt 1" in line
+
+
+async def test_a_complaint_still_failing_once_the_waits_are_longest_is_warned_of(
+    redis_url: str, make_adapter: Callable[..., Adapter], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="kotahub.delivery")
+    adapter = make_adapter(
+        name="complaints", kind="open311", base_url=f"http://127.0.0.1:{free_port()}"
+    )
+    timing = DeliveryTiming(retry_seconds=MAX_BACKOFF_SECONDS / 2, poll_ms=10)
+    async with _outbox(redis_url) as outbox:
+        worker = DeliveryWorker(outbox, Catalog((adapter,)), timing)
+        queued = await outbox.record(_road(0), None)
+        await worker.run_once()  # waits half the longest wait
+        await outbox.postpone(await _pending(outbox, worker), 0)  # due again at once
+        await worker.run_once()  # waits the longest wait: from now on it is warned of
+        await outbox.postpone(await _pending(outbox, worker), 0)
+        await worker.run_once()  # the longest wait again: said once already
+    levels = [level for level, _ in _delivery_lines(caplog, queued.tracking_id)]
+    assert levels == [logging.INFO, logging.WARNING, logging.INFO]
+
+
+async def _pending(outbox: Outbox, worker: DeliveryWorker) -> Any:
+    """The one entry ``worker`` holds."""
+    [entry] = await outbox.take(worker.consumer, 10, 10, 60_000)
+    return await outbox.pending_of(entry)

@@ -50,6 +50,11 @@ class Case:
     options: Mapping[str, Any]
     answers: Sequence[Answer]
     expect: Mapping[str, Any]
+    extra_origins: Sequence[str] = ()
+
+    def origins(self, server_url: str) -> list[str]:
+        """The case's ``extra_origins`` on a server at ``server_url`` (``{alias}`` filled)."""
+        return [origin.replace("{alias}", alias_of(server_url)) for origin in self.extra_origins]
 
     @property
     def id(self) -> str:
@@ -63,7 +68,8 @@ def cases() -> list[Case]:
 
 def read_case(folder: Path) -> Case:
     data = tomllib.loads((folder / "case.toml").read_text())
-    unknown = set(data) - {"description", "base_path", "options", "route", "expect"}
+    known = {"description", "base_path", "options", "route", "expect", "extra_origins"}
+    unknown = set(data) - known
     if unknown:
         raise ValueError(f"{folder}/case.toml: unknown keys {sorted(unknown)}")
     verdict = data["expect"].get("check")
@@ -78,6 +84,7 @@ def read_case(folder: Path) -> Case:
         options=data.get("options", {}),
         answers=[_answer(folder, route) for route in data["route"]],
         expect=data["expect"],
+        extra_origins=data.get("extra_origins", ()),
     )
 
 
@@ -93,13 +100,21 @@ def _answer(folder: Path, route: Mapping[str, Any]) -> Answer:
     return Answer(route["path"], route.get("status", 200), body, content_type, query)
 
 
+def alias_of(server_url: str) -> str:
+    """The same server under another host name: another origin (``localhost``)."""
+    return server_url.replace("//127.0.0.1:", "//localhost:")
+
+
 def upstream_app(case: Case, base: str = "") -> Starlette:
-    """Serves the case's answers; ``{base}`` in a body becomes the server's own address."""
+    """Serves the case's answers; ``{base}`` in a body becomes the server's own address (as
+    the request named it), ``{alias}`` its address under its other host name."""
 
     async def answer(request: Request) -> Response:
         for found in case.answers:
             if found.path == request.url.path and found.matches(request):
                 body = found.body.replace(b"{base}", str(request.base_url).rstrip("/").encode())
+                alias = f"http://localhost:{request.url.port}".encode()
+                body = body.replace(b"{alias}", alias)
                 return Response(body, found.status, media_type=found.content_type)
         return Response(b'{"error": "not in this case"}', 404, media_type="application/json")
 

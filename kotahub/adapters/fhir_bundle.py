@@ -51,7 +51,7 @@ class ResourceIndex:
                 _check_outcome(resource, source, log)
                 continue
             key = _key(resource)
-            if resource.get("resourceType") in READ_TYPES:
+            if _type_of(resource) in READ_TYPES:
                 read.count(None if key else Skip("no id", f"entry {number + 1} has no id"))
             if key is None:
                 continue
@@ -135,6 +135,11 @@ def _issue_text(issue: Mapping[str, Any]) -> str:
     text = next((t.strip() for t in said if isinstance(t, str) and t.strip()), "")
     severity = issue.get("severity")
     return f"{severity}: {text}" if severity and text else str(text)
+
+
+def _type_of(resource: Resource) -> str | None:
+    kind = resource.get("resourceType")
+    return kind if isinstance(kind, str) else None
 
 
 def _key(resource: Resource) -> tuple[str, str] | None:

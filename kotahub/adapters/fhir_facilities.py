@@ -11,7 +11,7 @@ from kotahub.adapters.fhir_bundle import Resource, ResourceIndex
 from kotahub.adapters.fhir_codes import codings, concept_texts, facility_type, is_emergency
 from kotahub.adapters.fhir_hours import LOCATION_TIMES, SERVICE_TIMES, UnreadableHours, read_hours
 from kotahub.adapters.fhir_listing import Key, listing
-from kotahub.adapters.payload_values import array, mapping, position, text
+from kotahub.adapters.payload_values import array, mapping, position, position_fault, text
 from kotahub.records import GeoPoint, HealthFacilityRecord, HealthServiceRecord, Provenance
 from kotahub.upstream.skips import Skip
 
@@ -65,7 +65,7 @@ def _facility(
         facility_type=facility_type(codes, name),
         district=text(mapping(location.get("address")).get("district")),
         address=_address(location.get("address")),
-        location=_position(location.get("position")),
+        location=_position(location, skipped),
         location_estimated=_estimated(location),
         phone=_phone(location) or _phone(organization),
         opening_hours=hours,
@@ -112,10 +112,17 @@ def _service(service: Resource, skipped: dict[Key, Skip]) -> HealthServiceRecord
     )
 
 
-def _position(found: Any) -> GeoPoint | None:
-    """Location.position; none for 0, 0, which servers write for "not known"."""
-    given = mapping(found)
-    return position(given.get("latitude"), given.get("longitude"))
+def _position(location: Resource, skipped: dict[Key, Skip]) -> GeoPoint | None:
+    """Location.position; none for 0, 0, which servers write for "not known". One off the
+    globe (most often latitude and longitude swapped) is none too, and told."""
+    given = mapping(location.get("position"))
+    lat, lon = given.get("latitude"), given.get("longitude")
+    fault = position_fault(lat, lon)
+    if fault is not None:
+        rid = str(location.get("id"))
+        detail = f"Location/{rid}: position {fault}; listed without a position"
+        skipped.setdefault(("Location", rid), Skip("bad value", detail, kept=True))
+    return position(lat, lon)
 
 
 def _estimated(location: Resource) -> bool:

@@ -27,10 +27,11 @@ class Listing:
 def listing(index: ResourceIndex) -> Listing:
     """One facility per usable Location the search matched, itself or through a part.
 
-    A Location that is ``partOf`` another usable one (a hospital's emergency wing) is folded
-    into it, whether the search matched the wing, the hospital or both. A kind of place
-    (``mode: kind``) is not a facility; a closed Location, one whose Organization is not
-    active, and one that is part of such a Location are not listed.
+    A Location that is ``partOf`` another usable one (a hospital's emergency wing, a room on
+    one of its floors) is folded into the one at the top, whether the search matched the
+    part, the hospital or both. A kind of place (``mode: kind``) is not a facility; a closed
+    Location, one whose Organization is not active, and one that is part of such a Location
+    are not listed.
     """
     found = Listing()
     everywhere = {str(r["id"]): r for r in index.of_type("Location")}
@@ -38,10 +39,14 @@ def listing(index: ResourceIndex) -> Listing:
     usable = {lid: loc for lid, loc in everywhere.items() if why_not[lid] is None}
     matched = {str(r["id"]) for r in index.matched if r.get("resourceType") == "Location"}
     parent_of = {lid: _parent_id(loc) for lid, loc in usable.items()}
+    children: dict[str, list[str]] = {}
+    for lid, parent in parent_of.items():
+        if parent is not None:
+            children.setdefault(parent, []).append(lid)
     for lid, location in usable.items():
         if parent_of[lid] in usable:
             continue
-        parts = [location] + [usable[c] for c, p in parent_of.items() if p == lid]
+        parts = [location] + [usable[part] for part in _descendants(lid, children)]
         if not matched & {str(part["id"]) for part in parts}:
             continue
         if text(location.get("name")) is None:
@@ -53,6 +58,19 @@ def listing(index: ResourceIndex) -> Listing:
         if skip is not None:
             found.skipped[("Location", lid)] = skip
     _services(index, why_not, found)
+    return found
+
+
+def _descendants(lid: str, children: Mapping[str, list[str]]) -> list[str]:
+    """The Locations under ``lid`` at any depth (a room on a floor of a hospital), nearest
+    first; each once, however the source's partOf references loop."""
+    found: list[str] = []
+    seen, under = {lid}, [lid]
+    while under:
+        below = [c for parent in under for c in children.get(parent, []) if c not in seen]
+        seen.update(below)
+        found += below
+        under = below
     return found
 
 

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from kotahub.adapters.error_bodies import explained
 from kotahub.adapters.geojson_features import spot_from_feature
+from kotahub.adapters.geojson_geometry import point_fault
 from kotahub.adapters.geojson_options import GeoJSONOptions
 from kotahub.contract import Domain
 from kotahub.errors import SourceHTTPError, SourcePayloadError
@@ -22,6 +23,13 @@ from kotahub.upstream.urls import normalized_url
 MAX_PAGES = 200
 DESCRIPTION_LIMIT = 200
 ACCEPT = "application/geo+json, application/json;q=0.9"
+# An ArcGIS query stops at the layer's maxRecordCount and says so, without a link onwards:
+# the features it left out are told (as one, their number unknown), never dropped in silence.
+LIMIT_FLAG = "exceededTransferLimit"
+CUT_SHORT = "more not sent"
+CUT_SHORT_DETAIL = (
+    "the server sent {} features, said more match (exceededTransferLimit) and linked no next page"
+)
 
 
 class GeoJSONTourismAdapter:
@@ -86,11 +94,30 @@ class GeoJSONTourismAdapter:
         features = page.body["features"]
         for index, feature in enumerate(features):
             try:
-                records.append(spot_from_feature(feature, page.url, provenance, self._names))
+                record = spot_from_feature(feature, page.url, provenance, self._names)
             except UnusableRecord as exc:
                 skips.append(Skip(exc.skip.reason, f"feature {index}: {exc.skip.detail}"))
+                continue
+            records.append(record)
+            fault = point_fault(feature.get("geometry")) if record.location is None else None
+            if fault is not None:
+                detail = f"feature {index} ('{record.local_id}'): coordinates {fault}"
+                skips.append(Skip("bad value", f"{detail}; listed without a position", True))
+        if _cut_short(page.body) and _next_link(page.body) is None:
+            skips.append(Skip(CUT_SHORT, CUT_SHORT_DETAIL.format(len(features))))
         self._session.report_skips(page, skips, len(features))
         return records
+
+
+def _cut_short(body: Mapping[str, Any]) -> bool:
+    """Whether an ArcGIS query answer says it holds fewer features than match (its
+    ``exceededTransferLimit``, among the collection's properties or beside them)."""
+    properties = body.get("properties")
+    flags = [
+        body.get(LIMIT_FLAG),
+        properties.get(LIMIT_FLAG) if isinstance(properties, Mapping) else None,
+    ]
+    return True in flags
 
 
 def _next_link(body: Mapping[str, Any]) -> str | None:

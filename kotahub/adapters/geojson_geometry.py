@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from kotahub.adapters.payload_values import finite, position
+from kotahub.adapters.payload_values import finite, position, position_fault
 from kotahub.records import GeoPoint
 
 Vertex = tuple[float, float]  # lon, lat: GeoJSON's order
@@ -42,6 +42,17 @@ def located(geometry: Any) -> tuple[GeoPoint | None, bool]:
         points = (located(member)[0] for member in _listed(geometry.get("geometries")))
         return next((point for point in points if point is not None), None), True
     return None, False
+
+
+def point_fault(geometry: Any) -> str | None:
+    """Why a Point's coordinates are no position though numbers are given: off the globe,
+    most often [latitude, longitude] written for [longitude, latitude]; None otherwise."""
+    if not isinstance(geometry, Mapping) or geometry.get("type") != "Point":
+        return None
+    coordinates = geometry.get("coordinates")
+    if not isinstance(coordinates, list) or len(coordinates) < 2:
+        return None
+    return position_fault(coordinates[1], coordinates[0])
 
 
 def _listed(value: Any) -> list[Any]:

@@ -21,6 +21,7 @@ from kotahub.adapters.open311_records import (
     has_definition,
     service_code,
 )
+from kotahub.adapters.payload_values import position_fault
 from kotahub.contract import ComplaintQuery, Domain, Receipt, UncertainPost
 from kotahub.errors import SourceHTTPError, SourcePayloadError
 from kotahub.records import (
@@ -204,9 +205,14 @@ class Open311ComplaintsAdapter:
         ours, or ignore paging and send the same list again."""
         size = self._options.page_size
         records: dict[str, ComplaintRecord] = {}
+        previous: Any = None
         for number in range(1, MAX_PAGES + 1):
             paging = {"page": number, "page_size": size} if size else {}
-            batch = self._records(await self._get("requests.json", {**params, **paging}))
+            page = await self._get("requests.json", {**params, **paging})
+            if number > 1 and page.body == previous:  # the same list again: not read twice,
+                return records  # so that what it left out is not told twice either
+            previous = page.body
+            batch = self._records(page)
             new = {r.local_id: r for r in batch if r.local_id not in records}
             records |= new
             if not size or not new:
@@ -223,6 +229,11 @@ class Open311ComplaintsAdapter:
                 records.append(complaint_from(item, provenance))
             except UnusableRecord as exc:
                 skips.append(_numbered("request", index, exc.skip))
+                continue
+            fault = position_fault(item.get("lat"), item.get("long"))
+            if fault is not None:
+                told = Skip("bad value", f"{fault}; listed without a position", kept=True)
+                skips.append(_numbered("request", index, told))
         self._session.report_skips(page, skips, len(items))
         return records
 
@@ -304,7 +315,7 @@ def _sent(form: Mapping[str, str | list[str]]) -> list[str]:
 def _numbered(what: str, index: int, skip: Skip) -> Skip:
     """The skip of the ``index``-th item of a list, saying which it was."""
     where = f"{what} {index}"
-    return Skip(skip.reason, f"{where}: {skip.detail}" if skip.detail else where)
+    return Skip(skip.reason, f"{where}: {skip.detail}" if skip.detail else where, skip.kept)
 
 
 def _str(value: Any) -> str | None:

@@ -78,3 +78,17 @@ def position(lat: Any, lon: Any) -> GeoPoint | None:
     if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
         return None
     return GeoPoint(lat=latitude, lon=longitude)
+
+
+def position_fault(lat: Any, lon: Any) -> str | None:
+    """Why numbers given for a position are none (see ``position``): off the globe, and
+    whether latitude and longitude look swapped, as they always do swapped east of 90°E or
+    west of 90°W; None when the position is usable or not given (missing, blank, 0, 0)."""
+    latitude, longitude = coordinate(lat), coordinate(lon)
+    if latitude is None or longitude is None or latitude == longitude == 0:
+        return None
+    if position(latitude, longitude) is not None:
+        return None
+    said = f"latitude {latitude:g}, longitude {longitude:g} is off the globe"
+    swapped = -90 <= longitude <= 90 and -180 <= latitude <= 180
+    return said + "; latitude and longitude look swapped" if swapped else said

@@ -61,7 +61,7 @@ async def check_source(
     the city's box, which the positions listed should lie in."""
     findings = [await _run("reachable (probe)", _probe(adapter), adapter, base_url)]
     listed: list[Any] = []
-    for name, check in _domain_checks(adapter, listed):
+    for name, check in _domain_checks(adapter, listed, skipped):
         findings.append(await _run(name, check(), adapter, base_url))
     located = [item for item in listed if isinstance(item.location, GeoPoint)]
     if bounds is not None and located:
@@ -137,8 +137,11 @@ HINTS = {
     "not a facility": "list facilities, not kinds of place (FHIR Location.mode = instance)",
     "inactive": "the source marks these closed (Location.status inactive or suspended, an "
     "Organization not active, or part of such a Location); nothing to fix unless they are open",
+    "more not sent": "the server stops at the layer's maxRecordCount: raise it, or point "
+    "base_url at the layer's OGC API - Features items, whose pages link the next one",
     "bad value": "the first reason names the field; FHIR hours need daysOfWeek mon..sun and "
-    "hh:mm:ss times, an end after the start",
+    "hh:mm:ss times, an end after the start; a position off the globe most often has its "
+    "latitude and longitude swapped",
 }
 
 
@@ -188,6 +191,8 @@ def fix_for(error: SourceError, adapter: Adapter, base_url: str) -> str:
         "UPSTREAM_CIRCUIT_OPEN": "the source failed repeatedly just before; run again later",
         "UPSTREAM_BAD_PAYLOAD": f"the answer is not {adapter.kind}: check kind and base_url",
     }
+    if "plain http while the source is reached over https" in error.detail:
+        return "have the server write its links with https, as the message says"
     if "leaves the source's origin" in error.detail:
         return (
             "if that origin serves this source (a proxy's public name, a CDN), list it in "
@@ -196,23 +201,27 @@ def fix_for(error: SourceError, adapter: Adapter, base_url: str) -> str:
     return codes.get(error.code, "see the message; the source's own logs may say more")
 
 
-def _domain_checks(adapter: Adapter, listed: list[Any]) -> list[Check]:
-    """The checks of the adapter's domain; what their listings list is kept in ``listed``."""
+def _domain_checks(
+    adapter: Adapter, listed: list[Any], skipped: Skipped | None = None
+) -> list[Check]:
+    """The checks of the adapter's domain; what their listings list is kept in ``listed``,
+    and a listing of nothing where ``skipped`` grew fails (see ``_told``)."""
     catalog = Catalog((adapter,))
     checks: list[Check] = []
     for spots in catalog.tourism:
-        checks.append(("tourist spots listed", partial(_places, _kept(spots.spots, listed))))
+        listing = _told(_kept(spots.spots, listed), skipped)
+        checks.append(("tourist spots listed", partial(_places, listing)))
     for health in catalog.health:
-        facilities = _kept(health.facilities, listed)
+        facilities = _told(_kept(health.facilities, listed), skipped)
         checks.append(("health facilities listed", partial(_places, facilities)))
     for desk in catalog.complaints:
         checks.append(("complaint categories listed", partial(_categories, desk.categories)))
-        listing = _kept(partial(desk.complaints, ComplaintQuery()), listed)
+        listing = _told(_kept(partial(desk.complaints, ComplaintQuery()), listed), skipped)
         checks.append(("complaints listed", partial(_counted, listing)))
         checks.append(("complaints found by id", partial(_found_by_id, desk)))
     for data in catalog.dimensions:
-        checks.append(("programs listed", partial(_programs, data.programs)))
-        checks.append(("indicators read", partial(_indicators, data)))
+        checks.append(("programs listed", partial(_programs, _told(data.programs, skipped))))
+        checks.append(("indicators read", partial(_indicators, data, skipped)))
     return checks
 
 
@@ -222,6 +231,34 @@ async def _probe(adapter: Adapter) -> str:
 
 
 Listing = Callable[[], Awaitable[Sequence[Any]]]
+Skipped = Callable[[], SkippedRecords]
+
+
+def _told(listing: Listing, skipped: Skipped | None) -> Listing:
+    """The listing; Nonconforming when it lists nothing while the answers it read left
+    records out: items exist, but no record results. (check-source reads each answer
+    fresh, so what a listing leaves out is what ``skipped`` grows by while it runs.)"""
+    if skipped is None:
+        return listing
+
+    async def told() -> Sequence[Any]:
+        before = skipped()
+        items = await listing()
+        if not items:
+            _none_usable(before, skipped())
+        return items
+
+    return told
+
+
+def _none_usable(before: SkippedRecords, after: SkippedRecords) -> None:
+    left_out = after.count - before.count
+    if left_out > 0:
+        raise Nonconforming(
+            f"nothing listed: {left_out} records of the answers left out; "
+            f"the first: {after.first_reason or 'no reason given'}",
+            hint_for(after.first_reason or ""),
+        )
 
 
 def _kept(listing: Listing, into: list[Any]) -> Listing:
@@ -299,15 +336,34 @@ async def _programs(listing: Listing) -> str:
 TABLES_READ = 3  # DataStore tables whose indicators the check reads
 
 
-async def _indicators(data: DimensionsAdapter) -> str:
-    """The indicators of the first few programs' tables, so their rows are counted too."""
-    named = (p.indicator_resource for p in await data.programs())
+async def _indicators(data: DimensionsAdapter, skipped: Skipped | None = None) -> str:
+    """The indicators of the first few programs' tables, so their rows are counted too;
+    Nonconforming when the tables' rows were all left out."""
+    programs = await data.programs()
+    named = (p.indicator_resource for p in programs)
     tables = [table for table in dict.fromkeys(named) if table][:TABLES_READ]
     if not tables:
         return "no program names an indicator table"
+    before = skipped() if skipped is not None else None
     found = [await data.indicators(table) for table in tables]
     count = sum(len(series) for by_program in found for series in by_program.values())
+    if not count and before is not None and skipped is not None:
+        _none_usable(before, skipped())
+    _of_listed_programs([p.slug for p in programs], [p for by in found for p in by])
     return f"{count} indicators in {len(tables)} table(s)"
+
+
+def _of_listed_programs(slugs: Sequence[str], named: Sequence[str]) -> None:
+    """Nonconforming when the rows read name programs, but none that is listed: each
+    program shows the rows that name it by its dataset's name, so none would show any."""
+    if not named or set(named) & set(slugs):
+        return
+    raise Nonconforming(
+        f"the rows name programs {', '.join(repr(n) for n in named[:3])}, none of them a "
+        f"listed program ({', '.join(slugs[:3])}{', …' if len(slugs) > 3 else ''})",
+        "write each row's program as its dataset's name (the last part of its URL), or "
+        "name the column that holds it in options.columns.program",
+    )
 
 
 def _unique_ids(items: Sequence[Any], detail: str) -> str:

@@ -68,6 +68,9 @@ class _Page:
     incomplete: int
     total: int
     first: Skip | None
+    # Pages at other addresses that hold the same records (a listing asked for with a
+    # moving date, say) have the same signature, and are summed once.
+    signature: int
 
 
 class SkipLedger:
@@ -90,7 +93,9 @@ class SkipLedger:
         if len(self._counted) > PAGES_REMEMBERED:
             self._counted.popitem(last=False)
         kept = sum(skip.kept for skip in skips)
-        self._remember(url, _Page(len(skips) - kept, kept, total, skips[0] if skips else None))
+        signature = hash((total, tuple(skips)))
+        first = skips[0] if skips else None
+        self._remember(url, _Page(len(skips) - kept, kept, total, first, signature))
         for skip in skips:
             self._counter.labels(self.source, self._label(skip.reason)).inc()
         if skips:
@@ -106,7 +111,9 @@ class SkipLedger:
             )
 
     def summary(self) -> SkippedRecords:
-        pages = list(self._pages.values())
+        """Over the latest page at each address, each set of records summed once."""
+        distinct = {page.signature: page for page in self._pages.values()}
+        pages = list(distinct.values())
         first = next((page.first for page in reversed(pages) if page.first), None)
         return SkippedRecords(
             count=sum(page.count for page in pages),

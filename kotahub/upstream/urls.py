@@ -36,12 +36,24 @@ def resolve_link(
         raise SourcePayloadError(source, f"a link on the page is not a URL ({exc})") from exc
     if elsewhere:
         foreign = shown_origin(url)
+        said = f"link {shown(target)!r} leaves the source's origin {shown_origin(base)} for "
+        if url.startswith("http:") and origin("https:" + url[5:]) in allowed:
+            raise SourcePayloadError(source, said + foreign + DOWNGRADED)
         raise SourcePayloadError(
             source,
-            f"link {shown(target)!r} leaves the source's origin {shown_origin(base)} for "
-            f"{foreign}; if {foreign} serves this source, list it in the source's extra_origins",
+            f"{said}{foreign}; if {foreign} serves this source, list it in the source's "
+            "extra_origins",
         )
     return url
+
+
+# An https source's server writing its own links with http: (a proxy that ends TLS and does
+# not say so). Listing that origin would send the source's credentials in clear text.
+DOWNGRADED = (
+    ", plain http while the source is reached over https: the server must write its links "
+    "with https (behind a proxy, have it pass X-Forwarded-Proto, or set the server's public "
+    "base address)"
+)
 
 
 def origin(url: str) -> str:

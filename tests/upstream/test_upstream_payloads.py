@@ -302,6 +302,7 @@ CRASHED = {
                 }
             },
             {"resource": {"resourceType": "HealthcareService", "id": "s", "location": 5}},
+            {"resource": {"resourceType": ["Location"], "id": "z"}},
         ],
     },
     "open311 services": [{}, {"service_code": 7, "service_name": "Jalan"}],

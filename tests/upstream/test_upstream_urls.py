@@ -38,6 +38,18 @@ def test_a_refused_link_names_the_origin_it_leads_to() -> None:
     assert "list it in the source's extra_origins" in message
 
 
+def test_a_link_downgraded_to_plain_http_says_what_to_fix_instead_of_extra_origins() -> None:
+    # HAPI behind a proxy that ends TLS writes its paging links with http:// unless told.
+    base, page = "https://fhir.example/r4", "https://fhir.example/r4/Location?_count=50"
+    with pytest.raises(SourcePayloadError) as caught:
+        resolve_link("s", base, "http://fhir.example/r4?_getpages=ab12", page)
+    message = str(caught.value)
+    assert "for http://fhir.example, plain http while the source is reached over https" in message
+    assert "extra_origins" not in message  # listing it there is refused: see below
+    with pytest.raises(ValidationError, match="clear text"):
+        _source(base, "http://fhir.example")
+
+
 def test_links_to_an_extra_origin_are_followed() -> None:
     base, page = "https://fhir.example/r4", "https://fhir.example/r4/Location"
     cdn = "https://cdn.example/r4?_getpages=ab12&_getpagesoffset=50"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Hashable, Mapping, Sequence
+from datetime import datetime
 from typing import Any, ClassVar, Literal
 
 from cachetools import LRUCache
@@ -62,10 +63,20 @@ class FHIRHealthAdapter:
         self._log = logger
         self._options = FHIROptions.model_validate(settings.options)
         self._mapped: LRUCache[Hashable, Mapped] = LRUCache(maxsize=64)
+        # Pages whose warnings were logged: a cached page, read by every request, says once.
+        self._told: LRUCache[tuple[str, datetime], None] = LRUCache(maxsize=1024)
 
     @property
     def source(self) -> str:
         return self._session.name
+
+    def _log_once(self, page: Fetched) -> logging.Logger | None:
+        """The logger the first time a fetched page is read; None every time after."""
+        key = (page.url, page.fetched_at)
+        if key in self._told:
+            return None
+        self._told[key] = None
+        return self._log
 
     async def probe(self) -> None:
         await self._session.probe("metadata")
@@ -142,7 +153,7 @@ class FHIRHealthAdapter:
         page = await self._get(kind, {"_count": self._options.page_size, **params})
         seen = {normalized_url(page.url)}
         while True:
-            search.add(page, self._session.name, self._log, matching)
+            search.add(page, self._session.name, self._log_once(page), matching)
             link = next_link(page.body)
             url = self._session.resolve(link, relative_to=page.url) if link else None
             if url is None or normalized_url(url) in seen:
@@ -178,7 +189,7 @@ class Search:
         self.pages: list[Fetched] = []
         self.reads: list[PageRead] = []
 
-    def add(self, page: Fetched, source: str, log: logging.Logger, matching: bool) -> None:
+    def add(self, page: Fetched, source: str, log: logging.Logger | None, matching: bool) -> None:
         self.reads.append(self.index.add_page(_bundle(source, page.body), source, log, matching))
         self.pages.append(page)
 

@@ -34,11 +34,16 @@ class ResourceIndex:
     pages: int = 0
 
     def add_page(
-        self, bundle: Mapping[str, Any], source: str, log: logging.Logger, matching: bool = True
+        self,
+        bundle: Mapping[str, Any],
+        source: str,
+        log: logging.Logger | None,
+        matching: bool = True,
     ) -> PageRead:
         """Index a page's resources; an error OperationOutcome entry fails the search.
         ``matching``: whether the page's matches are what the search lists (not for the
-        searches that only fetch what the listed resources refer to)."""
+        searches that only fetch what the listed resources refer to); ``log``: where a
+        warning of the server's goes, None when the page was told already."""
         page, read = self.pages, PageRead()
         self.pages += 1
         for number, entry in enumerate(listed(source, bundle, "entry", "Bundle entries")):
@@ -119,12 +124,13 @@ def outcome_text(body: Any) -> str | None:
     return text if len(text) <= OUTCOME_LIMIT else text[: OUTCOME_LIMIT - 1] + "…"
 
 
-def _check_outcome(outcome: Resource, source: str, log: logging.Logger) -> None:
+def _check_outcome(outcome: Resource, source: str, log: logging.Logger | None) -> None:
     issues = [i for i in array(outcome.get("issue")) if isinstance(i, Mapping)]
     text = outcome_text(outcome) or "OperationOutcome"
     if any(issue.get("severity") in ("error", "fatal") for issue in issues):
         raise SourcePayloadError(source, f"the search reported a problem: {text}")
-    log.warning("source %s: the search says: %s", source, text)
+    if log is not None:
+        log.warning("source %s: the search says: %s", source, text)
 
 
 def _issue_text(issue: Mapping[str, Any]) -> str:

@@ -105,3 +105,19 @@ def test_entries_without_a_resource_or_an_id_are_told() -> None:
         "not a record: entry 1 holds no resource",
         "no id: entry 2 has no id",
     ]
+
+
+async def test_a_warning_of_the_server_is_logged_once_per_fetched_page(
+    client: SourceClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    server = ThreadedServer(upstream_app(read_case(CORPUS / "fhir-r4" / "search-warns")))
+    server.start()
+    try:
+        adapter = _fhir(client, server)
+        with caplog.at_level(logging.WARNING):
+            for _ in range(3):  # three requests reading the one cached page
+                assert len(await adapter.facilities()) == 1
+    finally:
+        server.stop()
+    said = [r.getMessage() for r in caplog.records if "the search says" in r.getMessage()]
+    assert len(said) == 1 and "index is being rebuilt" in said[0]

@@ -176,6 +176,9 @@ class ComplaintCategoryRecord:
     group: str | None = None
     keywords: tuple[str, ...] = ()
     attributes: tuple[CategoryAttribute, ...] = ()
+    # False when the source says the category asks questions but would not say which:
+    # answers are then passed on for the source to judge, not refused here.
+    questions_known: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -88,7 +88,13 @@ class Open311ComplaintsAdapter:
         questions = await self._definitions.questions(asked, page)
         provenance = Provenance(page.source, page.fetched_at, page.stale)
         return [
-            category_from(service, questions.get(code, ()), provenance) for code, service in listed
+            category_from(
+                service,
+                questions.get(code, ()),
+                provenance,
+                questions_known=code in questions or code not in asked,
+            )
+            for code, service in listed
         ]
 
     async def complaints(self, query: ComplaintQuery) -> Sequence[ComplaintRecord]:

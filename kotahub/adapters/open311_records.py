@@ -40,6 +40,7 @@ def category_from(
     service: Mapping[str, Any],
     questions: tuple[CategoryAttribute, ...],
     provenance: Provenance,
+    questions_known: bool = True,
 ) -> ComplaintCategoryRecord:
     code = service_code(service)
     keywords = text_or_number(service.get("keywords")) or ""
@@ -52,6 +53,7 @@ def category_from(
         group=text_or_number(service.get("group")),
         keywords=tuple(word.strip() for word in keywords.split(",") if word.strip()),
         attributes=questions,
+        questions_known=questions_known,
     )
 
 

@@ -141,7 +141,7 @@ def check(
     problems += _length_problems(draft)
     if category is None and codes is not None:
         problems.append(FieldProblem("category", _unknown_category(codes)))
-    if category is not None:
+    if category is not None and category.questions_known:
         problems += _attribute_problems(draft.answers, category.attributes)
     return problems
 

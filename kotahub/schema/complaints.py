@@ -118,6 +118,13 @@ class ComplaintCategory(Node):
             for a in asked
         ]
 
+    @strawberry.field(
+        description="False when the source asks questions it would not list: answers are then "
+        "passed on for it to judge."
+    )
+    def questions_known(self) -> bool:
+        return self.record.questions_known
+
     @strawberry.field(description="The complaints source that takes this category.")
     def source(self) -> str:
         return self.record.source

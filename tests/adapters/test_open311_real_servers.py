@@ -109,3 +109,26 @@ async def test_requests_without_a_position_are_kept_and_have_nothing_nearby(
     ids_placeless = {nodes[source_id]["id"] for source_id in placeless}
     for node in nodes.values():
         assert not ids_placeless & {near["id"] for near in node["nearby"]}
+
+
+SUBMIT = """mutation Submit($category: String!, $code: String!) {
+  submitComplaint(input: {category: $category, description: "Mobil ditinggal di bahu jalan",
+    address: "Jl. Jenderal Sudirman", answers: [{code: $code, values: ["merah"]}]}) {
+    deliveryStatus errors { field message } } }"""
+
+
+async def test_answers_for_a_category_whose_questions_are_unknown_go_to_the_source(
+    hub: HubFactory, hub_settings: Callable[..., Settings], missing_definition: ThreadedServer
+) -> None:
+    settings = hub_settings(sources=_only(missing_definition), delivery_worker=False)
+    async with hub(settings) as client:
+        known = await gql(client, "{ complaintCategories { code questionsKnown } }")
+        unknown = await gql(client, SUBMIT, {"category": "ABNDVHCL", "code": "VEHICLE_COLOR"})
+        listed = await gql(client, SUBMIT, {"category": "STRTLGHT", "code": "VEHICLE_COLOR"})
+    flags = {c["code"]: c["questionsKnown"] for c in known["data"]["complaintCategories"]}
+    assert flags == {"STRTLGHT": True, "ABNDVHCL": False, "SWRCMPLT": True, "TREEDBRS": True}
+    passed_on = unknown["data"]["submitComplaint"]
+    assert (passed_on["deliveryStatus"], passed_on["errors"]) == ("QUEUED", [])
+    refused = listed["data"]["submitComplaint"]
+    assert refused["deliveryStatus"] is None
+    assert any(e["field"] == "answers[0].code" for e in refused["errors"]), refused

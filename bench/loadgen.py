@@ -6,6 +6,10 @@ broken connection), the seconds measured, requests per second, p50 and p99 laten
 
     python -m bench.loadgen --port 8000 --body body.json --concurrency 32 --duration 10
     python -m bench.loadgen --port 8000 --body body.json --burst 200
+    python -m bench.loadgen --port 8000 --body bodies.jsonl --lines --header "X-API-Key: …"
+
+With ``--lines`` the file holds one body a line, and each request takes the next one (all
+connections share the turn), so no two requests repeat until the file is used up.
 """
 
 from __future__ import annotations
@@ -16,7 +20,9 @@ import json
 import math
 import sys
 import time
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import cycle
 from pathlib import Path
 
 HOST = "127.0.0.1"
@@ -46,10 +52,12 @@ class BrokenResponse(Exception):
     """The server closed the connection or sent something this client cannot read."""
 
 
-def request_bytes(port: int, path: str, body: bytes) -> bytes:
-    """One POST of ``body`` as JSON, keeping the connection open."""
+def request_bytes(port: int, path: str, body: bytes, headers: Sequence[str] = ()) -> bytes:
+    """One POST of ``body`` as JSON, keeping the connection open; ``headers`` as
+    ``Name: value``."""
+    extra = "".join(f"{header}\r\n" for header in headers)
     head = (
-        f"POST {path} HTTP/1.1\r\nHost: {HOST}:{port}\r\n"
+        f"POST {path} HTTP/1.1\r\nHost: {HOST}:{port}\r\n{extra}"
         f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
     )
     return head.encode() + body
@@ -108,24 +116,26 @@ class Connection:
             self.streams = None
 
 
-async def _worker(port: int, request: bytes, deadline: float, tally: Tally) -> None:
+async def _worker(port: int, requests: Iterator[bytes], deadline: float, tally: Tally) -> None:
     connection = Connection(port)
     try:
         while time.perf_counter() < deadline:
             started = time.perf_counter()
-            tally.count(await connection.exchange(request), started)
+            tally.count(await connection.exchange(next(requests)), started)
     finally:
         connection.close()
 
 
 async def sustained(
-    port: int, request: bytes, concurrency: int, seconds: float, expected: int = 200
+    port: int, requests: Sequence[bytes], concurrency: int, seconds: float, expected: int = 200
 ) -> dict[str, float]:
-    """``concurrency`` connections each sending requests back to back for ``seconds``."""
+    """``concurrency`` connections each sending requests back to back for ``seconds``, taking
+    the ``requests`` in turn."""
     tally = Tally(expected=expected)
     started = time.perf_counter()
     deadline = started + seconds
-    await asyncio.gather(*(_worker(port, request, deadline, tally) for _ in range(concurrency)))
+    turn = cycle(requests)
+    await asyncio.gather(*(_worker(port, turn, deadline, tally) for _ in range(concurrency)))
     return summary(tally, time.perf_counter() - started)
 
 
@@ -178,13 +188,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--expect-refusal", action="store_true", help="count refusals (200 with errors) as answers"
     )
+    parser.add_argument("--lines", action="store_true", help="the file holds a body a line")
+    parser.add_argument("--header", action="append", default=[], help="'Name: value'")
     args = parser.parse_args(argv)
-    request = request_bytes(args.port, args.path, args.body.read_bytes())
+    text = args.body.read_bytes()
+    bodies = [line for line in text.splitlines() if line.strip()] if args.lines else [text]
+    requests = [request_bytes(args.port, args.path, body, args.header) for body in bodies]
     if args.burst:
-        result = asyncio.run(burst(args.port, request, args.burst))
+        result = asyncio.run(burst(args.port, requests[0], args.burst))
     else:
         expected = -1 if args.expect_refusal else 200
-        run = sustained(args.port, request, args.concurrency, args.duration, expected)
+        run = sustained(args.port, requests, args.concurrency, args.duration, expected)
         result = asyncio.run(run)
     json.dump(result, sys.stdout)
 

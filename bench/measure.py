@@ -47,18 +47,33 @@ def loadgen(port: int, body: Path, *options: str) -> dict[str, float]:
     return result
 
 
+@dataclass(frozen=True)
+class Requests:
+    """What the load generator sends: one body, or a body a line taken in turn, with
+    headers."""
+
+    body: Path
+    lines: bool = False
+    headers: tuple[str, ...] = ()
+
+    def options(self) -> list[str]:
+        headers = [option for header in self.headers for option in ("--header", header)]
+        return [*(["--lines"] if self.lines else []), *headers]
+
+
 def sustained(
-    port: int, body: Path, concurrency: int, seconds: float, refusals: bool = False
+    port: int, requests: Requests, concurrency: int, seconds: float, refusals: bool = False
 ) -> dict[str, float]:
     options = ["--concurrency", str(concurrency), "--duration", str(seconds)]
-    return loadgen(port, body, *options, *(["--expect-refusal"] if refusals else []))
+    options += requests.options() + (["--expect-refusal"] if refusals else [])
+    return loadgen(port, requests.body, *options)
 
 
 def measure(
     key: str,
     label: str,
     server: Server,
-    body: Path,
+    body: Path | Requests,
     load: Load,
     upstream_calls: Callable[[], float],
     note: str = "",
@@ -66,10 +81,11 @@ def measure(
 ) -> Result:
     """Warm-up (not counted), then the measured run, with the upstream calls made during it;
     with ``refusals``, the answers expected are refusals (a 200 holding only errors)."""
+    requests = body if isinstance(body, Requests) else Requests(body)
     if load.warmup > 0:
-        sustained(server.port, body, load.concurrency, load.warmup, refusals)
+        sustained(server.port, requests, load.concurrency, load.warmup, refusals)
     before = upstream_calls()
-    run = sustained(server.port, body, load.concurrency, load.duration, refusals)
+    run = sustained(server.port, requests, load.concurrency, load.duration, refusals)
     calls = upstream_calls() - before
     queries = int(run["requests"] + run["errors"])
     return Result(

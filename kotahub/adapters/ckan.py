@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import Any, ClassVar
 
 from pydantic import BaseModel
@@ -63,7 +64,7 @@ class CKANDimensionsAdapter:
             page = await self._action("package_search", {**params, "start": start})
             result = page.body["result"]
             packages = listed(self.source, result, "results", "datasets")
-            programs += self._programs(page, packages)
+            programs += self._session.derived(page, "programs", partial(self._programs, page))
             start += len(packages)  # a server may send fewer rows than asked for
             if not packages or start >= (finite(result.get("count")) or 0):
                 break
@@ -82,24 +83,36 @@ class CKANDimensionsAdapter:
             "sort": self._options.columns.sort(),
         }
         page = await self._action("datastore_search", params)
-        reader = RowReader(self._options, owner, page.body["result"].get("fields"))
-        points: list[Point] = []
-        pages: list[Provenance] = []
+        pages = [page]
         read = 0
         for _ in range(MAX_PAGES):
-            pages.append(Provenance(page.source, page.fetched_at, page.stale))
             result = page.body["result"]
             records = listed(self.source, result, "records", "DataStore records")
-            points += self._points(page, reader, records, read)
             read += len(records)
             link = mapping(result.get("_links")).get("next")
             if not records or not isinstance(link, str) or not link or _complete(result, read):
-                return reader.series(points, Provenance.combined(pages))
+                break
             page = await self._follow(link, page.url)
-        self._log.warning(
-            "source %s: datastore_search stopped after %d pages", self.source, MAX_PAGES
-        )
-        return reader.series(points, Provenance.combined(pages))
+            pages.append(page)
+        else:
+            pages.pop()  # fetched, but past the last page read
+            self._log.warning(
+                "source %s: datastore_search stopped after %d pages", self.source, MAX_PAGES
+            )
+        series = partial(self._series, pages, owner)
+        return self._session.derived(pages, f"indicators {owner}", series)
+
+    def _series(self, pages: list[Fetched], owner: str) -> Mapping[str, Sequence[IndicatorRecord]]:
+        """The indicator series in the rows of these pages, grouped by program."""
+        reader = RowReader(self._options, owner, pages[0].body["result"].get("fields"))
+        points: list[Point] = []
+        read = 0
+        for page in pages:
+            records = listed(self.source, page.body["result"], "records", "DataStore records")
+            points += self._points(page, reader, records, read)
+            read += len(records)
+        provenances = [Provenance(page.source, page.fetched_at, page.stale) for page in pages]
+        return reader.series(points, Provenance.combined(provenances))
 
     def _filter(self, dimension: str | None) -> str:
         """The Solr ``fq``: the options' own, and the dimension's extra where the profile's
@@ -111,8 +124,9 @@ class CKANDimensionsAdapter:
             return own or wanted
         return f"{own if ' ' not in own else f'({own})'} AND {wanted}"
 
-    def _programs(self, page: Fetched, packages: list[Any]) -> list[ProgramRecord]:
+    def _programs(self, page: Fetched) -> list[ProgramRecord]:
         """Programs of the six dimensions; the profile's index dataset is none and no skip."""
+        packages = listed(self.source, page.body["result"], "results", "datasets")
         provenance = Provenance(page.source, page.fetched_at, page.stale)
         found, skips, index_datasets = [], [], 0
         for index, package in enumerate(packages):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import Any, ClassVar
 
 from pydantic import BaseModel
@@ -60,7 +61,7 @@ class GeoJSONTourismAdapter:
         page = await self._page("", {"limit": self._page_size} if self._page_size else None)
         seen = {normalized_url(page.url)}
         while True:
-            records.extend(self._records(page))
+            records.extend(self._session.derived(page, "spots", partial(self._records, page)))
             link = _next_link(page.body)
             if link is None:
                 return records

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel
@@ -13,7 +14,7 @@ from kotahub.adapters.json_options import FieldMap, JSONOptions
 from kotahub.adapters.json_paging import first_params, pages
 from kotahub.contract import Adapter, Domain
 from kotahub.records import HealthFacilityRecord, Near, Provenance, TouristSpotRecord
-from kotahub.upstream.client import SourceSession
+from kotahub.upstream.client import Fetched, SourceSession
 from kotahub.upstream.skips import Skip
 from kotahub.upstream.source_settings import SourceSettings
 
@@ -43,14 +44,21 @@ class _JSONMapped:
     async def _records(self, build: Callable[[Any, FieldMap, Provenance], Record]) -> list[Record]:
         records: list[Record] = []
         async for page, items in pages(self._session, self._options, self._log):
-            provenance = Provenance(page.source, page.fetched_at, page.stale)
-            skips = []
-            for index, item in enumerate(items):
-                try:
-                    records.append(build(item, self._options.fields, provenance))
-                except ItemError as exc:
-                    skips.append(Skip(exc.skip.reason, f"item {index}: {exc.skip.detail}"))
-            self._session.report_skips(page, skips, len(items))
+            made = partial(self._page, page, items, build)
+            records += self._session.derived(page, build.__name__, made)
+        return records
+
+    def _page(
+        self, page: Fetched, items: list[Any], build: Callable[[Any, FieldMap, Provenance], Record]
+    ) -> list[Record]:
+        provenance = Provenance(page.source, page.fetched_at, page.stale)
+        records, skips = [], []
+        for index, item in enumerate(items):
+            try:
+                records.append(build(item, self._options.fields, provenance))
+            except ItemError as exc:
+                skips.append(Skip(exc.skip.reason, f"item {index}: {exc.skip.detail}"))
+        self._session.report_skips(page, skips, len(items))
         return records
 
 

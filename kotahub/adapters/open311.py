@@ -227,6 +227,9 @@ class Open311ComplaintsAdapter:
         return records
 
     def _records(self, page: Fetched) -> list[ComplaintRecord]:
+        return self._session.derived(page, "complaints", lambda: self._read(page))
+
+    def _read(self, page: Fetched) -> list[ComplaintRecord]:
         provenance = Provenance(page.source, page.fetched_at, page.stale)
         items = _list(self.source, page.body)
         records, skips = [], []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache, partial
 from typing import Any
 
 from graphql import (
@@ -17,8 +18,10 @@ from graphql import (
     GraphQLArgument,
     GraphQLInputField,
     GraphQLInputObjectType,
+    GraphQLInterfaceType,
     GraphQLList,
     GraphQLNonNull,
+    GraphQLObjectType,
     GraphQLSchema,
     ListValueNode,
     ObjectValueNode,
@@ -32,7 +35,10 @@ from graphql import (
     visit,
 )
 
+from kotahub.document_memo import DocumentMemo
+
 MAX_LENGTH = "max_length"
+_LITERALS: DocumentMemo[TooLong | None] = DocumentMemo()
 # Where Strawberry leaves, on graphql-core's argument or input field, its own declaration.
 DEFINITION = "strawberry-definition"
 
@@ -78,9 +84,28 @@ def too_long(
     default: int,
 ) -> TooLong | None:
     """The first string, in the operation, its fragments or the variables they use, that is
-    longer than the argument or input field it is given to takes."""
+    longer than the argument or input field it is given to takes. When no string sent is
+    longer than the shortest bound, only the document's own literals can be: that walk is
+    done once per document, whatever the values sent."""
+    if _longest(variables) <= _shortest_bound(schema, default):
+        key = (id(operation), default, frozenset(variables))
+        walk = partial(_walk, schema, document, operation, variables, default, False)
+        return _LITERALS.get(document, key, walk)
+    return _walk(schema, document, operation, variables, default, True)
+
+
+def _walk(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation: OperationDefinitionNode,
+    variables: Mapping[str, Any],
+    default: int,
+    read_sent: bool,
+) -> TooLong | None:
+    """The walk of ``too_long``; without ``read_sent``, the variables sent are known short
+    and only their names are read."""
     type_info = TypeInfo(schema)
-    finder = _Finder(type_info, operation, variables, Bound(default, declared=False))
+    finder = _Finder(type_info, operation, variables, Bound(default, declared=False), read_sent)
     fragments = [d for d in document.definitions if isinstance(d, FragmentDefinitionNode)]
     for definition in [operation, *fragments]:
         visit(definition, TypeInfoVisitor(type_info, finder))
@@ -110,10 +135,12 @@ class _Finder(Visitor):
         operation: OperationDefinitionNode,
         variables: Mapping[str, Any],
         default: Bound,
+        read_sent: bool = True,
     ) -> None:
         super().__init__()
         self.type_info = type_info
         self.variables = variables
+        self.read_sent = read_sent
         definitions = operation.variable_definitions or ()
         self.defaults = {d.variable.name.value: d.default_value for d in definitions}
         self.default = default
@@ -153,6 +180,8 @@ class _Finder(Visitor):
     def _variable(self, name: str, type_: Any, bound: Bound) -> _Over | None:
         if name not in self.variables:
             return self._literal(self.defaults.get(name), type_, bound)
+        if not self.read_sent:
+            return None
         key = (name, id(type_), bound)
         if key in self._clean:
             return None
@@ -204,6 +233,34 @@ class _Finder(Visitor):
             items = type_.fields.items()
             table = self._fields[type_.name] = {k: (f.type, self._bound(f)) for k, f in items}
         return table
+
+
+def _longest(value: Any) -> int:
+    """The longest string among JSON values and the keys of their objects; 0 for none."""
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, list):
+        return max(map(_longest, value), default=0)
+    if isinstance(value, Mapping):
+        keys = max(map(len, value), default=0)
+        return max(keys, max(map(_longest, value.values()), default=0))
+    return 0
+
+
+@lru_cache(maxsize=16)  # one schema is served; tests build a few
+def _shortest_bound(schema: GraphQLSchema, default: int) -> int:
+    """The fewest characters any argument or input field of the schema takes."""
+    definitions: list[GraphQLArgument | GraphQLInputField] = []
+    for type_ in schema.type_map.values():
+        if isinstance(type_, GraphQLInputObjectType):
+            definitions += type_.fields.values()
+        if isinstance(type_, GraphQLObjectType | GraphQLInterfaceType):
+            definitions += (arg for field_ in type_.fields.values() for arg in field_.args.values())
+    for directive in schema.directives:
+        definitions += directive.args.values()
+    declared = (getattr(d.extensions.get(DEFINITION), "metadata", {}) for d in definitions)
+    chars: list[int] = [m[MAX_LENGTH] for m in declared if isinstance(m.get(MAX_LENGTH), int)]
+    return min([default, *chars])
 
 
 def _owner(ancestors: list[Any]) -> str:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 from cachetools import LRUCache
@@ -34,6 +34,7 @@ from kotahub.upstream.urls import ParamValue, located, normalized_url, resolve_l
 from kotahub.upstream.usage import SourceUse, record_use
 
 log = logging.getLogger("kotahub.upstream")
+T = TypeVar("T")
 
 RECENT_ANSWER_BYTES = 32 * 1024 * 1024  # of upstream text; parsed, a few times that
 
@@ -49,6 +50,10 @@ class Fetched:
     from_cache: bool
     stale: bool = False
     fresh_until: float | None = None  # seconds since the epoch; None: not cached
+    # What adapters made of this answer (SourceSession.derived), kept as long as it is kept.
+    derived: dict[Hashable, Any] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
 
 
 class SourceClient:
@@ -151,6 +156,20 @@ class SourceSession:
         """Say which of the ``total`` records of ``page`` could not be used, and why. Call it
         each time a page is read: it is counted and logged once per fetched page."""
         self._skips.report(page.url, page.fetched_at, skips, total)
+
+    def derived(self, pages: Fetched | Sequence[Fetched], name: str, build: Callable[[], T]) -> T:
+        """What ``build`` makes of these pages, made once per fetched page and kept with it:
+        a warm request reuses the records instead of rebuilding them. ``name`` tells apart
+        what an adapter makes of the same pages; ``build`` must read nothing but the pages
+        and the adapter's settings, and what it makes is shared, so it must not be changed."""
+        first, *rest = [pages] if isinstance(pages, Fetched) else pages
+        key = (name, *map(id, rest))
+        kept = first.derived.get(key)
+        if kept is not None and all(a is b for a, b in zip(kept[0], rest, strict=True)):
+            return kept[1]  # type: ignore[no-any-return]
+        made = build()
+        first.derived[key] = (rest, made)  # holding the pages keeps their ids unique
+        return made
 
     def resolve(self, target: str, relative_to: str | None = None) -> str:
         """An absolute URL for a path under the base URL, or a link found on a page; a link

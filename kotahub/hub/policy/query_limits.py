@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from cachetools import LRUCache
@@ -21,6 +22,7 @@ from graphql import (
 )
 
 from kotahub.concurrency import OFF_LOOP_CHARS
+from kotahub.document_memo import DocumentMemo
 from kotahub.hub.policy.query_cost import CostLimits, Shape, measure
 from kotahub.schema.string_bounds import TooLong, too_long
 
@@ -144,9 +146,16 @@ class _Counts(Visitor):
 
 
 def _count(document: DocumentNode) -> _Counts:
+    return _COUNTED.get(document, None, partial(_counted, document))
+
+
+def _counted(document: DocumentNode) -> _Counts:
     counts = _Counts()
     visit(document, counts)
     return counts
+
+
+_COUNTED: DocumentMemo[_Counts] = DocumentMemo()
 
 
 def count_fields(document: DocumentNode) -> int:

@@ -13,7 +13,7 @@ import statistics
 import time
 from typing import Any
 
-from graphql import build_schema, execute, parse
+from graphql import build_schema, execute_sync, parse
 
 from kotahub.schema.build import build_schema as hub_schema
 
@@ -29,8 +29,8 @@ def execution_ms(query: str, variables: dict[str, Any] | None, answer: bytes) ->
     data = json.loads(answer)["data"]
 
     def run() -> None:
-        result = execute(schema, document, root_value=data, variable_values=variables)
-        if getattr(result, "errors", None):
+        result = execute_sync(schema, document, root_value=data, variable_values=variables)
+        if result.errors:
             raise RuntimeError(f"graphql-core could not execute the answer: {result.errors}")
 
     run()

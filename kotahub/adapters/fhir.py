@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Hashable, Mapping, Sequence
 from datetime import datetime
+from functools import partial
 from typing import Any, ClassVar, Literal
 
 from cachetools import LRUCache
@@ -12,10 +13,12 @@ from pydantic import BaseModel, Field
 
 from kotahub.adapters.error_bodies import explained
 from kotahub.adapters.fhir_bundle import (
+    PageEntries,
     PageRead,
     ResourceIndex,
     next_link,
     outcome_text,
+    page_entries,
     reference_key,
 )
 from kotahub.adapters.fhir_capabilities import LocationSearch, location_search
@@ -153,7 +156,7 @@ class FHIRHealthAdapter:
         page = await self._get(kind, {"_count": self._options.page_size, **params})
         seen = {normalized_url(page.url)}
         while True:
-            search.add(page, self._session.name, self._log_once(page), matching)
+            search.add(page, self._session, self._log_once(page), matching)
             link = next_link(page.body)
             url = self._session.resolve(link, relative_to=page.url) if link else None
             if url is None or normalized_url(url) in seen:
@@ -189,8 +192,11 @@ class Search:
         self.pages: list[Fetched] = []
         self.reads: list[PageRead] = []
 
-    def add(self, page: Fetched, source: str, log: logging.Logger | None, matching: bool) -> None:
-        self.reads.append(self.index.add_page(_bundle(source, page.body), source, log, matching))
+    def add(
+        self, page: Fetched, session: SourceSession, log: logging.Logger | None, matching: bool
+    ) -> None:
+        entries = session.derived(page, "entries", partial(_entries, page, session.name, log))
+        self.reads.append(self.index.add_entries(entries, matching))
         self.pages.append(page)
 
     def missing_parents(self) -> set[str]:
@@ -213,6 +219,10 @@ class Search:
             by_page.setdefault(self.index.page_of.get(key, 0), []).append(skip)
         for number, (page, read) in enumerate(zip(self.pages, self.reads, strict=True)):
             session.report_skips(page, [*read.skips, *by_page.get(number, [])], read.total)
+
+
+def _entries(page: Fetched, source: str, log: logging.Logger | None) -> PageEntries:
+    return page_entries(_bundle(source, page.body), source, log)
 
 
 def _bundle(source: str, body: Any) -> Mapping[str, Any]:

@@ -44,27 +44,18 @@ class ResourceIndex:
         ``matching``: whether the page's matches are what the search lists (not for the
         searches that only fetch what the listed resources refer to); ``log``: where a
         warning of the server's goes, None when the page was told already."""
-        page, read = self.pages, PageRead()
+        return self.add_entries(page_entries(bundle, source, log), matching)
+
+    def add_entries(self, entries: PageEntries, matching: bool = True) -> PageRead:
+        """Index a page's resources, as ``page_entries`` read them."""
+        page = self.pages
         self.pages += 1
-        for number, entry in enumerate(listed(source, bundle, "entry", "Bundle entries")):
-            resource = entry.get("resource") if isinstance(entry, Mapping) else None
-            if not isinstance(resource, Mapping):
-                read.count(Skip("not a record", f"entry {number + 1} holds no resource"))
-                continue
-            mode = mapping(entry.get("search")).get("mode", "match")
-            if mode == "outcome" or resource.get("resourceType") == "OperationOutcome":
-                _check_outcome(resource, source, log)
-                continue
-            key = _key(resource)
-            if _type_of(resource) in READ_TYPES:
-                read.count(None if key else Skip("no id", f"entry {number + 1} has no id"))
-            if key is None:
-                continue
+        for key, resource, match in entries.resources:
             self.by_key[key] = resource
             self.page_of[key] = page
-            if mode == "match" and matching:
+            if match and matching:
                 self.matched.append(resource)
-        return read
+        return entries.read
 
     def of_type(self, resource_type: str) -> Iterable[Resource]:
         return (r for (kind, _id), r in self.by_key.items() if kind == resource_type)
@@ -77,6 +68,36 @@ class ResourceIndex:
         if key[0] == "#":
             return _contained(holder, key[1])
         return self.by_key.get(key)
+
+
+@dataclass(frozen=True)
+class PageEntries:
+    """A page's resources by key, each with whether it matched the search, and what the page
+    held of the resources the adapter reads."""
+
+    resources: list[tuple[tuple[str, str], Resource, bool]]
+    read: PageRead
+
+
+def page_entries(bundle: Mapping[str, Any], source: str, log: logging.Logger | None) -> PageEntries:
+    """The resources of a page; an error OperationOutcome entry fails the search, a warning
+    one is logged to ``log`` (None when the page was told already)."""
+    read, resources = PageRead(), []
+    for number, entry in enumerate(listed(source, bundle, "entry", "Bundle entries")):
+        resource = entry.get("resource") if isinstance(entry, Mapping) else None
+        if not isinstance(resource, Mapping):
+            read.count(Skip("not a record", f"entry {number + 1} holds no resource"))
+            continue
+        mode = mapping(entry.get("search")).get("mode", "match")
+        if mode == "outcome" or resource.get("resourceType") == "OperationOutcome":
+            _check_outcome(resource, source, log)
+            continue
+        key = _key(resource)
+        if _type_of(resource) in READ_TYPES:
+            read.count(None if key else Skip("no id", f"entry {number + 1} has no id"))
+        if key is not None:
+            resources.append((key, resource, mode == "match"))
+    return PageEntries(resources, read)
 
 
 @dataclass

@@ -1,8 +1,9 @@
 """Whole responses of anonymous queries, kept as long as the data they were built from.
 
 Wraps the GraphQL endpoint. A request that may share its answer (a query, not a mutation;
-no API key; the same document, variables and language as another) is answered from
-Redis when it can be, skipping GraphQL execution altogether. Otherwise it runs as usual,
+anonymous or with a partner's key, each scope keeping its own answers; the same document,
+variables and language as another) is answered from Redis when it can be, skipping GraphQL
+execution altogether. Requests with the admin scope are never answered from it. Otherwise it runs as usual,
 and its answer is kept when it has no errors and used no stale data, for as long as the
 least fresh of the upstream answers it used, at most ``response_cache_max_seconds``.
 """
@@ -17,6 +18,7 @@ from graphql import OperationType
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from kotahub.access import Role
 from kotahub.concurrency import sized_off_loop
 from kotahub.hub.graphql.response_key import operation_of, response_key
 from kotahub.hub.http.graphql_call import graphql_call
@@ -120,7 +122,7 @@ async def _key(runtime: HubRuntime, scope: Scope) -> str | None:
     """The key of a request that may share its answer, read from the document the door
     parsed (nothing is parsed here); None for any other."""
     admission = graphql_call(scope).admission
-    if admission is None or not admission.principal.anonymous or admission.batched:
+    if admission is None or admission.principal.allows(Role.ADMIN) or admission.batched:
         return None
     [admitted] = admission.operations
     request, checked = admitted.request, admitted.checked
@@ -139,7 +141,8 @@ async def _key(runtime: HubRuntime, scope: Scope) -> str | None:
     sources = sorted(adapter.source for adapter in runtime.catalog.adapters)
     known = [await generations.current(source) for source in (EVERYTHING, *sources)]
     prefix = runtime.settings.cache_prefix
-    return response_key(prefix, tuple(known), operation, name, variables, lang)
+    audience = admission.principal.role.label
+    return response_key(prefix, tuple(known), operation, name, variables, lang, audience)
 
 
 def _marked(send: Send, result: bytes) -> Send:

@@ -61,13 +61,17 @@ def response_key(
     operation_name: str | None,
     variables: dict[str, Any] | None,
     lang: str,
+    audience: str = "anonymous",
 ) -> str:
     """Equal for requests that must get the same answer: same document however laid out,
-    same operation, same variables however ordered, same language. Only the variables the
-    operation declares count: no other can change the answer."""
+    same operation, same variables however ordered, same language, same scope (``audience``:
+    what a scope may see can differ). Only the variables the operation declares count: no
+    other can change the answer."""
     declared = {k: v for k, v in (variables or {}).items() if k in operation.variables}
     canonical = json.dumps(declared, sort_keys=True, separators=(",", ":"))
     versions = ".".join(map(str, generations))
     parts = (operation.document_digest, operation_name or "", canonical, lang, versions)
+    if audience != "anonymous":  # anonymous answers keep the keys they always had
+        parts += (audience,)
     digest = hashlib.sha256("\0".join(parts).encode()).hexdigest()[:40]
     return f"{prefix}:resp:{digest}"

@@ -11,7 +11,7 @@ import pytest
 
 from kotahub.hub.settings import Settings
 from tests.conftest import HubFactory
-from tests.support.api_keys import PARTNER, api_keys
+from tests.support.api_keys import ADMIN, PARTNER, api_keys
 from tests.support.controlled_upstream import Behaviour
 from tests.support.fake_clock import FakeClock
 
@@ -62,21 +62,34 @@ async def test_the_same_question_however_written_gets_the_kept_answer(
     assert behaviour.requests() == 1  # the rest came from the kept answers
 
 
-async def test_credentials_mutations_and_errors_are_never_kept(
+async def test_admin_requests_mutations_and_errors_are_never_kept(
     hub: HubFactory, settings: Settings
 ) -> None:
     broken = "{ touristSpots(first: -1) { totalCount } }"
     mutation = 'mutation { invalidateCache(source: "uji") { generation } }'
     async with hub(settings) as client:
         for _ in range(2):
-            signed = await post(client, QUERY, {"first": 5}, **PARTNER)
+            admin = await post(client, QUERY, {"first": 5}, **ADMIN)
             failed = await post(client, broken, {})
-            changed = await post(client, mutation, {})
-        assert signed.headers["x-kotahub-cache"] == "bypass"
+            changed = await post(client, mutation, {}, **ADMIN)
+        assert admin.headers["x-kotahub-cache"] == "bypass"
         assert failed.headers["x-kotahub-cache"] == "miss" and "errors" in failed.json()
         assert changed.headers["x-kotahub-cache"] == "bypass"
         metrics = (await client.get("/metrics")).text
     assert 'kotahub_cache_requests_total{level="response",result="hit"}' not in metrics
+
+
+async def test_a_partner_shares_answers_with_partners_only(
+    hub: HubFactory, settings: Settings, behaviour: Behaviour
+) -> None:
+    async with hub(settings) as client:
+        anonymous = await post(client, QUERY, {"first": 5})
+        partner = await post(client, QUERY, {"first": 5}, **PARTNER)
+        again = await post(client, QUERY, {"first": 5}, **PARTNER)
+    assert anonymous.headers["x-kotahub-cache"] == "miss"
+    assert partner.headers["x-kotahub-cache"] == "miss"  # a scope keeps answers of its own
+    assert again.headers["x-kotahub-cache"] == "hit" and again.content == partner.content
+    assert behaviour.requests() == 1
 
 
 async def test_an_answer_is_kept_no_longer_than_the_data_it_used(

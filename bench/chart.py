@@ -23,13 +23,17 @@ SHORT = {
     "hub_refusing": "(7) hub,\nrefusing",
     "hub_cluster_upstream_warm": "(8) hub, warm,\nRedis Cluster",
     "hub_cluster_response_hit": "(9) hub, hit,\nRedis Cluster",
+    "graphql_core_landing": "(10) graphql-core,\nlanding answer",
+    "hub_near_me": "(11) hub,\nnear me",
+    "hub_partner": "(12) hub,\npartner key",
+    "graphql_core_near_me": "(13) graphql-core,\nnear-me answer",
 }
 
 
 def draw(results: list[Result], title: str, path: Path) -> None:
     """Two panels: req/s on a log scale with p50/p99 written on each bar, and the latencies."""
     names = [SHORT.get(r.key, r.label) for r in results]
-    figure, (rate, latency) = plt.subplots(1, 2, figsize=(20, 5.2))
+    figure, (rate, latency) = plt.subplots(1, 2, figsize=(26, 5.6))
     bars = rate.bar(names, [max(r.rps, 0.1) for r in results], color="#3572a5")
     rate.set_yscale("log")
     rate.set_ylabel("requests per second (log scale)")

@@ -10,8 +10,17 @@ from pathlib import Path
 
 import httpx
 
-from bench.hub import HubConfig, post_landing, redis_fallbacks, start_hub, upstream_requests
-from bench.measure import Load, Result, measure
+from bench import landing, near_me
+from bench.graphql_limit import execution_ms
+from bench.hub import (
+    PARTNER_KEY,
+    HubConfig,
+    post_landing,
+    redis_fallbacks,
+    start_hub,
+    upstream_requests,
+)
+from bench.measure import Load, Requests, Result, measure
 from bench.processes import Server, clean_environment, free_port, serve
 
 
@@ -31,9 +40,16 @@ class Bench:
         return f"bench-{self.run_id}-{name}"
 
     def hub(
-        self, name: str, response_cache: bool, upstream_cache: bool, rate_limits: bool = True
+        self,
+        name: str,
+        response_cache: bool,
+        upstream_cache: bool,
+        rate_limits: bool = True,
+        partner_key: bool = False,
     ) -> Server:
-        config = HubConfig(self.prefix(name), response_cache, upstream_cache, rate_limits)
+        config = HubConfig(
+            self.prefix(name), response_cache, upstream_cache, rate_limits, partner_key
+        )
         return start_hub(f"hub-{name}", config, self.upstreams, self.redis_url, self.work)
 
 
@@ -125,6 +141,54 @@ def _hub(
         fallbacks = len(redis_fallbacks(hub))
         note = f"hub fell back from Redis to memory {fallbacks}x" if fallbacks else ""
         return replace(result, note=note), answer
+    finally:
+        hub.stop()
+
+
+def graphql_core_landing(answer: bytes) -> Result:
+    """(10) graphql-core executing the landing answer from memory: the query's own cost."""
+    label = "graphql-core executing the landing answer from memory (no HTTP; the limit)"
+    return _executed("graphql_core_landing", label, landing.QUERY, None, answer)
+
+
+def graphql_core_near_me(answer: bytes, point: dict[str, float]) -> Result:
+    """As (10), for a near-me answer: the limit of (11)."""
+    label = "graphql-core executing a near-me answer from memory (no HTTP; the limit)"
+    return _executed("graphql_core_near_me", label, near_me.QUERY, point, answer)
+
+
+def _executed(
+    key: str, label: str, query: str, variables: dict[str, float] | None, answer: bytes
+) -> Result:
+    ms = execution_ms(query, variables, answer)
+    return Result(key, label, 1000 / ms, ms, ms, 0, 0, 0.0, 0.0, note=f"{len(answer):,} bytes")
+
+
+def hub_near_me(bench: Bench, points: int = 100_000) -> tuple[Result, bytes, dict[str, float]]:
+    """(11) Near-me with a different point on every request, both caches on (as served);
+    also returns one answer and its point, for its limit."""
+    bodies = bench.work / "near-me.jsonl"
+    drawn = near_me.write_bodies(bodies, points)
+    hub = bench.hub("near_me", response_cache=True, upstream_cache=True)
+    try:
+        answer = post_landing(hub, near_me.body(drawn[0]))
+        label = "hub, near me, a random point each request"
+        requests = Requests(bodies, lines=True)
+        result = measure("hub_near_me", label, hub, requests, bench.load, _counter(hub))
+        return result, answer, drawn[0]
+    finally:
+        hub.stop()
+
+
+def hub_partner(bench: Bench) -> Result:
+    """(12) The landing query with a partner's API key, both caches on (as served)."""
+    hub = bench.hub("partner", response_cache=True, upstream_cache=True, partner_key=True)
+    header = f"X-API-Key: {PARTNER_KEY}"
+    try:
+        post_landing(hub, bench.body.read_bytes(), {"X-API-Key": PARTNER_KEY})
+        label = "hub, landing query with a partner's API key"
+        requests = Requests(bench.body, headers=(header,))
+        return measure("hub_partner", label, hub, requests, bench.load, _counter(hub))
     finally:
         hub.stop()
 

@@ -11,13 +11,16 @@ import httpx
 from bench.processes import Server, clean_environment, free_port, serve
 from kotahub.demo.app import COMPLAINTS_OPEN311, DIMENSIONS_CKAN, HEALTH_FHIR, TOURISM_ITEMS
 from kotahub.demo.open311 import DEMO_API_KEY
+from kotahub.hub.policy.api_keys import hash_of
 
 UPSTREAM_COUNTER = "kotahub_upstream_requests_total{"
 REDIS_FALLBACK = "Redis unavailable, caching in memory until it returns"
 
 
 # Counting stays on, so that its cost is measured, but no load generator reaches the limit.
-UNREACHED_LIMITS = {"anonymous": "1000000000/minute"}
+UNREACHED_LIMITS = {"anonymous": "1000000000/minute", "partner": "1000000000/minute"}
+# A partner's key for (12); the hub is configured with its hash only.
+PARTNER_KEY = "kh_bench-partner-key-0123456789abcdef"
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,7 @@ class HubConfig:
     response_cache: bool
     upstream_cache: bool
     rate_limits: bool = True
+    partner_key: bool = False
 
 
 def start_upstreams(log_dir: Path, latency_ms: float) -> Server:
@@ -75,6 +79,9 @@ def start_hub(
             UNREACHED_LIMITS if config.rate_limits else {"enabled": False}
         ),
     }
+    if config.partner_key:
+        key = {"name": "bench-partner", "scope": "partner", "hash": hash_of(PARTNER_KEY)}
+        env["KOTAHUB_API_KEYS"] = json.dumps([key])
     return serve(name, ["-m", "kotahub", "serve"], port, log_dir, env)
 
 
@@ -102,12 +109,13 @@ def redis_fallbacks(hub: Server) -> list[str]:
     ]
 
 
-def post_landing(server: Server, body: bytes) -> bytes:
-    """One landing query; the response bytes, which must be a 200 without errors."""
+def post_landing(server: Server, body: bytes, headers: dict[str, str] | None = None) -> bytes:
+    """One query (the landing one, unless ``body`` says another); the response bytes, which
+    must be a 200 without errors."""
     response = httpx.post(
         f"{server.url}/graphql",
         content=body,
-        headers={"content-type": "application/json"},
+        headers={"content-type": "application/json", **(headers or {})},
         timeout=60.0,
     )
     if response.status_code != 200 or b'"errors"' in response.content:

@@ -31,7 +31,20 @@ CONFIGURATIONS = """\
    run starts for itself on loopback ports of the same machine; the hub finds the third
    itself. So (8)/(3) is what the cluster costs a hub that runs GraphQL.
 9. **hub, whole-response cache hit, on a three-node Redis Cluster**: as (2) on the same
-   cluster; (9)/(2) is what the cluster costs the whole-response hits."""
+   cluster; (9)/(2) is what the cluster costs the whole-response hits.
+10. **graphql-core executing the landing answer from memory**: `bench/graphql_limit.py`, in
+   the benchmark's own process: the hub's schema (its SDL), the document parsed once, the
+   answer's data as the root value read by graphql-core's default resolver. Its "req/s" is
+   executions a second; p50 and p99 are the median time of one. With (1)'s time a request,
+   the limit of any stack answering this query.
+11. **hub, near me at a random point each request**: `bench/near_me.py` — health facilities
+   and tourist spots within 3 km, five of each — as `kotahub serve` runs (both caches on),
+   every request a different point in the city (100,000 drawn with a fixed seed, none
+   repeated in a run): the whole-response cache never hits, GraphQL runs every time.
+12. **hub, landing query with a partner's API key**: as (2), every request sending
+   `X-API-Key` of a configured partner key (its rate limit set too high to reach).
+13. **graphql-core executing a near-me answer from memory**: as (10), for the answer to
+   (11)'s first point: with (1)'s time a request, the limit of (11)."""
 
 
 def results_table(results: list[Result]) -> str:

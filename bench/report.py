@@ -9,7 +9,10 @@ from typing import Any
 from bench.cold_check import ColdCheck
 from bench.measure import Result
 
-HUB_KEYS = ("hub_response_hit", "hub_upstream_warm", "hub_cold")
+HUB_KEYS = ("hub_response_hit", "hub_upstream_warm", "hub_cold", "hub_near_me", "hub_partner")
+LANDING_LIMIT = "(3) time a landing query takes vs its limit, (1)'s time a request + (10)"
+NEAR_LIMIT = "(11) time a near-me query takes vs its limit, (1)'s time a request + (13)"
+PARTNER_RATIO = "(12)/(3) throughput: landing query with a partner's key vs upstream warm"
 HIT_RATIO = "(2)/(1) throughput: whole-response cache hit vs bare route"
 WARM_RATIO = "(3)/(5) throughput: upstream-warm hub vs hand-written service"
 COLD_CALLS = "concurrent cold queries: upstream calls vs distinct resources of one"
@@ -78,7 +81,25 @@ class Report:
             Target(REFUSAL_RATIO, f"{refusing:.2f}", ">= 0.5", refusing >= 0.5),
             Target(CLUSTER_WARM, f"{cluster_warm:.2f}", ">= 0.8", cluster_warm >= 0.8),
             Target(CLUSTER_HIT, f"{cluster_hit:.2f}", ">= 0.8", cluster_hit >= 0.8),
+            *self._every_query_targets(),
         ]
+
+    def _every_query_targets(self) -> list[Target]:
+        """Each query against its limit: the bare route's time a request plus graphql-core's
+        time executing its answer (a time a request is the inverse of the throughput)."""
+        bare_ms = _ms(self.result("bare_route").rps)
+        landing = self.limit_ratio("hub_upstream_warm", bare_ms, "graphql_core_landing")
+        near = self.limit_ratio("hub_near_me", bare_ms, "graphql_core_near_me")
+        partner = self._throughput_ratio("hub_partner", "hub_upstream_warm")
+        return [
+            Target(LANDING_LIMIT, f"{landing:.1f}x", "<= 2.5x", landing <= 2.5),
+            Target(NEAR_LIMIT, f"{near:.1f}x", "<= 2.5x", near <= 2.5),
+            Target(PARTNER_RATIO, f"{partner:.2f}", ">= 1.0", partner >= 1.0),
+        ]
+
+    def limit_ratio(self, key: str, bare_ms: float, executed: str) -> float:
+        limit_ms = bare_ms + self.result(executed).p50_ms
+        return _ms(self.result(key).rps) / limit_ms if limit_ms else 0.0
 
     def _throughput_ratio(self, key: str, reference: str) -> float:
         return _ratio(self.result(key).rps, self.result(reference).rps)
@@ -94,6 +115,11 @@ class Report:
             "elapsed_s": round(self.elapsed_s, 1),
         }
         return json.dumps(data, indent=2) + "\n"
+
+
+def _ms(rps: float) -> float:
+    """Milliseconds of the server's time a request: what one process spends on each."""
+    return 1000 / rps if rps else 0.0
 
 
 def _ratio(a: float, b: float) -> float:

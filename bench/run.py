@@ -46,7 +46,7 @@ def parse_settings(argv: list[str] | None = None) -> tuple[Settings, Path]:
     parser = argparse.ArgumentParser(description=__doc__)
     add = parser.add_argument
     add("--latency-ms", type=float, default=_env("BENCH_LATENCY_MS", 50.0))
-    add("--concurrency", type=int, default=int(_env("BENCH_CONCURRENCY", 32)))
+    add("--concurrency", type=int, default=int(_env("BENCH_CONCURRENCY", 64)))
     add("--duration", type=float, default=_env("BENCH_DURATION", 10.0), help="seconds")
     add("--warmup", type=float, default=_env("BENCH_WARMUP", 2.0), help="seconds, not counted")
     add("--burst", type=int, default=int(_env("BENCH_BURST", 200)), help="cold queries at once")
@@ -75,6 +75,20 @@ def run_configurations(bench: Bench) -> list[Result]:
     return [bare, response_hit, upstream_warm, cold, naive, unlimited, refusing]
 
 
+def run_every_query_configurations(bench: Bench, results: list[Result]) -> list[Result]:
+    """(10) to (12): the limits of the landing and near-me queries, near-me with a new point
+    every request, and the landing query signed with a partner's key."""
+    answer = (bench.work / "hub-answer.json").read_bytes()
+    print("(10) graphql-core executing the landing answer ...", flush=True)
+    landing_limit = configurations.graphql_core_landing(answer)
+    print("(11) hub, near me at random points ...", flush=True)
+    near, near_answer, point = configurations.hub_near_me(bench)
+    near_limit = configurations.graphql_core_near_me(near_answer, point)
+    print("(12) hub, landing query with a partner's key ...", flush=True)
+    partner = configurations.hub_partner(bench)
+    return [landing_limit, near, partner, near_limit]
+
+
 def main(argv: list[str] | None = None) -> None:
     settings, output = parse_settings(argv)
     # A terminated run still stops every process it started (the finally blocks run).
@@ -94,13 +108,14 @@ def main(argv: list[str] | None = None) -> None:
             bench = Bench(WORK, run_id, upstreams.url, redis.url, body, load)
             results = run_configurations(bench)
             cluster = run_on_cluster(bench)
+            results += cluster.results
+            results += run_every_query_configurations(bench, results)
             print(f"cold check: {settings.burst} identical queries at once ...", flush=True)
             cold = cold_check(bench, settings.burst)
         finally:
             upstreams.stop()
             forget_prefix(redis.url, f"bench-{run_id}-")
     machine["redis_cluster"] = f"{cluster.version} (three private primaries, no replicas)"
-    results += cluster.results
     elapsed = time.monotonic() - started
     report = Report(settings, machine, results, cold, elapsed, cluster.keys_per_node)
     write(report, output)

@@ -9,6 +9,7 @@ from kotahub.errors import SourceError
 from kotahub.records import IndicatorRecord, ProgramRecord
 from kotahub.resolvers.fan_out import from_every_source
 from kotahub.resolvers.live_indicators import LIVE_INDICATORS
+from kotahub.resolvers.loaders import loaded
 from kotahub.resolvers.outcome import Partial
 from kotahub.resolvers.scope import RequestScope
 
@@ -31,6 +32,42 @@ async def dimension_programs(
     of all six, one search for every program serves them all."""
     found = await programs(scope, code if alone else None)
     return Partial([p for p in found.value if p.dimension == code], found.failures)
+
+
+def programs_loaded(
+    scope: RequestScope, code: str, alone: bool
+) -> Partial[list[ProgramRecord]] | None:
+    """As ``dimension_programs``, when every source's programs are loaded already (by
+    ``load_programs``); None when any is not."""
+    dimension = code if alone else None
+    keys = [(adapter.source, dimension) for adapter in scope.catalog.dimensions]
+    found = [loaded(scope.loaders.programs, key) for key in keys]
+    if any(programs is None for programs in found):
+        return None
+    return Partial([p for programs in found if programs for p in programs if p.dimension == code])
+
+
+async def load_programs(scope: RequestScope, with_indicators: bool) -> None:
+    """Every program (and, ``with_indicators``, their indicator series) loaded at once for
+    the six dimensions' fields to read without waiting; failures are left for them to report."""
+    keys = [(adapter.source, None) for adapter in scope.catalog.dimensions]
+    loads = (scope.loaders.programs.load(key) for key in keys)
+    found = await asyncio.gather(*loads, return_exceptions=True)
+    if with_indicators:
+        programs = [p for each in found if not isinstance(each, BaseException) for p in each]
+        resources = {(p.source, p.indicator_resource) for p in programs if p.indicator_resource}
+        series = (scope.loaders.indicators.load(resource) for resource in resources)
+        await asyncio.gather(*series, return_exceptions=True)
+
+
+def program_indicators_loaded(
+    scope: RequestScope, program: ProgramRecord
+) -> Partial[list[IndicatorRecord]] | None:
+    """As ``program_indicators``, when the series are loaded already; else None."""
+    if program.indicator_resource is None:
+        return Partial([])
+    grouped = loaded(scope.loaders.indicators, (program.source, program.indicator_resource))
+    return None if grouped is None else Partial(list(grouped.get(program.slug, [])))
 
 
 async def live_indicators(scope: RequestScope, code: str) -> Partial[list[IndicatorRecord]]:

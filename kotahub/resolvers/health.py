@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from kotahub.records import (
@@ -12,6 +14,7 @@ from kotahub.records import (
 )
 from kotahub.resolvers.fan_out import from_every_source
 from kotahub.resolvers.geo import within
+from kotahub.resolvers.loaders import loaded
 from kotahub.resolvers.opening_hours import open_now
 from kotahub.resolvers.outcome import Partial
 from kotahub.resolvers.paging import Page, PageRequest, paginate
@@ -69,9 +72,44 @@ async def nearby_facilities(
 ) -> Partial[list[FacilityHit]]:
     """The nearest facilities to a place; many places in one request share one search."""
     found = await all_facilities(scope)
-    kinds = [r for r in found.value if facility_type is None or r.facility_type == facility_type]
+    return Partial(_nearest(found.value, point, radius_km, facility_type, first), found.failures)
+
+
+def nearby_facilities_loaded(
+    scope: RequestScope,
+    point: GeoPoint,
+    radius_km: float,
+    facility_type: FacilityType | None,
+    first: int,
+) -> Partial[list[FacilityHit]] | None:
+    """As ``nearby_facilities``, when every source's facilities are loaded already (by
+    ``load_facilities``); None when any is not."""
+    keys = [(adapter.source, None) for adapter in scope.catalog.health]
+    found = [loaded(scope.loaders.facilities, key) for key in keys]
+    if any(records is None for records in found):
+        return None
+    records = [record for each in found if each for record in each]
+    return Partial(_nearest(records, point, radius_km, facility_type, first))
+
+
+async def load_facilities(scope: RequestScope) -> None:
+    """Every facility loaded at once, for a list of places each asking for its nearest to
+    read without waiting; failures are left for them to report."""
+    keys = [(adapter.source, None) for adapter in scope.catalog.health]
+    loads = (scope.loaders.facilities.load(key) for key in keys)
+    await asyncio.gather(*loads, return_exceptions=True)
+
+
+def _nearest(
+    records: Sequence[HealthFacilityRecord],
+    point: GeoPoint,
+    radius_km: float,
+    facility_type: FacilityType | None,
+    first: int,
+) -> list[FacilityHit]:
+    kinds = [r for r in records if facility_type is None or r.facility_type == facility_type]
     pairs = within(kinds, Near(point, radius_km), lambda record: record.location)
-    return Partial([FacilityHit(r, d) for r, d in pairs[:first]], found.failures)
+    return [FacilityHit(r, d) for r, d in pairs[:first]]
 
 
 async def facility(scope: RequestScope, source: str, local_id: str) -> HealthFacilityRecord | None:

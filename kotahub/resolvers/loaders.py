@@ -73,6 +73,15 @@ def make_loaders(catalog: Catalog) -> Loaders:
     )
 
 
+def loaded(loader: DataLoader[K, V], key: K) -> V | None:
+    """What this request's loader already holds for ``key``, without waiting; None while
+    it loads, when it failed (the awaiting path reports that) or when nobody asked yet."""
+    future = loader.cache_map.get(key)
+    if future is None or not future.done() or future.cancelled():
+        return None
+    return None if future.exception() is not None else future.result()
+
+
 async def _distinct(source: str, listing: Awaitable[Sequence[R]]) -> Sequence[R]:
     """A source's places or complaints, each under an id of its own."""
     return distinct_ids(source, await listing)

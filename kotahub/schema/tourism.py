@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import strawberry
 
+from kotahub.records import FacilityType as FacilityKind
+from kotahub.records import GeoPoint, TouristSpotRecord
 from kotahub.records import TicketPrice as TicketPriceRecord
-from kotahub.records import TouristSpotRecord
 from kotahub.resolvers import tourism
 from kotahub.resolvers.geo import near as checked_near
 from kotahub.resolvers.geo import radius
-from kotahub.resolvers.health import nearby_facilities
+from kotahub.resolvers.health import load_facilities, nearby_facilities, nearby_facilities_loaded
 from kotahub.resolvers.paging import page_request
 from kotahub.schema.bounds import CODE, WORDS, Cursor, GlobalIdArgument
 from kotahub.schema.common import Lang, NearInput, maybe_in_lang
 from kotahub.schema.context import Info
 from kotahub.schema.health import FacilityType, HealthFacility, facility_kind
+from kotahub.schema.lookahead import asks_for, later
 from kotahub.schema.node import GlobalId
 from kotahub.schema.paging import Connection, connection
 from kotahub.schema.place import Place
@@ -80,7 +82,7 @@ class TouristSpot(Place):
     @strawberry.field(
         description="The nearest health facilities, nearest first; one search serves a whole list."
     )
-    async def nearby_health_facilities(
+    def nearby_health_facilities(
         self,
         info: Info,
         radius_km: float = 5.0,
@@ -94,7 +96,15 @@ class TouristSpot(Place):
         if location is None:
             return []
         kind = facility_kind(type)
-        found = await nearby_facilities(scope, location, within, kind, request.first)
+        found = nearby_facilities_loaded(scope, location, within, kind, request.first)
+        if found is None:
+            return later(self._nearby(info, location, within, kind, request.first))
+        return [HealthFacility.of(hit.record, hit.distance_km) for hit in found.value]
+
+    async def _nearby(
+        self, info: Info, location: GeoPoint, within: float, kind: FacilityKind | None, first: int
+    ) -> list[HealthFacility]:
+        found = await nearby_facilities(info.context.scope, location, within, kind, first)
         info.context.report(found.failures, info)
         return [HealthFacility.of(hit.record, hit.distance_km) for hit in found.value]
 
@@ -131,6 +141,8 @@ async def resolve_tourist_spots(
     spot_filter = tourism.SpotFilter(given.category, given.district, given.text, given.open_now)
     found = await tourism.find_spots(scope, spot_filter, where, request)
     info.context.report(found.failures, info)
+    if asks_for(info, "edges", "node", "nearbyHealthFacilities"):
+        await load_facilities(scope)  # one load for every spot, read by each without waiting
     return connection(found.value, lambda hit: TouristSpot.of(hit.record, hit.distance_km))
 
 

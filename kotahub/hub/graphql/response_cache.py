@@ -3,7 +3,7 @@
 Wraps the GraphQL endpoint. A request that may share its answer (a query, not a mutation;
 anonymous or with a partner's key, each scope keeping its own answers; the same document,
 variables and language as another) is answered from Redis when it can be, skipping GraphQL
-execution altogether. Requests with the admin scope are never answered from it. Otherwise it runs as usual,
+execution altogether; requests with the admin scope never are. Otherwise it runs as usual,
 and its answer is kept when it has no errors and used no stale data, for as long as the
 least fresh of the upstream answers it used, at most ``response_cache_max_seconds``.
 """

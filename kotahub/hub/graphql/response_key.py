@@ -70,7 +70,13 @@ def response_key(
     declared = {k: v for k, v in (variables or {}).items() if k in operation.variables}
     canonical = json.dumps(declared, sort_keys=True, separators=(",", ":"))
     versions = ".".join(map(str, generations))
-    parts = (operation.document_digest, operation_name or "", canonical, lang, versions)
+    parts: tuple[str, ...] = (
+        operation.document_digest,
+        operation_name or "",
+        canonical,
+        lang,
+        versions,
+    )
     if audience != "anonymous":  # anonymous answers keep the keys they always had
         parts += (audience,)
     digest = hashlib.sha256("\0".join(parts).encode()).hexdigest()[:40]

@@ -65,7 +65,7 @@ class FHIRHealthAdapter:
         self._session = session
         self._log = logger
         self._options = FHIROptions.model_validate(settings.options)
-        self._mapped: LRUCache[Hashable, Mapped] = LRUCache(maxsize=64)
+        self._mapped: LRUCache[Hashable, Mapped] = LRUCache(maxsize=1024)
         # Pages whose warnings were logged: a cached page, read by every request, says once.
         self._told: LRUCache[tuple[str, datetime], None] = LRUCache(maxsize=1024)
 

@@ -50,10 +50,9 @@ class Fetched:
     from_cache: bool
     stale: bool = False
     fresh_until: float | None = None  # seconds since the epoch; None: not cached
-    # What adapters made of this answer (SourceSession.derived), kept as long as it is kept.
-    derived: dict[Hashable, Any] = field(
-        default_factory=dict, init=False, compare=False, repr=False
-    )
+    # What adapters made of this answer (SourceSession.derived), kept as long as it is kept;
+    # a copy that differs in from_cache alone shares it (nothing made reads that flag).
+    derived: dict[Hashable, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
 class SourceClient:

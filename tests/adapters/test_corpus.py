@@ -10,6 +10,7 @@ import pytest
 
 from kotahub.adapters.registry import build_adapter
 from kotahub.contract import Adapter, ComplaintQuery
+from kotahub.errors import SourceError
 from kotahub.hub.source_check import check_source
 from kotahub.store.cache import MemoryStore
 from kotahub.upstream.client import SourceClient
@@ -109,3 +110,23 @@ def _assert_values(found: dict[str, Any], expected: list[Any], key: str = "id") 
 
 def _verdict(line: str) -> str:
     return line.split()[0]
+
+
+async def test_a_warm_listing_reuses_what_the_first_made_of_each_case(
+    case: Case, corpus_upstream: ThreadedServer
+) -> None:
+    """Records are made once per fetched page: a second listing over the cached pages hands
+    back the very same records, and tells nothing twice."""
+    async with httpx.AsyncClient() as http:
+        client = SourceClient(http, MemoryStore(64), key_prefix="corpus-warm")
+        adapter = _adapter(case, corpus_upstream, client)
+        try:
+            records, categories = await _listed(adapter)
+        except SourceError:
+            pytest.skip("the case's listing fails: there is nothing to reuse")
+        told = _status(client).skipped
+        again, categories_again = await _listed(adapter)
+    assert len(again) == len(records)
+    assert all(a is b for a, b in zip(again, records, strict=True))
+    assert len(categories_again or ()) == len(categories or ())
+    assert _status(client).skipped == told

@@ -270,3 +270,24 @@ async def test_tracking_a_complaint_while_redis_is_down_is_a_coded_error(
         assert "cannot be read right now" in error["message"]
         assert body["data"] == {path: None}
     assert not [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
+
+
+async def test_a_known_document_is_checked_again_for_every_text_sent(
+    hub: HubFactory, hub_settings: Callable[..., Settings]
+) -> None:
+    """The door reads a document's own literals once; what each request sends, every time."""
+    defaulted = 'query ($id: String! = "LONG") { complaint(trackingId: $id) { id } }'
+    defaulted = defaulted.replace("LONG", long(200))
+    literal = 'query ($f: ComplaintFilter) { complaints(filter: $f) { totalCount } '
+    literal += f'complaint(trackingId: "{long(200)}") {{ id }} }}'
+    async with hub(hub_settings(rate_limits={"enabled": False})) as client:
+        short = await gql(client, TRACKED, {"id": "short"})
+        overlong = await gql(client, TRACKED, {"id": long(300)})
+        overridden = await gql(client, defaulted, {"id": "short"})
+        by_default = await gql(client, defaulted, {})
+        with_short = await gql(client, literal, {"f": {"text": "jalan"}})
+    assert short["data"] is not None
+    assert only_error(overlong)["extensions"]["argument"] == "complaint(trackingId)"
+    assert overridden["data"] is not None  # the long default is not what runs
+    assert only_error(by_default)["extensions"]["actual"] == 200
+    assert only_error(with_short)["extensions"]["actual"] == 200

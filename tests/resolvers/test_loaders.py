@@ -6,6 +6,8 @@ import asyncio
 from collections.abc import Callable, Sequence
 from typing import ClassVar
 
+from strawberry.dataloader import DataLoader
+
 from kotahub.adapters.catalog import Catalog
 from kotahub.contract import (
     Adapter,
@@ -19,6 +21,7 @@ from kotahub.demo.app import COMPLAINTS_OPEN311, HEALTH_FHIR
 from kotahub.demo.open311 import DEMO_API_KEY
 from kotahub.records import ComplaintRecord, GeoPoint, HealthFacilityRecord, Near
 from kotahub.resolvers.health import nearby_facilities
+from kotahub.resolvers.loaders import loaded
 from kotahub.resolvers.scope import RequestScope
 from tests.support.request_scope import request_scope
 from tests.support.servers import ThreadedServer
@@ -120,3 +123,21 @@ async def test_complaints_by_id_fall_back_to_one_lookup_per_id(
     )
     assert [record.local_id if record else None for record in found] == [*ids, ids[0], None]
     assert sorted(adapter.asked) == sorted([*ids, "BPN-999999"])  # each id once
+
+
+async def test_loaded_is_what_a_loader_holds_without_waiting() -> None:
+    release = asyncio.Event()
+
+    async def load(keys: list[str]) -> list[str | BaseException]:
+        await release.wait()
+        return [ValueError(key) if key == "bad" else key.upper() for key in keys]
+
+    loader: DataLoader[str, str] = DataLoader(load_fn=load)
+    assert loaded(loader, "a") is None  # never asked
+    pending = [loader.load("a"), loader.load("bad")]
+    await asyncio.sleep(0)
+    assert loaded(loader, "a") is None  # still loading
+    release.set()
+    await asyncio.gather(*pending, return_exceptions=True)
+    assert loaded(loader, "a") == "A"
+    assert loaded(loader, "bad") is None  # failed: the awaiting path reports it

@@ -147,3 +147,35 @@ async def test_an_indicator_where_lower_is_better(
             assert (indicator["trend"], indicator["improving"]) == ("DOWN", True)
         if indicator["target"] is not None:
             assert indicator["meetsTarget"] is (values[-1] <= indicator["target"])
+
+
+async def test_the_six_dimensions_report_a_portal_down_on_each_programs_list(
+    hub: HubFactory, hub_settings: Callable[..., Settings]
+) -> None:
+    settings = hub_settings()
+    down = [s.model_dump() for s in settings.sources if s.kind != "ckan"]
+    down.append({"name": "dimensions", "kind": "ckan", "base_url": "http://127.0.0.1:9/ckan"})
+    query = "{ dimensions { code programs { name indicators { code } } } }"
+    async with hub(hub_settings(sources=down)) as client:
+        body = await gql(client, query)
+    assert [d["programs"] for d in body["data"]["dimensions"]] == [[]] * 6
+    assert sorted(tuple(error["path"]) for error in body["errors"]) == [
+        ("dimensions", index, "programs") for index in range(6)
+    ]
+
+
+async def test_programs_asked_through_fragments_are_read_as_when_written_out(
+    hub: HubFactory, hub_settings: Callable[..., Settings], demo_server: ThreadedServer
+) -> None:
+    fragments = """{ dimensions { ...Dim } }
+      fragment Dim on Dimension { code ... on Dimension { programs { ...Prog } } }
+      fragment Prog on Program { name indicators { code latest { value } } }"""
+    written = "{ dimensions { code programs { name indicators { code latest { value } } } } }"
+    log = demo_server.app.state.dimensions.state.request_log
+    async with hub(hub_settings()) as client:
+        log.clear()
+        through = await gql(client, fragments)
+        searches = log.count("/api/3/action/datastore_search")
+        direct = await gql(client, written)
+    assert "errors" not in through and through == direct
+    assert searches == 1

@@ -278,7 +278,7 @@ async def test_a_known_document_is_checked_again_for_every_text_sent(
     """The door reads a document's own literals once; what each request sends, every time."""
     defaulted = 'query ($id: String! = "LONG") { complaint(trackingId: $id) { id } }'
     defaulted = defaulted.replace("LONG", long(200))
-    literal = 'query ($f: ComplaintFilter) { complaints(filter: $f) { totalCount } '
+    literal = "query ($f: ComplaintFilter) { complaints(filter: $f) { totalCount } "
     literal += f'complaint(trackingId: "{long(200)}") {{ id }} }}'
     async with hub(hub_settings(rate_limits={"enabled": False})) as client:
         short = await gql(client, TRACKED, {"id": "short"})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, Field
@@ -54,13 +55,13 @@ class ParksAdapter:
 
     async def spots(self) -> Sequence[TouristSpotRecord]:
         page = await self._page("", {"per_page": self._per_page})
-        records = self._records(page)
+        records = list(self._spots_of(page))
         for _ in range(MAX_PAGES - 1):
             link = page.body.get("next")
             if not isinstance(link, str) or not link:
                 return records
             page = await self._page(self._session.resolve(link, relative_to=page.url), None)
-            records += self._records(page)
+            records += self._spots_of(page)
         self._log.warning("source %s: stopped after %d pages", self.source, MAX_PAGES)
         return records
 
@@ -69,6 +70,11 @@ class ParksAdapter:
         if not isinstance(page.body, Mapping) or not isinstance(page.body.get("parks"), list):
             raise SourcePayloadError(self.source, "expected an object with a 'parks' array")
         return page
+
+    def _spots_of(self, page: Fetched) -> list[TouristSpotRecord]:
+        """The page's spots, made once per fetched page: a warm request reuses them (they
+        are shared, so the list is copied, never changed)."""
+        return self._session.derived(page, "spots", partial(self._records, page))
 
     def _records(self, page: Fetched) -> list[TouristSpotRecord]:
         provenance = Provenance(page.source, page.fetched_at, page.stale)

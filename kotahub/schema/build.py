@@ -10,6 +10,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from kotahub.schema.complaints import Complaint
+from kotahub.schema.direct_resolvers import resolve_plain_fields_directly
 from kotahub.schema.errors import ErrorPolicy
 from kotahub.schema.federation import FederatedSchema
 from kotahub.schema.freshness import StaleReport
@@ -41,8 +42,8 @@ class FederatedHubSchema(FederatedSchema, HubSchema):
 
 def build_schema(federation: bool = False) -> strawberry.Schema:
     """The served schema; with ``federation``, as a subgraph a supergraph can compose."""
-    schema = FederatedHubSchema if federation else HubSchema
-    return schema(
+    kind = FederatedHubSchema if federation else HubSchema
+    schema = kind(
         query=Query,
         mutation=Mutation,
         types=[TouristSpot, HealthFacility, Complaint],
@@ -57,3 +58,5 @@ def build_schema(federation: bool = False) -> strawberry.Schema:
             BoundedLists,
         ],
     )
+    resolve_plain_fields_directly(schema)
+    return schema

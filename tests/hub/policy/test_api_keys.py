@@ -183,19 +183,20 @@ async def test_no_key_shows_in_any_response_or_log_line(
     assert caplog.records  # the hub did log: its start, the invalidation, …
 
 
-async def test_requests_with_a_key_bypass_the_whole_response_cache(
+async def test_partners_share_kept_answers_among_themselves_and_admins_bypass_them(
     hub: HubFactory, settings: Settings
 ) -> None:
     async with hub(settings) as client:
         keyed = [await client.post("/graphql", json={"query": SPOTS}, headers=h) for h in KEYED]
         first = await client.post("/graphql", json={"query": SPOTS})
         again = await client.post("/graphql", json={"query": SPOTS})
-        keyed_after = await client.post("/graphql", json={"query": SPOTS}, headers=PARTNER)
-    assert [r.headers["x-kotahub-cache"] for r in keyed] == ["bypass"] * len(keyed)
-    assert first.headers["x-kotahub-cache"] == "miss"  # nothing a keyed request got was kept
+        admin_after = await client.post("/graphql", json={"query": SPOTS}, headers=ADMIN)
+    # The admin's answer is never kept; the first partner's is, for every partner key.
+    assert [r.headers["x-kotahub-cache"] for r in keyed] == ["bypass", "miss", "hit"]
+    assert first.headers["x-kotahub-cache"] == "miss"  # nothing a keyed request got is shared
     assert again.headers["x-kotahub-cache"] == "hit"
-    assert keyed_after.headers["x-kotahub-cache"] == "bypass"
-    assert keyed_after.json() == again.json()
+    assert admin_after.headers["x-kotahub-cache"] == "bypass"
+    assert admin_after.json() == again.json() == keyed[1].json()
 
 
 @pytest.mark.parametrize("scope", ["admin", "partner"])

@@ -155,15 +155,17 @@ def markdown(report: Report) -> str:
         "started.",
         f"- Upstreams: `kotahub demo-sources` in its own process, every answer delayed "
         f"{s.latency_ms:g} ms.",
-        f"- Load: {s.concurrency} keep-alive HTTP/1.1 connections POSTing the same query for "
-        f"{s.duration:g} s per configuration, after a {s.warmup:g} s warm-up that is not "
+        f"- Load: {s.concurrency} keep-alive HTTP/1.1 connections POSTing the configuration's "
+        f"query for {s.duration:g} s per configuration (the same one, but for (11), which "
+        f"sends a new point each time), after a {s.warmup:g} s warm-up that is not "
         "counted. The load generator (`bench/loadgen.py`) runs in a process of its own and "
         "checks every answer is a 200 without GraphQL errors; each server runs alone in its "
         "own process, under uvicorn as `kotahub serve` runs it. A run counts every query "
         "answered, including those still in flight at the deadline.",
         "- The query (`bench/landing.py`) touches every domain: 10 tourist spots with their "
         "nearest puskesmas, 10 open complaints, and the six dimensions with their programs' "
-        "latest indicator values.",
+        "latest indicator values. The near-me query (`bench/near_me.py`) asks for five "
+        "health facilities and five tourist spots within 3 km of a point.",
         "- Upstream calls per query: for the hub, the rise of `kotahub_upstream_requests_total` "
         "(all sources) over the measured run divided by the queries answered in it; for the "
         "hand-written service, its own count of outgoing requests. Peak memory: the server "
@@ -183,7 +185,10 @@ def markdown(report: Report) -> str:
         "",
         "## Targets",
         "",
-        "Computed from the figures above, in the same run.",
+        "Computed from the figures above, in the same run. A query's limit is what the stack "
+        "itself needs to answer it: the bare route's time a request, 1000 / its req/s, plus "
+        "graphql-core executing that query's very answer from memory, (10) or (13); a "
+        "configuration's time a request is 1000 / its req/s (one process answers them all).",
         "",
         targets_table(report.targets()),
         "",

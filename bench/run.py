@@ -1,11 +1,13 @@
-"""`make bench`: the landing-page query in nine configurations, side by side in one run.
+"""`make bench`: the landing-page query in twelve configurations, side by side in one run.
 
 (1) a bare Starlette route answering the hub's bytes, (2) the hub answering from its
 whole-response cache, (3) the hub with warm upstream answers but no response cache, (4) the
 hub with both caches off, (5) a hand-written Strawberry service; then (6) as (2) with rate
 limits off, (7) the hub refusing a query over its cost limit, and (8) and (9) as (3) and (2)
-on a three-node Redis Cluster the run starts itself; then 200 identical cold queries at
-once. Results go to bench/results/landing.{md,json,png}.
+on a three-node Redis Cluster the run starts itself; (10) graphql-core executing the landing
+answer from memory (the query's limit), (11) near-me with a new point every request (its
+limit, (13), measured alike) and (12) the landing query with a partner's API key; then 200
+identical cold queries at once. Results go to bench/results/landing.{md,json,png}.
 """
 
 from __future__ import annotations

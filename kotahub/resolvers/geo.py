@@ -11,6 +11,7 @@ from kotahub.records import GeoPoint, Near
 
 EARTH_RADIUS_KM = 6371.0088
 MAX_RADIUS_KM = 500.0
+BOX_MARGIN = 1.01  # the box is widened a little, so rounding never leaves a point out
 T = TypeVar("T")
 
 
@@ -44,12 +45,28 @@ def distance_km(a: GeoPoint, b: GeoPoint) -> float:
 def within(
     items: Iterable[T], near: Near, place: Callable[[T], GeoPoint | None]
 ) -> list[tuple[T, float]]:
-    """The items inside the circle with their distances, nearest first."""
+    """The items inside the circle with their distances, nearest first. Those plainly
+    outside the circle's bounding box are passed over without a haversine."""
+    centre, reach = near.point, near.radius_km
+    lat_reach = math.degrees(reach / EARTH_RADIUS_KM) * BOX_MARGIN
+    lon_reach = _lon_reach(centre.lat, lat_reach)
     measured = []
     for item in items:
         point = place(item)
-        if point is not None:
-            distance = distance_km(near.point, point)
-            if distance <= near.radius_km:
-                measured.append((item, distance))
+        if point is None or abs(point.lat - centre.lat) > lat_reach:
+            continue
+        if lon_reach is not None and abs((point.lon - centre.lon + 180) % 360 - 180) > lon_reach:
+            continue
+        distance = distance_km(centre, point)
+        if distance <= reach:
+            measured.append((item, distance))
     return sorted(measured, key=lambda pair: pair[1])
+
+
+def _lon_reach(lat: float, lat_reach: float) -> float | None:
+    """How far east and west (in degrees) the circle reaches; None near a pole, where it
+    may reach every longitude."""
+    widest = abs(lat) + lat_reach  # the circle is widest on its side nearest the pole
+    if widest >= 89.0:
+        return None
+    return lat_reach / math.cos(math.radians(widest))

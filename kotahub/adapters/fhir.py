@@ -117,11 +117,11 @@ class FHIRHealthAdapter:
     async def _capabilities(self) -> LocationSearch | None:
         """The server's Location search support; None when its CapabilityStatement fails."""
         try:
-            statement = (await self._get("metadata", None)).body
+            page = await self._get("metadata", None)
         except SourceError as exc:
             self._log.warning("source %s: no CapabilityStatement (%s)", self.source, exc.detail)
             return None
-        return location_search(statement)
+        return self._session.derived(page, "location search", partial(location_search, page.body))
 
     def _includes(self, caps: LocationSearch | None) -> tuple[list[str], list[str]]:
         """The includes to ask for: those the server lists, or both when it could not say."""

@@ -37,6 +37,7 @@ log = logging.getLogger("kotahub.upstream")
 T = TypeVar("T")
 
 RECENT_ANSWER_BYTES = 32 * 1024 * 1024  # of upstream text; parsed, a few times that
+RESOLVED_URLS = 1024  # a source's paths and links, resolved once each
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +151,7 @@ class SourceSession:
         self._caller = caller
         stale = settings.stale_seconds
         self._stale_seconds = client.default_stale_seconds if stale is None else stale
+        self._resolved: LRUCache[tuple[str, str | None], str] = LRUCache(maxsize=RESOLVED_URLS)
 
     def report_skips(self, page: Fetched, skips: Sequence[Skip], total: int) -> None:
         """Say which of the ``total`` records of ``page`` could not be used, and why. Call it
@@ -173,8 +175,12 @@ class SourceSession:
     def resolve(self, target: str, relative_to: str | None = None) -> str:
         """An absolute URL for a path under the base URL, or a link found on a page; a link
         may lead to the base URL's origin or to one of the source's ``extra_origins``."""
-        base, extra = str(self.settings.base_url), self.settings.extra_origins
-        return resolve_link(self.name, base, target, relative_to, extra)
+        key = (target, relative_to)
+        url = self._resolved.get(key)
+        if url is None:  # a link refused raises, and is not kept
+            base, extra = str(self.settings.base_url), self.settings.extra_origins
+            url = self._resolved[key] = resolve_link(self.name, base, target, relative_to, extra)
+        return url
 
     async def get_json(
         self,

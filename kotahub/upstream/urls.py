@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from kotahub.errors import SourcePayloadError
@@ -103,11 +104,24 @@ def public_url(url: str) -> str:
 
 def normalized_url(url: str, params: Mapping[str, ParamValue] | None = None) -> str:
     """The URL with its own query and ``params`` merged, sorted and re-encoded."""
+    given = tuple(
+        (key, _typed([value] if isinstance(value, str | int | float | bool) else value))
+        for key, value in (params or {}).items()
+    )
+    return _normalized(url, given)
+
+
+def _typed(values: Iterable[Scalar]) -> tuple[tuple[type, Scalar], ...]:
+    """Values with their types, so that ``True`` and ``1`` are told apart as keys."""
+    return tuple((type(value), value) for value in values)
+
+
+@lru_cache(maxsize=4096)  # every request reads the same few pages of each source
+def _normalized(url: str, given: tuple[tuple[str, tuple[tuple[type, Scalar], ...]], ...]) -> str:
     parts = urlsplit(url)
     pairs = parse_qsl(parts.query, keep_blank_values=True)
-    for key, value in (params or {}).items():
-        values = [value] if isinstance(value, str | int | float | bool) else list(value)
-        pairs.extend((key, _text(item)) for item in values)
+    for key, values in given:
+        pairs.extend((key, _text(value)) for _, value in values)
     query = urlencode(sorted(pairs))
     return urlunsplit((parts.scheme, parts.netloc.lower(), parts.path or "/", query, ""))
 

@@ -14,6 +14,7 @@ from kotahub.demo.open311 import DEMO_API_KEY
 from kotahub.hub.policy.api_keys import hash_of
 
 UPSTREAM_COUNTER = "kotahub_upstream_requests_total{"
+RESPONSE_HITS = 'kotahub_cache_requests_total{level="response",result="hit"}'
 REDIS_FALLBACK = "Redis unavailable, caching in memory until it returns"
 
 
@@ -94,6 +95,15 @@ def upstream_by_source(hub: Server) -> dict[str, float]:
     text = httpx.get(f"{hub.url}/metrics", timeout=10.0).text
     lines = [line for line in text.splitlines() if line.startswith(UPSTREAM_COUNTER)]
     return {line.split('"')[1]: float(line.rsplit(" ", 1)[1]) for line in lines}
+
+
+def response_hits(hub: Server) -> float:
+    """How many requests the hub answered from its whole-response cache, from /metrics."""
+    text = httpx.get(f"{hub.url}/metrics", timeout=10.0).text
+    for line in text.splitlines():
+        if line.startswith(RESPONSE_HITS):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
 
 
 def upstream_requests(hub: Server) -> float:

@@ -139,18 +139,20 @@ async def sustained(
     return summary(tally, time.perf_counter() - started)
 
 
-async def burst(port: int, request: bytes, count: int) -> dict[str, float]:
-    """``count`` connections opened first, then one request on each, all at once."""
+async def burst(port: int, requests: Sequence[bytes], count: int) -> dict[str, float]:
+    """``count`` connections opened first, then one request on each (the ``requests`` in
+    turn), all at once."""
+    turn = cycle(requests)
     tally = Tally()
     connections = [Connection(port) for _ in range(count)]
     await asyncio.gather(*(c.open() for c in connections))
     started = time.perf_counter()
 
-    async def one(connection: Connection) -> None:
+    async def one(connection: Connection, request: bytes) -> None:
         tally.count(await connection.exchange(request), started)
         connection.close()
 
-    await asyncio.gather(*(one(c) for c in connections))
+    await asyncio.gather(*(one(c, next(turn)) for c in connections))
     return summary(tally, time.perf_counter() - started)
 
 
@@ -195,7 +197,7 @@ def main(argv: list[str] | None = None) -> None:
     bodies = [line for line in text.splitlines() if line.strip()] if args.lines else [text]
     requests = [request_bytes(args.port, args.path, body, args.header) for body in bodies]
     if args.burst:
-        result = asyncio.run(burst(args.port, requests[0], args.burst))
+        result = asyncio.run(burst(args.port, requests, args.burst))
     else:
         expected = -1 if args.expect_refusal else 200
         run = sustained(args.port, requests, args.concurrency, args.duration, expected)

@@ -78,12 +78,14 @@ def measure(
     upstream_calls: Callable[[], float],
     note: str = "",
     refusals: bool = False,
+    warmup: Requests | None = None,
 ) -> Result:
     """Warm-up (not counted), then the measured run, with the upstream calls made during it;
-    with ``refusals``, the answers expected are refusals (a 200 holding only errors)."""
+    with ``refusals``, the answers expected are refusals (a 200 holding only errors); the
+    warm-up sends ``warmup`` when given, else what is measured."""
     requests = body if isinstance(body, Requests) else Requests(body)
     if load.warmup > 0:
-        sustained(server.port, requests, load.concurrency, load.warmup, refusals)
+        sustained(server.port, warmup or requests, load.concurrency, load.warmup, refusals)
     before = upstream_calls()
     run = sustained(server.port, requests, load.concurrency, load.duration, refusals)
     calls = upstream_calls() - before

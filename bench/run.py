@@ -1,4 +1,4 @@
-"""`make bench`: the landing-page query in twelve configurations, side by side in one run.
+"""`make bench`: the landing-page query and near-me in thirteen configurations, side by side.
 
 (1) a bare Starlette route answering the hub's bytes, (2) the hub answering from its
 whole-response cache, (3) the hub with warm upstream answers but no response cache, (4) the

@@ -83,6 +83,7 @@ class CKANDimensionsAdapter:
             "sort": self._options.columns.sort(),
         }
         page = await self._action("datastore_search", params)
+        RowReader(self._options, owner, page.body["result"].get("fields"))  # fails at once
         pages = [page]
         read = 0
         for _ in range(MAX_PAGES):

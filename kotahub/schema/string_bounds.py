@@ -35,10 +35,11 @@ from graphql import (
     visit,
 )
 
+from kotahub.concurrency import OFF_LOOP_CHARS
 from kotahub.document_memo import DocumentMemo
 
 MAX_LENGTH = "max_length"
-_LITERALS: DocumentMemo[TooLong | None] = DocumentMemo()
+_LITERALS: DocumentMemo[TooLong | None] = DocumentMemo(longest=OFF_LOOP_CHARS)
 # Where Strawberry leaves, on graphql-core's argument or input field, its own declaration.
 DEFINITION = "strawberry-definition"
 
@@ -88,7 +89,7 @@ def too_long(
     longer than the shortest bound, only the document's own literals can be: that walk is
     done once per document, whatever the values sent."""
     if _longest(variables) <= _shortest_bound(schema, default):
-        key = (id(operation), default, frozenset(variables))
+        key = (id(schema), id(operation), default, frozenset(variables))
         walk = partial(_walk, schema, document, operation, variables, default, False)
         return _LITERALS.get(document, key, walk)
     return _walk(schema, document, operation, variables, default, True)

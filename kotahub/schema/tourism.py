@@ -141,7 +141,7 @@ async def resolve_tourist_spots(
     spot_filter = tourism.SpotFilter(given.category, given.district, given.text, given.open_now)
     found = await tourism.find_spots(scope, spot_filter, where, request)
     info.context.report(found.failures, info)
-    if asks_for(info, "edges", "node", "nearbyHealthFacilities"):
+    if found.value.items and asks_for(info, "edges", "node", "nearbyHealthFacilities"):
         await load_facilities(scope)  # one load for every spot, read by each without waiting
     return connection(found.value, lambda hit: TouristSpot.of(hit.record, hit.distance_km))
 

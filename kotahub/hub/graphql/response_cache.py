@@ -1,4 +1,4 @@
-"""Whole responses of anonymous queries, kept as long as the data they were built from.
+"""Whole responses of queries, kept per scope as long as the data they were built from.
 
 Wraps the GraphQL endpoint. A request that may share its answer (a query, not a mutation;
 anonymous or with a partner's key, each scope keeping its own answers; the same document,

@@ -155,7 +155,7 @@ def _counted(document: DocumentNode) -> _Counts:
     return counts
 
 
-_COUNTED: DocumentMemo[_Counts] = DocumentMemo()
+_COUNTED: DocumentMemo[_Counts] = DocumentMemo(longest=OFF_LOOP_CHARS)
 
 
 def count_fields(document: DocumentNode) -> int:

@@ -43,8 +43,9 @@ CONFIGURATIONS = """\
    repeated in a run): the whole-response cache never hits, GraphQL runs every time.
 12. **hub, landing query with a partner's API key**: as (2), every request sending
    `X-API-Key` of a configured partner key (its rate limit set too high to reach).
-13. **graphql-core executing a near-me answer from memory**: as (10), for the answer to
-   (11)'s first point: with (1)'s time a request, the limit of (11)."""
+13. **graphql-core executing near-me answers from memory**: as (10), for the answers at 20
+   points drawn as (11)'s are (none of them asked in its run), their mean: some points find
+   five of each, others nothing. With (1)'s time a request, the limit of (11)."""
 
 
 def results_table(results: list[Result]) -> str:

@@ -84,8 +84,8 @@ def run_every_query_configurations(bench: Bench, results: list[Result]) -> list[
     print("(10) graphql-core executing the landing answer ...", flush=True)
     landing_limit = configurations.graphql_core_landing(answer)
     print("(11) hub, near me at random points ...", flush=True)
-    near, near_answer, point = configurations.hub_near_me(bench)
-    near_limit = configurations.graphql_core_near_me(near_answer, point)
+    near, answers = configurations.hub_near_me(bench)
+    near_limit = configurations.graphql_core_near_me(answers)
     print("(12) hub, landing query with a partner's key ...", flush=True)
     partner = configurations.hub_partner(bench)
     return [landing_limit, near, partner, near_limit]

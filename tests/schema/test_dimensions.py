@@ -6,6 +6,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from kotahub.demo.open311 import create_open311_app
 from kotahub.hub.settings import Settings
 from tests.conftest import HubFactory, complaints_source
@@ -111,14 +113,19 @@ async def _governance(
     return dict(indicator)
 
 
-async def test_portal_down_leaves_the_live_indicators(
-    hub: HubFactory, hub_settings: Callable[..., Settings], demo_server: ThreadedServer
-) -> None:
-    settings = hub_settings()
-    down = [s.model_dump() for s in settings.sources if s.kind != "ckan"]
+@pytest.fixture
+def portal_down(hub_settings: Callable[..., Settings]) -> Settings:
+    """The reference sources, but the open-data portal at an address nothing answers."""
+    down = [s.model_dump() for s in hub_settings().sources if s.kind != "ckan"]
     down.append({"name": "dimensions", "kind": "ckan", "base_url": "http://127.0.0.1:9/ckan"})
+    return hub_settings(sources=down)
+
+
+async def test_portal_down_leaves_the_live_indicators(
+    hub: HubFactory, portal_down: Settings, demo_server: ThreadedServer
+) -> None:
     query = "{ dimension(code: LIVING) { programs { name } liveIndicators { code } } }"
-    async with hub(hub_settings(sources=down)) as client:
+    async with hub(portal_down) as client:
         body = await gql(client, query)
     assert body["data"]["dimension"]["programs"] == []
     assert [i["code"] for i in body["data"]["dimension"]["liveIndicators"]] == [
@@ -150,13 +157,10 @@ async def test_an_indicator_where_lower_is_better(
 
 
 async def test_the_six_dimensions_report_a_portal_down_on_each_programs_list(
-    hub: HubFactory, hub_settings: Callable[..., Settings]
+    hub: HubFactory, portal_down: Settings
 ) -> None:
-    settings = hub_settings()
-    down = [s.model_dump() for s in settings.sources if s.kind != "ckan"]
-    down.append({"name": "dimensions", "kind": "ckan", "base_url": "http://127.0.0.1:9/ckan"})
     query = "{ dimensions { code programs { name indicators { code } } } }"
-    async with hub(hub_settings(sources=down)) as client:
+    async with hub(portal_down) as client:
         body = await gql(client, query)
     assert [d["programs"] for d in body["data"]["dimensions"]] == [[]] * 6
     assert sorted(tuple(error["path"]) for error in body["errors"]) == [

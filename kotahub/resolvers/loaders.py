@@ -143,7 +143,10 @@ def _record_in(
 
 
 async def _traced(name: str, size: int, calls: Sequence[Awaitable[V]]) -> list[V | BaseException]:
-    """The calls of one batch, run concurrently in one span, each failure kept in its place."""
+    """The calls of one batch, run concurrently in one span (when the request is traced),
+    each failure kept in its place."""
+    if not trace.get_current_span().is_recording():
+        return list(await asyncio.gather(*calls, return_exceptions=True))
     with tracer.start_as_current_span(
         f"load {name}",
         attributes={"kotahub.loader": name, "kotahub.batch.size": size},

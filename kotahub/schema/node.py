@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass
+from functools import lru_cache
 
 import strawberry
 
@@ -16,6 +17,12 @@ class Node:
     id: strawberry.ID = strawberry.field(description="Global id, usable with the node query.")
 
 
+@lru_cache(maxsize=16384)  # a page's objects are the same from one request to the next
+def _encoded(type_name: str, source: str, local_id: str) -> strawberry.ID:
+    raw = f"{type_name}:{source}:{local_id}".encode()
+    return strawberry.ID(base64.urlsafe_b64encode(raw).decode().rstrip("="))
+
+
 @dataclass(frozen=True, slots=True)
 class GlobalId:
     """What a global id names: a GraphQL type, a source and the source's own id."""
@@ -25,8 +32,7 @@ class GlobalId:
     local_id: str
 
     def encode(self) -> strawberry.ID:
-        raw = f"{self.type_name}:{self.source}:{self.local_id}".encode()
-        return strawberry.ID(base64.urlsafe_b64encode(raw).decode().rstrip("="))
+        return _encoded(self.type_name, self.source, self.local_id)
 
     @classmethod
     def decode(cls, value: str) -> GlobalId:

@@ -83,7 +83,7 @@ class CKANDimensionsAdapter:
             "sort": self._options.columns.sort(),
         }
         page = await self._action("datastore_search", params)
-        RowReader(self._options, owner, page.body["result"].get("fields"))  # fails at once
+        reader = RowReader(self._options, owner, page.body["result"].get("fields"))
         pages = [page]
         read = 0
         for _ in range(MAX_PAGES):
@@ -100,12 +100,13 @@ class CKANDimensionsAdapter:
             self._log.warning(
                 "source %s: datastore_search stopped after %d pages", self.source, MAX_PAGES
             )
-        series = partial(self._series, pages, owner)
+        series = partial(self._series, pages, reader)
         return self._session.derived(pages, f"indicators {owner}", series)
 
-    def _series(self, pages: list[Fetched], owner: str) -> Mapping[str, Sequence[IndicatorRecord]]:
+    def _series(
+        self, pages: list[Fetched], reader: RowReader
+    ) -> Mapping[str, Sequence[IndicatorRecord]]:
         """The indicator series in the rows of these pages, grouped by program."""
-        reader = RowReader(self._options, owner, pages[0].body["result"].get("fields"))
         points: list[Point] = []
         read = 0
         for page in pages:

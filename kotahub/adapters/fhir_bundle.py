@@ -33,21 +33,10 @@ class ResourceIndex:
     page_of: dict[tuple[str, str], int] = field(default_factory=dict)
     pages: int = 0
 
-    def add_page(
-        self,
-        bundle: Mapping[str, Any],
-        source: str,
-        log: logging.Logger | None,
-        matching: bool = True,
-    ) -> PageRead:
-        """Index a page's resources; an error OperationOutcome entry fails the search.
-        ``matching``: whether the page's matches are what the search lists (not for the
-        searches that only fetch what the listed resources refer to); ``log``: where a
-        warning of the server's goes, None when the page was told already."""
-        return self.add_entries(page_entries(bundle, source, log), matching)
-
     def add_entries(self, entries: PageEntries, matching: bool = True) -> PageRead:
-        """Index a page's resources, as ``page_entries`` read them."""
+        """Index a page's resources, as ``page_entries`` read them; ``matching``: whether the
+        page's matches are what the search lists (not for the searches that only fetch what
+        the listed resources refer to)."""
         page = self.pages
         self.pages += 1
         for key, resource, match in entries.resources:

@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any, ClassVar
 from urllib.parse import quote
 
@@ -227,7 +228,7 @@ class Open311ComplaintsAdapter:
         return records
 
     def _records(self, page: Fetched) -> list[ComplaintRecord]:
-        return self._session.derived(page, "complaints", lambda: self._read(page))
+        return self._session.derived(page, "complaints", partial(self._read, page))
 
     def _read(self, page: Fetched) -> list[ComplaintRecord]:
         provenance = Provenance(page.source, page.fetched_at, page.stale)

@@ -9,7 +9,7 @@ from kotahub.errors import SourceError
 from kotahub.records import IndicatorRecord, ProgramRecord
 from kotahub.resolvers.fan_out import from_every_source
 from kotahub.resolvers.live_indicators import LIVE_INDICATORS
-from kotahub.resolvers.loaders import loaded
+from kotahub.resolvers.loaders import load_all, loaded, loaded_all
 from kotahub.resolvers.outcome import Partial
 from kotahub.resolvers.scope import RequestScope
 
@@ -41,23 +41,21 @@ def programs_loaded(
     ``load_programs``); None when any is not."""
     dimension = code if alone else None
     keys = [(adapter.source, dimension) for adapter in scope.catalog.dimensions]
-    found = [loaded(scope.loaders.programs, key) for key in keys]
-    if any(programs is None for programs in found):
+    found = loaded_all(scope.loaders.programs, keys)
+    if found is None:
         return None
-    return Partial([p for programs in found if programs for p in programs if p.dimension == code])
+    return Partial([p for programs in found for p in programs if p.dimension == code])
 
 
 async def load_programs(scope: RequestScope, with_indicators: bool) -> None:
     """Every program (and, ``with_indicators``, their indicator series) loaded at once for
     the six dimensions' fields to read without waiting; failures are left for them to report."""
     keys = [(adapter.source, None) for adapter in scope.catalog.dimensions]
-    loads = (scope.loaders.programs.load(key) for key in keys)
-    found = await asyncio.gather(*loads, return_exceptions=True)
+    found = await load_all(scope.loaders.programs, keys)
     if with_indicators:
         programs = [p for each in found if not isinstance(each, BaseException) for p in each]
         resources = {(p.source, p.indicator_resource) for p in programs if p.indicator_resource}
-        series = (scope.loaders.indicators.load(resource) for resource in resources)
-        await asyncio.gather(*series, return_exceptions=True)
+        await load_all(scope.loaders.indicators, list(resources))
 
 
 def program_indicators_loaded(

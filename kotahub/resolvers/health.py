@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -14,7 +13,7 @@ from kotahub.records import (
 )
 from kotahub.resolvers.fan_out import from_every_source
 from kotahub.resolvers.geo import within
-from kotahub.resolvers.loaders import loaded
+from kotahub.resolvers.loaders import FacilityQuery, load_all, loaded_all
 from kotahub.resolvers.opening_hours import open_now
 from kotahub.resolvers.outcome import Partial
 from kotahub.resolvers.paging import Page, PageRequest, paginate
@@ -84,20 +83,22 @@ def nearby_facilities_loaded(
 ) -> Partial[list[FacilityHit]] | None:
     """As ``nearby_facilities``, when every source's facilities are loaded already (by
     ``load_facilities``); None when any is not."""
-    keys = [(adapter.source, None) for adapter in scope.catalog.health]
-    found = [loaded(scope.loaders.facilities, key) for key in keys]
-    if any(records is None for records in found):
+    found = loaded_all(scope.loaders.facilities, _every_source(scope))
+    if found is None:
         return None
-    records = [record for each in found if each for record in each]
+    records = [record for each in found for record in each]
     return Partial(_nearest(records, point, radius_km, facility_type, first))
 
 
 async def load_facilities(scope: RequestScope) -> None:
     """Every facility loaded at once, for a list of places each asking for its nearest to
     read without waiting; failures are left for them to report."""
-    keys = [(adapter.source, None) for adapter in scope.catalog.health]
-    loads = (scope.loaders.facilities.load(key) for key in keys)
-    await asyncio.gather(*loads, return_exceptions=True)
+    await load_all(scope.loaders.facilities, _every_source(scope))
+
+
+def _every_source(scope: RequestScope) -> list[FacilityQuery]:
+    """The loader keys of every health source's whole list."""
+    return [(adapter.source, None) for adapter in scope.catalog.health]
 
 
 def _nearest(

@@ -82,6 +82,18 @@ def loaded(loader: DataLoader[K, V], key: K) -> V | None:
     return None if future.exception() is not None else future.result()
 
 
+def loaded_all(loader: DataLoader[K, V], keys: Sequence[K]) -> list[V] | None:
+    """What the loader holds for every key, in order, when it holds all of them; else None."""
+    found = [loaded(loader, key) for key in keys]
+    return None if any(value is None for value in found) else found  # type: ignore[return-value]
+
+
+async def load_all(loader: DataLoader[K, V], keys: Sequence[K]) -> list[V | BaseException]:
+    """Every key loaded, for fields to read later without waiting; failures are kept in
+    place for those fields to report."""
+    return await asyncio.gather(*(loader.load(key) for key in keys), return_exceptions=True)
+
+
 async def _distinct(source: str, listing: Awaitable[Sequence[R]]) -> Sequence[R]:
     """A source's places or complaints, each under an id of its own."""
     return distinct_ids(source, await listing)

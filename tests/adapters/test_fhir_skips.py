@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from kotahub.adapters.fhir_bundle import ResourceIndex
+from kotahub.adapters.fhir_bundle import ResourceIndex, page_entries
 from kotahub.adapters.fhir_facilities import facilities_from
 from kotahub.adapters.registry import build_adapter
 from kotahub.contract import HealthAdapter
@@ -71,7 +71,7 @@ async def test_what_is_left_out_is_told_once_per_fetched_page(
 def test_each_resource_left_out_is_told_with_its_reason() -> None:
     bundle = json.loads((CASE.folder / "locations.json").read_text())
     index = ResourceIndex()
-    read = index.add_page(bundle, "examples", logging.getLogger("test"))
+    read = index.add_entries(page_entries(bundle, "examples", logging.getLogger("test")))
     mapped = facilities_from(index, Provenance("examples", datetime.now(UTC)))
     assert read.total == 8 and not read.skips
     told = {f"{kind}/{rid}": skip.told() for (kind, rid), skip in mapped.skipped.items()}
@@ -99,7 +99,7 @@ def test_entries_without_a_resource_or_an_id_are_told() -> None:
             {"resource": {"resourceType": "Location", "id": "a", "name": "Klinik A"}},
         ],
     }
-    read = ResourceIndex().add_page(bundle, "s", logging.getLogger("test"))
+    read = ResourceIndex().add_entries(page_entries(bundle, "s", logging.getLogger("test")))
     assert read.total == 3
     assert [skip.told() for skip in read.skips] == [
         "not a record: entry 1 holds no resource",

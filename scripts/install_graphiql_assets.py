@@ -35,6 +35,7 @@ ASSETS: tuple[tuple[str, str], ...] = (
     ("graphiql", "graphiql.min.css"),
     ("@graphiql/plugin-explorer", "dist/index.umd.js"),
     ("@graphiql/plugin-explorer", "dist/style.css"),
+    ("graphql-ws", "umd/graphql-ws.min.js"),  # subscriptions over WebSocket (window.graphqlWs)
 )
 LICENSE_NAMES = ("LICENSE", "LICENSE.md", "LICENSE.txt")
 CSS_REFERENCE = re.compile(

@@ -82,6 +82,8 @@ async def test_every_playground_example_runs_cleanly_on_the_embedded_city(
     )
     async with hub(settings) as client:
         for example in PLAYGROUND_EXAMPLES:
+            if example.operation == "subscription":
+                continue  # a WebSocket runs it, not a POST; tests/hub/pages validates it
             variables = json.loads(example.variables) if example.variables else None
             body = await gql(client, example.query, variables)
             assert "errors" not in body, (example.title, body)

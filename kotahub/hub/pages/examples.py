@@ -188,6 +188,16 @@ _SUBMIT_VARIABLES = """{
   }
 }"""
 
+_FOLLOW = """\
+subscription FollowComplaint($trackingId: String!) {
+  complaintUpdated(trackingId: $trackingId) {
+    trackingId deliveryStatus status statusNotes agency expectedAt
+  }
+}
+"""
+
+_FOLLOW_VARIABLES = '{"trackingId": "BPN-000007"}'
+
 _DIMENSIONS = """\
 query SmartCity($lang: Lang = EN) {
   dimensions {
@@ -286,6 +296,17 @@ PLAYGROUND_EXAMPLES = (
         'complaint(trackingId: "KH-…"). Data pelapor tidak pernah ditampilkan lagi.',
         about_en="File a complaint: it is queued durably before this answers; follow it with "
         'complaint(trackingId: "KH-…"). The reporter\'s details are never shown again.',
+    ),
+    PlaygroundExample(
+        title="Follow a complaint / Ikuti pengaduan",
+        query=_FOLLOW,
+        variables=_FOLLOW_VARIABLES,
+        about_id="Ikuti pengaduan secara langsung lewat WebSocket: setiap perubahan pengiriman, "
+        "status, catatan, instansi atau tenggat muncul di sini. Tempel nomor KH-… dari tab "
+        "sebelumnya; kunci API di tab Headers ikut terkirim.",
+        about_en="Follow a complaint live over a WebSocket: each change to its delivery, "
+        "status, notes, agency or expected date appears here. Paste a KH-… number from the "
+        "previous tab; an API key in the Headers tab is sent along.",
     ),
     PlaygroundExample(
         title="Smart-city dimensions",

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from graphql import OperationDefinitionNode, parse
 from starlette.datastructures import MutableHeaders
 from starlette.responses import HTMLResponse, PlainTextResponse
 from starlette.routing import BaseRoute, Mount
@@ -25,6 +26,8 @@ MISSING_ASSETS_MESSAGE = (
     "GraphiQL assets are not installed: run `make assets` "
     "(they are fetched from npm at install time)"
 )
+# connect-src 'self' covers the page's own host over ws: and wss: too (CSP Level 3), so the
+# playground's subscriptions reach /graphql with no other host allowed.
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
     "font-src 'self' data:; connect-src 'self'; script-src 'self'"
@@ -45,6 +48,14 @@ class PlaygroundExample:
     variables: str | None = None
     about_id: str = ""
     about_en: str = ""
+
+    @property
+    def operation(self) -> str:
+        """Its first operation's kind: query, mutation or subscription (sent over WebSocket)."""
+        for definition in parse(self.query, no_location=True).definitions:
+            if isinstance(definition, OperationDefinitionNode):
+                return definition.operation.value
+        return "query"
 
     @property
     def document(self) -> str:

@@ -30,6 +30,9 @@ from kotahub.hub.pages.playground import (
 )
 
 BASE_URL = "http://hub.test"
+NPM_PROJECT = Path(__file__).resolve().parents[3] / "graphiql"
+GRAPHQL_WS_BUNDLE = f"{PLAYGROUND_PREFIX}/static/graphql-ws/umd/graphql-ws.min.js"
+JAVASCRIPT_TYPES = ("text/javascript", "application/javascript")
 EXAMPLES = (
     PlaygroundExample("Places to visit", "query Places { __typename }"),
     PlaygroundExample(
@@ -200,6 +203,47 @@ def test_manifest_matches_installed_files(vendor_assets: Path) -> None:
         content = (vendor_assets / entry["path"]).read_bytes()
         assert hashlib.sha256(content).hexdigest() == entry["sha256"], entry["path"]
         assert re.fullmatch(r"\d+\.\d+\.\d+", entry["version"]), entry
+
+
+async def test_page_loads_the_served_graphql_ws_client_before_the_playground_script(
+    client: httpx.AsyncClient, page: httpx.Response
+) -> None:
+    scripts = [
+        src
+        for tag, attrs in parse_page(page.text).elements
+        if tag == "script" and (src := attrs.get("src"))
+    ]
+    assert GRAPHQL_WS_BUNDLE in scripts
+    playground = f"{PLAYGROUND_PREFIX}/app/playground.js"
+    assert scripts.index(GRAPHQL_WS_BUNDLE) < scripts.index(playground)
+    response = await client.get(GRAPHQL_WS_BUNDLE)
+    assert response.status_code == 200
+    assert response.headers["content-type"].split(";")[0] in JAVASCRIPT_TYPES
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert b"graphql-transport-ws" in response.content
+
+
+def test_graphql_ws_is_pinned_locked_and_in_the_manifest(vendor_assets: Path) -> None:
+    package = json.loads((NPM_PROJECT / "package.json").read_text(encoding="utf-8"))
+    version = package["dependencies"]["graphql-ws"]
+    assert re.fullmatch(r"\d+\.\d+\.\d+", version), version
+    lock = json.loads((NPM_PROJECT / "package-lock.json").read_text(encoding="utf-8"))
+    locked = lock["packages"]["node_modules/graphql-ws"]
+    assert locked["version"] == version
+    assert locked["integrity"].startswith("sha512-")
+    manifest = json.loads((vendor_assets / "manifest.json").read_text(encoding="utf-8"))
+    entries = {entry["path"]: entry for entry in manifest["files"]}
+    bundle = GRAPHQL_WS_BUNDLE.removeprefix(f"{PLAYGROUND_PREFIX}/static/")
+    assert entries[bundle]["version"] == version
+    assert "graphql-ws/LICENSE.md" in entries
+
+
+def test_csp_connects_to_the_hub_alone_websockets_included() -> None:
+    directives = dict(
+        part.strip().split(" ", 1) for part in CONTENT_SECURITY_POLICY.split(";") if part.strip()
+    )
+    # 'self' matches ws: and wss: on the page's own host (CSP Level 3); nothing else.
+    assert directives["connect-src"] == "'self'"
 
 
 async def test_missing_assets_answer_503_with_hint(tmp_path: Path) -> None:

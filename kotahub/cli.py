@@ -29,8 +29,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from kotahub.hub.app import create_app
-    from kotahub.hub.connection_limits import server_limits
+    from kotahub.hub.app import begin_draining, create_app
+    from kotahub.hub.connection_limits import DrainingServer, server_limits
 
     settings = load_settings(args.config)
     _configure_logging(settings.log_level, settings.log_format)
@@ -40,7 +40,7 @@ def _serve(args: argparse.Namespace) -> int:
     gc.collect()
     gc.freeze()
     # The hub reads X-Forwarded-For itself, from the proxies named in trusted_proxies only.
-    uvicorn.run(
+    config = uvicorn.Config(
         app,
         host=settings.host,
         port=settings.port,
@@ -49,6 +49,7 @@ def _serve(args: argparse.Namespace) -> int:
         proxy_headers=False,
         **server_limits(settings),
     )
+    DrainingServer(config, lambda: begin_draining(app)).run()
     return 0
 
 

@@ -6,6 +6,7 @@
     ├── ConfigError                  a setting or config file is wrong; stops start-up
     ├── ClientInputError             a client sent a value the API cannot use
     ├── NotAllowed                   the request lacks the right to do what it asks
+    ├── TooManySubscriptions         a client already holds as many subscriptions as allowed
     └── SourceError                  an upstream source could not give a usable answer
         ├── SourceUnavailable        the connection failed or the source is unknown here
         │   ├── SourceTimeout        the source did not answer within its timeout
@@ -44,6 +45,12 @@ class NotAllowed(KotaHubError):
     """The request lacks the right to do what it asks; the message says what it needs."""
 
     code = "FORBIDDEN"
+
+
+class TooManySubscriptions(KotaHubError):
+    """A client already holds as many subscriptions as it may; one must end first."""
+
+    code = "TOO_MANY_SUBSCRIPTIONS"
 
 
 class SourceError(KotaHubError):

@@ -6,12 +6,14 @@ import logging
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import RedirectResponse
-from starlette.routing import BaseRoute, Mount, Route
+from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
+from strawberry.subscriptions import GRAPHQL_SSE_PROTOCOL, GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from kotahub.clock import SYSTEM_CLOCK, Clock
 from kotahub.demo.app import create_demo_app
@@ -23,6 +25,7 @@ from kotahub.hub.graphql.view import HubGraphQL
 from kotahub.hub.http.media_types import GraphQLMediaType
 from kotahub.hub.http.relative_redirects import relative_slash_redirects
 from kotahub.hub.http_policy import gate_rules, http_middleware
+from kotahub.hub.live.event_streams import LiveStreams
 from kotahub.hub.pages.metrics import metrics_page
 from kotahub.hub.pages.playground import playground_routes
 from kotahub.hub.pages.probes import liveness, readiness
@@ -63,6 +66,7 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         app.state.runtime = await start_runtime(settings, transports, manifest, clock=clock)
         app.state.runtime.start_listening()
+        app.state.runtime.start_live()
         if settings.delivery_worker:
             app.state.runtime.start_delivery()
         try:
@@ -71,20 +75,36 @@ def create_app(
             await app.state.runtime.aclose()
 
     schema = build_schema(federation=settings.federation)
-    graphql = HubGraphQL(schema, graphql_ide="graphiql" if settings.graphiql else None)
-    gate = GraphQLGate(ResponseCache(graphql), gate_rules(settings, schema))
+    graphql = HubGraphQL(
+        schema,
+        graphql_ide="graphiql" if settings.graphiql else None,
+        subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_SSE_PROTOCOL),
+        connection_init_wait_timeout=timedelta(seconds=settings.live_init_seconds),
+        max_subscriptions_per_connection=settings.live_max_per_connection,
+    )
+    gate = GraphQLGate(LiveStreams(ResponseCache(graphql)), gate_rules(settings, schema))
     routes += [
         Route("/", _to_graphql),
         Route("/graphql", GraphQLAccess(GraphQLMediaType(gate)), methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", graphql),
         Route("/healthz", liveness),
         Route("/metrics", metrics_page),
         Route("/readyz", readiness),
         *playground_routes(),
     ]
     app = Starlette(routes=routes, lifespan=lifespan, middleware=http_middleware(settings))
+    app.state.door = gate  # subscriptions on open WebSockets pass it one by one
     relative_slash_redirects(app)
     return app
 
 
 async def _to_graphql(request: Request) -> RedirectResponse:
     return RedirectResponse("/graphql")
+
+
+def begin_draining(app: Starlette) -> None:
+    """The server is shutting down: live streams end now, so that their clients resubscribe
+    (WebSocket connections are closed by the server with 1012, service restart)."""
+    runtime = getattr(app.state, "runtime", None)
+    if runtime is not None:
+        runtime.draining.set()

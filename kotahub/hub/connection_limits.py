@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import socket
+from collections.abc import Callable
 from typing import ClassVar, TypedDict
 
 import h11
+import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from kotahub.hub.settings import Settings
@@ -19,6 +22,9 @@ class ServerLimits(TypedDict):
     limit_concurrency: int
     h11_max_incomplete_event_size: int
     timeout_graceful_shutdown: int
+    ws_max_size: int
+    ws_ping_interval: float
+    ws_ping_timeout: float
 
 
 def server_limits(settings: Settings) -> ServerLimits:
@@ -28,7 +34,26 @@ def server_limits(settings: Settings) -> ServerLimits:
         limit_concurrency=settings.max_connections,
         h11_max_incomplete_event_size=settings.max_header_bytes,
         timeout_graceful_shutdown=settings.shutdown_grace_seconds,
+        # A WebSocket message is bounded like a request body; a peer that stops answering
+        # the protocol's pings is dropped.
+        ws_max_size=settings.max_body_bytes,
+        ws_ping_interval=settings.live_heartbeat_seconds,
+        ws_ping_timeout=settings.live_heartbeat_seconds,
     )
+
+
+class DrainingServer(uvicorn.Server):
+    """uvicorn's server, which first tells the app that it is shutting down: long-lived
+    streams end then, rather than holding the shutdown for its whole grace period."""
+
+    def __init__(self, config: uvicorn.Config, drain: Callable[[], None]) -> None:
+        super().__init__(config)
+        self._drain = drain
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        self._drain()
+        await asyncio.sleep(0)  # the streams write their last words before the sockets close
+        await super().shutdown(sockets)
 
 
 class HeadDeadlineProtocol(H11Protocol):

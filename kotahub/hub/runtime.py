@@ -19,6 +19,7 @@ from kotahub.hub.cache_admin import invalidations_channel
 from kotahub.hub.embedded import embedded_sources
 from kotahub.hub.emergency_numbers import EmergencyContactSettings
 from kotahub.hub.http.operation import operation_names
+from kotahub.hub.policy.live_limits import LiveLimits
 from kotahub.hub.policy.persisted_queries import PersistedQueries, load_manifest
 from kotahub.hub.policy.persisted_store import DocumentBounds, PersistedDocuments
 from kotahub.hub.policy.rate_limit_storage import shared_counts
@@ -30,10 +31,15 @@ from kotahub.outbox.delivery import DeliveryTiming, DeliveryWorker
 from kotahub.outbox.store import Outbox
 from kotahub.records import EmergencyContact, LocalizedText
 from kotahub.redaction import redact_url
+from kotahub.resolvers.complaint_interests import Interests
+from kotahub.resolvers.complaint_watch import ComplaintWatcher
 from kotahub.resolvers.index_cache import IndexCache
+from kotahub.resolvers.live_feeds import LiveFeeds
 from kotahub.resolvers.scope import CityBounds, ComplaintRules
+from kotahub.resolvers.source_changes import SourceChanges
 from kotahub.store.cache import FallbackStore, MemoryStore, RedisStore
 from kotahub.store.durability import warn_if_complaints_at_risk
+from kotahub.store.events import EventStream
 from kotahub.store.generations import Generations
 from kotahub.store.invalidation_listener import listen_for_invalidations
 from kotahub.store.redis_connection import (
@@ -52,6 +58,7 @@ log = logging.getLogger("kotahub")
 USER_AGENT = "KotaHub/0.1 (+city data gateway)"
 REDIS_CONNECTIONS = 256
 POLL_MS = 250
+SOURCE_LOOK_SECONDS = 1.0  # how often each replica compares its sources' states
 
 
 @dataclass(kw_only=True)
@@ -74,10 +81,15 @@ class HubRuntime:
     cache_redis: RedisClient | None = None  # the caches' own Redis (cache_redis_url), if any
     readiness_memo: tuple[float, dict[str, Any]] | None = None
     indexes: IndexCache[Any] = field(default_factory=IndexCache)
+    live: LiveFeeds | None = None
+    live_limits: LiveLimits | None = None
+    _live_tasks: list[asyncio.Task[None]] = field(default_factory=list)
     _worker: asyncio.Task[None] | None = None
     _listener: asyncio.Task[None] | None = None
     _lag_watch: asyncio.Task[None] | None = None
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
+    # Set when the server begins to shut down: live streams end so that clients resubscribe.
+    draining: asyncio.Event = field(default_factory=asyncio.Event)
 
     @property
     def source_statuses(self) -> SourceStatusRegistry:
@@ -105,6 +117,28 @@ class HubRuntime:
             self.metrics.loop_lag.labels(clock="cpu").set_function(lag.cpu.worst)
             self._lag_watch = asyncio.create_task(lag.watch())
 
+    def start_live(self) -> None:
+        """The watcher of followed complaints, and telling other replicas of sources' changes."""
+        if self.live is None or self._live_tasks:
+            return
+        settings = self.settings
+        watcher = ComplaintWatcher(
+            self.catalog,
+            self.outbox,
+            self.live,
+            self.redis,
+            prefix=settings.cache_prefix,
+            poll_seconds=settings.live_poll_seconds,
+            metrics=self.metrics.live,
+        )
+        changes = SourceChanges(self.source_statuses, self.live.events, self.metrics.live)
+        self._live_tasks = [
+            asyncio.create_task(watcher.run(self._stop), name="kotahub watcher"),
+            asyncio.create_task(
+                changes.run(self._stop, SOURCE_LOOK_SECONDS), name="kotahub sources"
+            ),
+        ]
+
     def start_delivery(self) -> None:
         """Run the complaint delivery worker in this process, if there is anything to deliver."""
         if self.catalog.complaints and self._worker is None:
@@ -114,7 +148,8 @@ class HubRuntime:
             timing = DeliveryTiming(
                 self.settings.delivery_retry_seconds, self._reclaim_seconds(), poll_ms
             )
-            worker = DeliveryWorker(self.outbox, self.catalog, timing, self.metrics)
+            events = self.live.events if self.live is not None else None
+            worker = DeliveryWorker(self.outbox, self.catalog, timing, self.metrics, events)
             self._worker = asyncio.create_task(worker.run(self._stop))
 
     def _reclaim_seconds(self) -> float:
@@ -133,6 +168,9 @@ class HubRuntime:
         self._stop.set()
         if self._worker is not None:
             await self._worker
+        await asyncio.gather(*self._live_tasks, return_exceptions=True)
+        if self.live is not None:
+            await self.live.events.aclose()
         if self._listener is not None:
             self._listener.cancel()  # it may be waiting up to a second for a message
             await asyncio.gather(self._listener, return_exceptions=True)
@@ -207,6 +245,12 @@ async def start_runtime(
     persisted = PersistedQueries(settings.persisted_queries, manifest, documents)
     metrics.operations.reserve(operation_names(manifest.values()))
     runtime = HubRuntime(
+        live=_live_feeds(redis, settings, clock),
+        live_limits=LiveLimits(
+            metrics.live,
+            max_connections=settings.live_max_connections,
+            max_per_client=settings.live_max_per_client,
+        ),
         settings=settings,
         http=http,
         redis=redis,
@@ -224,6 +268,14 @@ async def start_runtime(
     )
     runtime.start_watching_loop()  # the hub's and the standalone worker's /metrics show it
     return runtime
+
+
+def _live_feeds(redis: RedisClient, settings: Settings, clock: Clock) -> LiveFeeds:
+    """Events on the outbox's Redis, which never evicts: a follower's event is not dropped for
+    cached answers; a lease outlives a few missed renewals."""
+    lease = 3 * settings.live_poll_seconds + 10
+    interests = Interests(redis, settings.cache_prefix, lease, clock)
+    return LiveFeeds(EventStream(redis, settings.cache_prefix), interests, clock)
 
 
 async def _open_store(redis: RedisClient, settings: Settings, clock: Clock) -> FallbackStore:

@@ -119,6 +119,52 @@ class Settings(BaseSettings):
         le=3600,
         description="On SIGTERM, requests and subscriptions in progress get this long to end.",
     )
+    # Live updates: subscriptions over WebSocket (graphql-transport-ws) and SSE (graphql-sse).
+    live_poll_seconds: float = Field(
+        default=30.0,
+        ge=0.05,
+        le=3600,
+        description="How often the watcher asks the complaints sources about the complaints "
+        "someone follows (one batched call per source, on one replica at a time).",
+    )
+    live_max_connections: int = Field(
+        default=5000,
+        ge=1,
+        le=100_000,
+        description="WebSocket connections and SSE streams open at once in one process; one "
+        "more is refused (WebSocket close code 1013, SSE 503).",
+    )
+    live_max_per_connection: int = Field(
+        default=10,
+        ge=1,
+        le=1000,
+        description="Subscriptions at once on one WebSocket connection.",
+    )
+    live_max_per_client: int = Field(
+        default=50,
+        ge=1,
+        le=100_000,
+        description="Subscriptions at once of one client (its API key, else its address) "
+        "in one process, over both transports.",
+    )
+    live_heartbeat_seconds: float = Field(
+        default=15.0,
+        ge=0.05,
+        le=600,
+        description="A WebSocket ping, or an SSE comment, at least this often.",
+    )
+    live_idle_seconds: float = Field(
+        default=300.0,
+        ge=0.1,
+        le=86_400,
+        description="A WebSocket connection with no subscription for this long is closed.",
+    )
+    live_init_seconds: float = Field(
+        default=10.0,
+        ge=0.1,
+        le=600,
+        description="Time a WebSocket client has to send connection_init.",
+    )
     # Query limits, each checked before anything runs.
     max_depth: int = Field(default=10, ge=1, le=100)
     max_fields: int = Field(default=200, ge=1, le=100_000)

@@ -14,6 +14,7 @@ from prometheus_client import (
 )
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
+from kotahub.observability.live_metrics import LiveMetrics
 from kotahub.observability.operation_labels import OperationLabels
 
 CacheLevel = Literal["upstream", "response"]
@@ -119,6 +120,7 @@ class HubMetrics:
             registry=self.registry,
         )
         self.operations = OperationLabels()
+        self.live = LiveMetrics(self.registry)
 
     def cache(self, level: CacheLevel, result: CacheResult) -> None:
         self.cache_requests.labels(level=level, result=result).inc()

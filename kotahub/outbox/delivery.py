@@ -15,10 +15,12 @@ from kotahub.adapters.catalog import Catalog
 from kotahub.contract import ComplaintsLookup, Receipt, UncertainPost
 from kotahub.errors import SourceError, SourceHTTPError
 from kotahub.observability.metrics import HubMetrics
+from kotahub.outbox.complaint_events import ComplaintEvent, complaint_topic
 from kotahub.outbox.failure_reasons import failure_reason, rejection_reason
 from kotahub.outbox.post_outcomes import needs_operator, refused_for_good, surely_not_made
 from kotahub.outbox.store import Outbox, Pending, UnreadableEntry
-from kotahub.store.redis_connection import REDIS_ERRORS
+from kotahub.store.events import EventStream
+from kotahub.store.redis_connection import REDIS_ERRORS, REDIS_FAILURES
 
 log = logging.getLogger("kotahub.delivery")
 
@@ -44,9 +46,11 @@ class DeliveryWorker:
         catalog: Catalog,
         timing: DeliveryTiming,
         metrics: HubMetrics | None = None,
+        events: EventStream | None = None,
     ) -> None:
         self._outbox = outbox
         self._metrics = metrics
+        self._events = events
         self._catalog = catalog
         self._timing = timing
         self.consumer = f"{socket.gethostname()}-{os.getpid()}"
@@ -203,9 +207,27 @@ class DeliveryWorker:
                 item.tracking_id,
                 upstream_id,
             )
-        await self._outbox.settle(item, changes)
+        settled = await self._outbox.settle(item, changes)
         self._unsettled.pop(item.tracking_id, None)
+        if settled:
+            await self._tell(item.tracking_id)
         return 1
+
+    async def _tell(self, tracking_id: str) -> None:
+        """Followers on every replica hear where the complaint now stands; the complaint is
+        delivered whether or not they can be told (they see it at their next look)."""
+        if self._events is None:
+            return
+        try:
+            delivery = await self._outbox.delivery(tracking_id)
+            if delivery is not None:
+                event = ComplaintEvent(delivery=delivery).encoded()
+                await self._events.publish(complaint_topic(tracking_id), event)
+        except REDIS_FAILURES as exc:
+            log.warning("complaint %s: its followers could not be told: %s", tracking_id, exc)
+            return
+        if self._metrics is not None:
+            self._metrics.live.published.labels(kind="delivery").inc()
 
     async def _retry_later(self, item: Pending, reason: str, urgent: bool = False) -> int:
         """Try again after a wait that doubles up to MAX_BACKOFF_SECONDS. Logged at WARNING

@@ -68,7 +68,7 @@ def make_loaders(catalog: Catalog) -> Loaders:
         programs=_loader("programs", lambda key: dimensions[key[0]].programs(key[1])),
         indicators=_loader("indicators", lambda key: dimensions[key[0]].indicators(key[1])),
         complaint_records=_complaints_by_id(
-            lambda source, ids: _complaints_with_ids(complaints[source], ids)
+            lambda source, ids: complaints_with_ids(complaints[source], ids)
         ),
     )
 
@@ -138,7 +138,7 @@ def _complaints_by_id(
     return SharedLoader(load_fn=load_many)
 
 
-async def _complaints_with_ids(adapter: ComplaintsAdapter, ids: Sequence[str]) -> ComplaintList:
+async def complaints_with_ids(adapter: ComplaintsAdapter, ids: Sequence[str]) -> ComplaintList:
     """In one call where the adapter can; else each complaint on its own, all at once."""
     if isinstance(adapter, ComplaintsById):
         return await adapter.complaints_by_id(ids)

@@ -12,6 +12,7 @@ from kotahub.adapters.catalog import Catalog
 from kotahub.outbox.store import Outbox
 from kotahub.records import EmergencyContact, GeoPoint, Lang
 from kotahub.resolvers.index_cache import IndexCache, RequestMemo
+from kotahub.resolvers.live_feeds import LiveFeeds, SubscriptionGate
 from kotahub.resolvers.loaders import Loaders
 from kotahub.upstream.source_status import SourceSnapshot
 
@@ -89,3 +90,5 @@ class RequestScope:
     # Who asks, as the rate limits count it ("key:NAME", else the client's address): a
     # caller's idempotency keys are its own.
     caller: str = "unknown"
+    live: LiveFeeds | None = None  # events and interests, for subscriptions
+    subscriptions: SubscriptionGate | None = None

@@ -19,6 +19,7 @@ from kotahub.schema.input_errors import without_values
 from kotahub.schema.list_bounds import BoundedLists
 from kotahub.schema.parsing_off_loop import ParsedOffLoop
 from kotahub.schema.query import Mutation, Query
+from kotahub.schema.subscription import Subscription
 from kotahub.schema.tourism import TouristSpot
 from kotahub.schema.validation_memo import ValidatedOnce
 
@@ -46,9 +47,14 @@ def build_schema(federation: bool = False) -> strawberry.Schema:
     schema = kind(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         types=[TouristSpot, HealthFacility, Complaint],
         # The HTTP layer holds batches to max_batch_operations before they get here.
-        config=StrawberryConfig(batching_config={"max_operations": MAX_BATCH}),
+        # @defer and @stream are served as multipart/mixed (see kotahub.schema.incremental).
+        config=StrawberryConfig(
+            batching_config={"max_operations": MAX_BATCH},
+            enable_experimental_incremental_execution=True,
+        ),
         # Portals send the same few documents: validate each once, not on every request.
         extensions=[
             ErrorPolicy,

@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 
-from graphql import GraphQLError
+from graphql import ExperimentalIncrementalExecutionResults, GraphQLError
 from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionResult
 
 from kotahub.errors import KotaHubError, SourceError
 from kotahub.schema.input_errors import without_values
@@ -27,32 +28,47 @@ class ErrorPolicy(SchemaExtension):
     def on_operation(self) -> Iterator[None]:
         yield
         result = self.execution_context.result
-        if result is None:
-            return
+        if result is None or isinstance(result, ExperimentalIncrementalExecutionResults):
+            return  # each part of an incremental answer is shaped as it goes (incremental.py)
         context = self.execution_context.context
         reported: list[GraphQLError] = list(getattr(context, "source_failures", []))
-        errors = [self._shape(error) for error in (result.errors or [])] + reported
+        request_id = getattr(context, "request_id", "")
+        errors = [shaped(error, request_id) for error in (result.errors or [])] + reported
         result.errors = errors or None
 
-    def _shape(self, error: GraphQLError) -> GraphQLError:
-        original = error.original_error
-        if original is None or isinstance(original, GraphQLError):
-            error.message = without_values(error.message)
-            return _with_extensions(error, {"code": _graphql_code(error)})
-        if isinstance(original, KotaHubError):
-            extensions: dict[str, object] = {"code": original.code}
-            if isinstance(original, SourceError):
-                extensions["source"] = original.source
-            return _with_extensions(error, extensions)
-        request_id = getattr(self.execution_context.context, "request_id", "")
-        log.error("unexpected error at %s [%s]", error.path, request_id, exc_info=original)
-        return GraphQLError(
-            MASKED_MESSAGE,
-            nodes=error.nodes,
-            path=error.path,
-            extensions={"code": "INTERNAL_SERVER_ERROR"}
-            | ({"requestId": request_id} if request_id else {}),
-        )
+    def on_stream_result(self, result: object) -> Iterator[None]:
+        """Each answer of a subscription, as it goes out: shaped as a single answer is, with
+        the source failures reported since the previous one."""
+        if isinstance(result, ExecutionResult) and not getattr(result, "has_next", False):
+            context = self.execution_context.context
+            reported: list[GraphQLError] = getattr(context, "source_failures", [])
+            request_id = getattr(context, "request_id", "")
+            errors = [shaped(error, request_id) for error in (result.errors or [])] + reported
+            result.errors = errors or None
+            if reported:
+                context.source_failures = []
+        yield
+
+
+def shaped(error: GraphQLError, request_id: str) -> GraphQLError:
+    """The error as a client may see it: with its code, or masked when unexpected."""
+    original = error.original_error
+    if original is None or isinstance(original, GraphQLError):
+        error.message = without_values(error.message)
+        return _with_extensions(error, {"code": _graphql_code(error)})
+    if isinstance(original, KotaHubError):
+        extensions: dict[str, object] = {"code": original.code}
+        if isinstance(original, SourceError):
+            extensions["source"] = original.source
+        return _with_extensions(error, extensions)
+    log.error("unexpected error at %s [%s]", error.path, request_id, exc_info=original)
+    return GraphQLError(
+        MASKED_MESSAGE,
+        nodes=error.nodes,
+        path=error.path,
+        extensions={"code": "INTERNAL_SERVER_ERROR"}
+        | ({"requestId": request_id} if request_id else {}),
+    )
 
 
 def _graphql_code(error: GraphQLError) -> str:

@@ -14,10 +14,15 @@ class StaleReport(SchemaExtension):
     data used was past its time to live (served while refreshing, or the upstream failed)."""
 
     def get_results(self) -> dict[str, Any]:
-        trace = CURRENT_TRACE.get()
-        if trace is None or not trace.stale:
-            return {}
-        oldest: dict[str, str] = {}
-        for use in sorted(trace.stale, key=lambda use: use.fetched_at):
-            oldest.setdefault(use.source, use.fetched_at.isoformat())
-        return {"stale": [{"source": s, "fetchedAt": at} for s, at in sorted(oldest.items())]}
+        return stale_report()
+
+
+def stale_report() -> dict[str, Any]:
+    """``{"stale": [...]}`` for the request's trace so far, or nothing when all was fresh."""
+    trace = CURRENT_TRACE.get()
+    if trace is None or not trace.stale:
+        return {}
+    oldest: dict[str, str] = {}
+    for use in sorted(trace.stale, key=lambda use: use.fetched_at):
+        oldest.setdefault(use.source, use.fetched_at.isoformat())
+    return {"stale": [{"source": s, "fetchedAt": at} for s, at in sorted(oldest.items())]}

@@ -11,6 +11,7 @@ from graphql import (
     FragmentDefinitionNode,
     FragmentSpreadNode,
     InlineFragmentNode,
+    SelectionNode,
     SelectionSetNode,
 )
 
@@ -24,7 +25,8 @@ def asks_for(info: Info, *path: str) -> bool:
     """Whether the field's selection holds ``path`` (field names, through fragments). Each
     fragment is read at most once for each step of the path, so a document that spreads
     fragments into fragments costs no more than its size (Strawberry's ``selected_fields``
-    would write every spread out)."""
+    would write every spread out). A deferred fragment (``@defer``) is not read: what it
+    asks for is loaded when its part of the answer is made, not before the first part."""
     raw = info._raw_info
     seen: set[tuple[str, int]] = set()
     return any(_holds(node.selection_set, path, raw.fragments, seen) for node in raw.field_nodes)
@@ -43,6 +45,8 @@ def _holds(
             inner, rest = selection.selection_set, path[1:]
             if selection.name.value != path[0]:
                 continue
+        elif _deferred(selection):
+            continue
         elif isinstance(selection, InlineFragmentNode):
             inner, rest = selection.selection_set, path
         elif isinstance(selection, FragmentSpreadNode):
@@ -56,6 +60,10 @@ def _holds(
         if _holds(inner, rest, fragments, seen):
             return True
     return False
+
+
+def _deferred(selection: SelectionNode) -> bool:
+    return any(directive.name.value == "defer" for directive in selection.directives or ())
 
 
 def later(awaitable: Awaitable[T]) -> T:

@@ -25,6 +25,7 @@ from kotahub.upstream.cache_keys import upstream_key
 from kotahub.upstream.call import SourceCaller
 from kotahub.upstream.deadline import detached, within_request_deadline
 from kotahub.upstream.entry import CacheEntry
+from kotahub.upstream.freshness_demand import too_old
 from kotahub.upstream.oauth import TokenProvider
 from kotahub.upstream.replica_flight import ReplicaFlight
 from kotahub.upstream.skips import Skip, SkipLedger
@@ -207,11 +208,14 @@ class SourceSession:
     async def _cached(self, key: str, call: Call) -> Fetched:
         client = self._client
         recent = client.recent_answer(key)
-        if recent is not None:
+        if recent is not None and not too_old(recent.fetched_at.timestamp(), client.clock.time()):
             client.metrics.cache("upstream", "hit")
             return recent
         entry = await self._read(key)
         state = entry.freshness(client.clock.time()) if entry else "expired"
+        if entry is not None and too_old(entry.fetched_at, client.clock.time()):
+            client.metrics.cache("upstream", "miss")  # asked again: only whether it changed
+            return await self._shared(key, call, lambda: self._fetch_and_store(key, call, entry))
         if entry is not None and state == "fallback":
             return await self._fetch_or_fall_back(key, call, entry)
         if entry is not None and state != "expired":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 import uuid
@@ -11,9 +12,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from websockets.asyncio.client import connect
 
-from tests.conftest import tourism_source
+from tests.conftest import complaints_source, tourism_source
 from tests.support.hub_process import HubProcess, hub_replicas
+from tests.support.live import PROTOCOL
 from tests.support.nginx import Proxy, nginx_binary, nginx_proxy
 from tests.support.servers import ThreadedServer
 
@@ -43,7 +46,8 @@ def deployment(redis_url: str, demo_server: ThreadedServer, tmp_path: Path) -> I
         "log_level": "INFO",
         "log_format": "json",
     }
-    with hub_replicas(3, [tourism_source(demo_server.url)], tmp_path, **settings) as hubs:
+    sources = [tourism_source(demo_server.url), complaints_source(demo_server.url)]
+    with hub_replicas(3, sources, tmp_path, **settings) as hubs:
         addresses = [hub.url.removeprefix("http://") for hub in hubs]
         (tmp_path / "nginx").mkdir()
         with nginx_proxy(binary, addresses, tmp_path / "nginx") as proxy:
@@ -159,3 +163,31 @@ def test_metrics_stay_inside_while_health_is_passed_through(deployment: Deployme
     with client_at("127.0.0.8") as client:
         assert client.get(f"{deployment.proxy.url}/metrics").status_code == 404
         assert client.get(f"{deployment.proxy.url}/healthz").json() == {"status": "ok"}
+
+
+FOLLOW_OPEN = {
+    "query": 'subscription { complaintUpdated(trackingId: "BPN-000007") { trackingId status } }'
+}
+
+
+async def test_a_websocket_subscription_passes_through_the_proxy(deployment: Deployment) -> None:
+    url = deployment.proxy.url.replace("http://", "ws://") + "/graphql"
+    async with connect(url, subprotocols=[PROTOCOL]) as socket:  # type: ignore[list-item]
+        await socket.send(json.dumps({"type": "connection_init"}))
+        assert json.loads(await socket.recv()) == {"type": "connection_ack"}
+        await socket.send(json.dumps({"id": "1", "type": "subscribe", "payload": FOLLOW_OPEN}))
+        first = json.loads(await asyncio.wait_for(socket.recv(), 10))
+    assert first["payload"]["data"]["complaintUpdated"]["trackingId"] == "BPN-000007"
+
+
+async def test_sse_events_pass_through_the_proxy_as_they_come(deployment: Deployment) -> None:
+    headers = {"Accept": "text/event-stream"}
+    async with (
+        httpx.AsyncClient(base_url=deployment.proxy.url, timeout=10) as client,
+        client.stream("POST", "/graphql", json=FOLLOW_OPEN, headers=headers) as sse,
+    ):
+        assert sse.headers["content-type"].startswith("text/event-stream")
+        # The first event arrives while the stream stays open: nothing holds it back.
+        first = await asyncio.wait_for(anext(sse.aiter_text()), 5)
+    assert first.startswith("event: next")
+    assert "BPN-000007" in first

@@ -26,8 +26,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from kotahub.access import ANONYMOUS, Principal
 from kotahub.concurrency import OFF_LOOP_CHARS, sized_off_loop
+from kotahub.hub.http.event_streams import EVENT_STREAM, accepts_events
 from kotahub.hub.http.graphql_call import Admission, Admitted, Checked, GraphQLCall, graphql_call
 from kotahub.hub.http.graphql_request import GraphQLRequest, Rejected, read_operations
+from kotahub.hub.http.incremental import INCREMENTAL_ACCEPT, accepts_parts, parts_asked
 from kotahub.hub.http.operation import NoOperation, chosen_operation
 from kotahub.hub.http.operation_variables import undeclared_message
 from kotahub.hub.http.replies import read_body, replay, send_errors, too_large
@@ -91,11 +93,11 @@ class GraphQLGate(HttpWrapper):
             await send_errors(send, 500, _masked(request_id))
             return
         if call.admission is None:  # the playground page, or a GET that asks for nothing
-            await self.app(scope, replay(body), send)
+            await self.app(scope, replay(body, receive), send)
             return
         # What runs is read from the call alone: the body is not handed on, so no layer
         # behind the door can read it a second time, or read it otherwise.
-        await self.app(scope, replay(b""), send)
+        await self.app(scope, replay(b"", receive), send)
 
     async def _admit(
         self, runtime: HubRuntime, scope: Scope, call: GraphQLCall, body: bytes
@@ -119,12 +121,30 @@ class GraphQLGate(HttpWrapper):
         requests = [item.request for item in resolved]
         chars = sum(len(request.query or "") for request in requests)  # the request's weight
         checked = await self._checked_all(requests, method, call.chosen, chars)
+        _deliverable(checked, headers, read.batched)
+        _streamable(checked, headers, read.batched)
         submitted = sum(submissions(c.document, c.operation) for c in checked if c is not None)
         if submitted:
             await _counted(runtime.rate_limits.admit_submissions(principal, address, submitted))
         await _register(runtime, resolved, checked, (principal, address))
         operations = tuple(Admitted(r, c) for r, c in zip(requests, checked, strict=True))
         return Admission(principal, operations, read.batched, _heavy(chars, checked))
+
+    async def admit_one(
+        self, runtime: HubRuntime, caller: tuple[Principal, str], request: GraphQLRequest
+    ) -> Admitted:
+        """One operation that arrived on a connection already open (a WebSocket): counted
+        against the caller's rate limit and checked like any request; Rejected if not."""
+        await _counted(runtime.rate_limits.admit(*caller, 1))
+        resolved = await runtime.persisted.resolve(request, caller[0])
+        chars = len(resolved.request.query or "")
+        checked = await self._checked_all([resolved.request], "POST", [], chars)
+        await _register(runtime, [resolved], checked, caller)
+        return Admitted(resolved.request, checked[0])
+
+    def principal_of(self, headers: Headers) -> Principal:
+        """The principal of these headers (Unauthenticated for a key the hub does not know)."""
+        return self.rules.keys.principal(headers)
 
     async def _principal(self, runtime: HubRuntime, headers: Headers, address: str) -> Principal:
         try:
@@ -161,17 +181,18 @@ class GraphQLGate(HttpWrapper):
         if isinstance(document, GraphQLError):
             raise _unparsed(document)
         operation = _operation(document, request, names)
-        if method == "GET" and operation.operation != Kind.QUERY:
+        if method == "GET" and operation.operation == Kind.MUTATION:
             raise Rejected(
                 405,
-                f"a {operation.operation.value} cannot be sent with GET; use POST",
+                "a mutation cannot be sent with GET; use POST",
                 "METHOD_NOT_ALLOWED",
                 headers={"Allow": "POST"},
             )
         exceeded, fields = self._verdict(request, document, operation)
         if exceeded is not None:
             raise _over(exceeded)
-        return Checked(document, operation, fields)
+        parts = parts_asked(request.query, document, operation, request.variables)
+        return Checked(document, operation, fields, parts)
 
     def _verdict(
         self, request: GraphQLRequest, document: DocumentNode, operation: OperationDefinitionNode
@@ -202,6 +223,51 @@ def _operation(
     if undeclared is not None:
         raise Rejected(200, undeclared, "BAD_USER_INPUT")
     return operation
+
+
+def _deliverable(checked: list[Checked | None], headers: Headers, batched: bool) -> None:
+    """Refuses an operation asking for its answer in parts (``@defer``, ``@stream``) that
+    cannot have one: its client does not read multipart/mixed, or it is one of a batch."""
+    parts = next((item.parts for item in checked if item is not None and item.parts), None)
+    if parts is None:
+        return
+    if batched:
+        raise Rejected(
+            400,
+            f"this operation uses {parts}, which cannot be answered within a batch; "
+            f"send it on its own, with `Accept: {INCREMENTAL_ACCEPT}`",
+            "INCREMENTAL_DELIVERY_IN_BATCH",
+        )
+    if not accepts_parts(headers):
+        raise Rejected(
+            406,
+            f"this operation uses {parts}, which needs `Accept: {INCREMENTAL_ACCEPT}`",
+            "INCREMENTAL_DELIVERY_NOT_ACCEPTED",
+            {"accept": INCREMENTAL_ACCEPT},
+        )
+
+
+def _streamable(checked: list[Checked | None], headers: Headers, batched: bool) -> None:
+    """Refuses a subscription whose answers cannot stream to its client: one of a batch, or
+    from a client that reads neither Server-Sent Events nor multipart subscriptions."""
+    if not any(
+        item is not None and item.operation.operation == Kind.SUBSCRIPTION for item in checked
+    ):
+        return
+    if batched:
+        raise Rejected(
+            400,
+            "a subscription cannot be one of a batch; send it on its own",
+            "SUBSCRIPTION_IN_BATCH",
+        )
+    if not accepts_events(headers):
+        raise Rejected(
+            406,
+            f"a subscription's answers stream: send `Accept: {EVENT_STREAM}` (GraphQL over "
+            "Server-Sent Events), or subscribe over a WebSocket (graphql-transport-ws) here",
+            "SUBSCRIPTION_NEEDS_STREAM",
+            {"accept": EVENT_STREAM},
+        )
 
 
 def _heavy(chars: int, checked: list[Checked | None]) -> bool:

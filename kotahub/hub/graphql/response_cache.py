@@ -124,6 +124,8 @@ async def _key(runtime: HubRuntime, scope: Scope) -> str | None:
     admission = graphql_call(scope).admission
     if admission is None or admission.principal.allows(Role.ADMIN) or admission.batched:
         return None
+    if admission.in_parts():  # sent as it is made (@defer, @stream): never held whole
+        return None
     [admitted] = admission.operations
     request, checked = admitted.request, admitted.checked
     if request.query is None or checked is None:

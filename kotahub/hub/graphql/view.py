@@ -10,20 +10,24 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from cross_web import AsyncHTTPRequestAdapter, StarletteRequestAdapter
+from graphql import ExperimentalIncrementalExecutionResults
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.http import GraphQLRequestData
+from strawberry.http import GraphQLRequestData, GraphQLRequestProtocol
 from strawberry.http.base import BaseRequestProtocol
+from strawberry.types import ExecutionResult
 
 from kotahub.access import ANONYMOUS
 from kotahub.clock import utc_now
 from kotahub.hub.cache_admin import HubCacheAdmin
+from kotahub.hub.graphql.multipart import DeferSpecTransport
 from kotahub.hub.http.client_identity import client_identity
 from kotahub.hub.http.graphql_call import Admission, graphql_call
 from kotahub.hub.http.graphql_request import GraphQLRequest
 from kotahub.hub.http.language import preferred_lang
+from kotahub.hub.live.websocket import LiveSocketHandler
 from kotahub.hub.pages.examples import PLAYGROUND_EXAMPLES
 from kotahub.hub.pages.playground import render_playground
 from kotahub.hub.runtime import HubRuntime
@@ -31,6 +35,7 @@ from kotahub.observability.logs import CURRENT_REQUEST_ID
 from kotahub.resolvers.loaders import make_loaders
 from kotahub.resolvers.scope import PageLimits, RequestScope
 from kotahub.schema.context import GraphQLContext
+from kotahub.schema.incremental import shaped_parts
 
 
 class AdmittedRequest(StarletteRequestAdapter):
@@ -45,6 +50,8 @@ class HubGraphQL(GraphQL[GraphQLContext, None]):
     """Builds a fresh resolver scope (loaders, language, clock) for every request."""
 
     request_adapter_class = AdmittedRequest
+    graphql_transport_ws_handler_class = LiveSocketHandler
+    multipart_transport_class = DeferSpecTransport  # @defer and @stream answers
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
@@ -75,6 +82,8 @@ class HubGraphQL(GraphQL[GraphQLContext, None]):
             principal=principal,
             source_statuses=runtime.source_statuses,
             caller=client_identity(principal, address),
+            live=runtime.live,
+            subscriptions=runtime.live_limits,
         )
         return GraphQLContext(
             scope=scope,
@@ -95,8 +104,28 @@ class HubGraphQL(GraphQL[GraphQLContext, None]):
         admission = _admission(request)
         if admission is None:
             return await super().parse_http_body(request)
-        data = [_request_data(item.request) for item in admission.operations]
+        transport = self._get_stream_transport_from_headers(request.headers)
+        protocol = transport.protocol if transport is not None else "http"
+        data = [_request_data(item.request, protocol) for item in admission.operations]
         return data if admission.batched else data[0]
+
+    async def execute_single(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Response,
+        context: GraphQLContext,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        """The operation's answer; one in parts (``@defer``, ``@stream``) has each part
+        shaped by the hub's error policy as it goes out."""
+        result = await super().execute_single(
+            request, request_adapter, sub_response, context, root_value, request_data
+        )
+        if isinstance(result, ExperimentalIncrementalExecutionResults):
+            return shaped_parts(result, context)
+        return result
 
     async def render_graphql_ide(self, request: Request) -> Response:
         return render_playground(str(request.url.path), PLAYGROUND_EXAMPLES)
@@ -106,11 +135,12 @@ def _admission(request: BaseRequestProtocol) -> Admission | None:
     return request.admission if isinstance(request, AdmittedRequest) else None
 
 
-def _request_data(request: GraphQLRequest) -> GraphQLRequestData:
-    # Plain HTTP: the view serves no streaming transport (SSE, multipart), only WebSockets.
+def _request_data(request: GraphQLRequest, protocol: GraphQLRequestProtocol) -> GraphQLRequestData:
+    # Plain HTTP: an answer in parts (@defer, @stream) still streams, as multipart/mixed.
     return GraphQLRequestData(
         query=request.query,
         variables=request.variables,
         operation_name=request.operation_name,
         extensions=request.extensions,
+        protocol=protocol,
     )

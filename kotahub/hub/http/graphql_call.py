@@ -28,12 +28,13 @@ SCOPE_KEY = "kotahub.graphql_call"
 
 @dataclass(frozen=True, slots=True)
 class Checked:
-    """A document that parsed and keeps every limit, the operation of it that will run, and
-    the fields it selects."""
+    """A document that parsed and keeps every limit, the operation of it that will run, the
+    fields it selects, and the directive by which it asks for its answer in parts, if any."""
 
     document: DocumentNode
     operation: OperationDefinitionNode
     fields: int
+    parts: str | None = None  # "@defer" or "@stream"
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +54,10 @@ class Admission:
     operations: tuple[Admitted, ...]
     batched: bool
     off_loop: bool = False  # the steps behind the door read its documents off the event loop
+
+    def in_parts(self) -> bool:
+        """Whether an operation's answer is sent in parts (``@defer``, ``@stream``)."""
+        return any(item.checked is not None and item.checked.parts for item in self.operations)
 
     def documents(self) -> dict[str, DocumentNode]:
         """Each document text the door parsed, with what it parsed it into."""

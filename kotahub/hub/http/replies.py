@@ -26,8 +26,9 @@ async def read_body(receive: Receive, limit: int) -> bytes | None:
     return b"".join(chunks)
 
 
-def replay(body: bytes) -> Receive:
-    """A ``receive`` that hands on a body already read."""
+def replay(body: bytes, then: Receive) -> Receive:
+    """A ``receive`` that hands on a body already read, then what ``then`` receives: the
+    client's going away, which a streamed answer (``@defer``) waits for while it runs."""
     sent = False
 
     async def receive() -> Message:
@@ -35,7 +36,7 @@ def replay(body: bytes) -> Receive:
         if not sent:
             sent = True
             return {"type": "http.request", "body": body, "more_body": False}
-        return {"type": "http.disconnect"}
+        return await then()
 
     return receive
 

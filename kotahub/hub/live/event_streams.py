@@ -1,0 +1,85 @@
+"""Subscriptions over Server-Sent Events at the door's side: counted against the process's
+live connections, and ended when the hub begins to shut down.
+
+A stream the hub ends for a restart ends without ``event: complete``, as a dropped
+connection does: graphql-sse clients take that as their cue to subscribe again (to another
+replica, or to this one once it is back), whereas ``complete`` would tell them it is over.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from graphql import OperationType
+from starlette.types import Message, Receive, Scope, Send
+
+from kotahub.hub.http.graphql_call import graphql_call
+from kotahub.hub.http.replies import send_errors
+from kotahub.hub.http.wrapper import HttpWrapper
+from kotahub.hub.runtime import HubRuntime
+
+RESTARTING = b": the hub is restarting; subscribe again\r\n\r\n"
+
+
+class LiveStreams(HttpWrapper):
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not _subscribes(scope):
+            await self.app(scope, receive, send)
+            return
+        runtime: HubRuntime = scope["app"].state.runtime
+        limits = runtime.live_limits
+        if limits is None or not limits.connect("sse"):
+            await send_errors(send, 503, [_full()], {"Retry-After": "5"})
+            return
+        try:
+            await self._until_draining(scope, receive, _Sent(send), runtime.draining)
+        finally:
+            limits.disconnect("sse")
+
+    async def _until_draining(
+        self, scope: Scope, receive: Receive, sent: _Sent, draining: asyncio.Event
+    ) -> None:
+        """Streams until the subscription ends or the hub drains, then ends the response."""
+        running = asyncio.ensure_future(self.app(scope, receive, sent))
+        drained = asyncio.ensure_future(draining.wait())
+        try:
+            await asyncio.wait([running, drained], return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            drained.cancel()
+            if not running.done():
+                running.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await running
+        if sent.started and not sent.ended:
+            await sent({"type": "http.response.body", "body": RESTARTING, "more_body": False})
+
+
+class _Sent:
+    """``send``, knowing whether the response has started and whether it has ended."""
+
+    def __init__(self, send: Send) -> None:
+        self._send = send
+        self.started = self.ended = False
+
+    async def __call__(self, message: Message) -> None:
+        await self._send(message)
+        if message["type"] == "http.response.start":
+            self.started = True
+        elif message["type"] == "http.response.body" and not message.get("more_body"):
+            self.ended = True
+
+
+def _subscribes(scope: Scope) -> bool:
+    admission = graphql_call(scope).admission
+    if admission is None or len(admission.operations) != 1:
+        return False
+    checked = admission.operations[0].checked
+    return checked is not None and checked.operation.operation == OperationType.SUBSCRIPTION
+
+
+def _full() -> dict[str, object]:
+    return {
+        "message": "this hub holds as many live connections as it may; try again shortly",
+        "extensions": {"code": "TOO_MANY_CONNECTIONS"},
+    }

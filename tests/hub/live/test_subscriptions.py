@@ -1,0 +1,110 @@
+"""Subscriptions end to end on a real socket: a complaint followed over WebSocket and over
+SSE from QUEUED to SUBMITTED to closed at the reference Open311 server."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+
+from kotahub.demo.open311 import DEMO_API_KEY
+from kotahub.hub.settings import Settings
+from tests.support.complaints import road_complaint, submit
+from tests.support.live import (
+    FOLLOW,
+    complaint_of,
+    received,
+    serving_hub,
+    socket_client,
+    sse_events,
+    subscribe,
+)
+from tests.support.servers import ThreadedServer
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def live_settings(
+    hub_settings: Callable[..., Settings], open311: ThreadedServer
+) -> Callable[..., Settings]:
+    """A hub on a reference Open311 server of the test's own, watching it every 0.2 s."""
+    source = {
+        "name": "complaints",
+        "kind": "open311",
+        "base_url": open311.url,
+        "api_key": DEMO_API_KEY,
+        "ttl_seconds": 60,  # the watcher asks again all the same
+    }
+
+    def make(**overrides: Any) -> Settings:
+        return hub_settings(sources=[source], live_poll_seconds=0.2, **overrides)
+
+    return make
+
+
+async def _filed(base: str) -> str:
+    async with httpx.AsyncClient(base_url=base, timeout=10) as client:
+        filed = await submit(client, road_complaint(), key=f"live-{uuid.uuid4().hex}")
+    tracking_id: str = filed["trackingId"]
+    return tracking_id
+
+
+async def _upstream_id(base: str, tracking_id: str) -> str:
+    query = "query ($id: String!) { complaint(trackingId: $id) { sourceId } }"
+    async with httpx.AsyncClient(base_url=base, timeout=10) as client:
+        response = await client.post(
+            "/graphql", json={"query": query, "variables": {"id": tracking_id}}
+        )
+    source_id: str = response.json()["data"]["complaint"]["sourceId"]
+    return source_id
+
+
+async def test_a_websocket_follower_sees_a_complaint_queued_submitted_and_closed(
+    live_settings: Callable[..., Settings], open311: ThreadedServer
+) -> None:
+    settings = live_settings(delivery_worker=False)
+    async with serving_hub(settings) as (base, _app):
+        tracking_id = await _filed(base)
+        async with socket_client(base) as socket:
+            await subscribe(socket, "1", FOLLOW, {"id": tracking_id})
+            first = complaint_of(await received(socket))
+            assert (first["trackingId"], first["deliveryStatus"]) == (tracking_id, "QUEUED")
+            worker = live_settings(delivery_worker=True, cache_prefix=settings.cache_prefix)
+            async with serving_hub(worker):
+                submitted = complaint_of(await received(socket))
+            assert submitted["deliveryStatus"] == "SUBMITTED"
+            assert submitted["status"] == "OPEN"
+            source_id = await _upstream_id(base, tracking_id)
+            open311.app.state.store.set_status(source_id, "closed", "Sudah ditambal", "Dinas PU")
+            closed = complaint_of(await received(socket))
+    assert closed == {
+        "trackingId": tracking_id,
+        "deliveryStatus": "SUBMITTED",
+        "status": "CLOSED",
+        "statusNotes": "Sudah ditambal",
+        "agency": "Dinas PU",
+    }
+
+
+async def test_an_sse_follower_sees_the_same_moves(
+    live_settings: Callable[..., Settings], open311: ThreadedServer
+) -> None:
+    async with serving_hub(live_settings(delivery_worker=True)) as (base, _app):
+        tracking_id = await _filed(base)
+        events: asyncio.Queue[Any] = asyncio.Queue()
+        async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+            following = asyncio.create_task(sse_events(client, FOLLOW, {"id": tracking_id}, events))
+            seen = [complaint_of((await asyncio.wait_for(events.get(), 10))[1])]
+            while seen[-1]["deliveryStatus"] != "SUBMITTED":
+                seen.append(complaint_of((await asyncio.wait_for(events.get(), 10))[1]))
+            source_id = await _upstream_id(base, tracking_id)
+            open311.app.state.store.set_status(source_id, "closed", "Selesai")
+            seen.append(complaint_of((await asyncio.wait_for(events.get(), 10))[1]))
+            following.cancel()
+    assert seen[0]["deliveryStatus"] in {"QUEUED", "SUBMITTED"}
+    assert (seen[-1]["status"], seen[-1]["statusNotes"]) == ("CLOSED", "Selesai")

@@ -25,7 +25,7 @@ from kotahub.hub.graphql.view import HubGraphQL
 from kotahub.hub.http.media_types import GraphQLMediaType
 from kotahub.hub.http.relative_redirects import relative_slash_redirects
 from kotahub.hub.http_policy import gate_rules, http_middleware
-from kotahub.hub.live.event_streams import LiveStreams
+from kotahub.hub.live.event_streams import LiveStreams, sse_transports
 from kotahub.hub.pages.metrics import metrics_page
 from kotahub.hub.pages.playground import playground_routes
 from kotahub.hub.pages.probes import liveness, readiness
@@ -82,6 +82,7 @@ def create_app(
         connection_init_wait_timeout=timedelta(seconds=settings.live_init_seconds),
         max_subscriptions_per_connection=settings.live_max_per_connection,
     )
+    graphql.stream_transport_classes_by_protocol = sse_transports(settings.live_heartbeat_seconds)
     gate = GraphQLGate(LiveStreams(ResponseCache(graphql)), gate_rules(settings, schema))
     routes += [
         Route("/", _to_graphql),

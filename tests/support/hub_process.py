@@ -25,6 +25,13 @@ class HubProcess:
     url: str
     process: subprocess.Popen[bytes]
     log: Path
+    env: dict[str, str]
+
+    def restart(self) -> None:
+        """Stopped (SIGTERM, as an orchestrator does) and started again on the same port."""
+        self.stop()
+        self.process = _spawn(self.env, self.log)
+        _wait_ready(self.url)
 
     def stop(self) -> None:
         self.process.terminate()
@@ -74,14 +81,17 @@ def _start(
         "KOTAHUB_DELIVERY_WORKER": "false",
         **{f"KOTAHUB_{name.upper()}": value for name, value in settings.items()},
     }
+    return HubProcess(f"http://127.0.0.1:{port}", _spawn(env, log), log, env)
+
+
+def _spawn(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     with log.open("ab") as output:
-        process = subprocess.Popen(
+        return subprocess.Popen(
             [sys.executable, "-m", "kotahub", "serve"],
             env=env,
             stdout=output,
             stderr=subprocess.STDOUT,
         )
-    return HubProcess(f"http://127.0.0.1:{port}", process, log)
 
 
 def _wait_ready(url: str, seconds: float = 30.0) -> None:

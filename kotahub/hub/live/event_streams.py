@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from typing import ClassVar
 
 from graphql import OperationType
 from starlette.types import Message, Receive, Scope, Send
+from strawberry.http.base import BaseView
+from strawberry.http.streaming import HTTPStreamTransport, SSETransport
+from strawberry.subscriptions import GRAPHQL_SSE_PROTOCOL
 
 from kotahub.hub.http.graphql_call import graphql_call
 from kotahub.hub.http.replies import send_errors
@@ -20,6 +24,21 @@ from kotahub.hub.http.wrapper import HttpWrapper
 from kotahub.hub.runtime import HubRuntime
 
 RESTARTING = b": the hub is restarting; subscribe again\r\n\r\n"
+
+
+class HeartbeatSSE(SSETransport):
+    """Strawberry's graphql-sse transport, with a comment every ``every`` seconds."""
+
+    every: ClassVar[float] = 15.0
+
+    def __init__(self) -> None:
+        super().__init__(heartbeat_interval=self.every)
+
+
+def sse_transports(heartbeat_seconds: float) -> dict[str, type[HTTPStreamTransport]]:
+    """Strawberry's stream transports, the SSE one with the hub's heartbeat."""
+    sse = type("HeartbeatSSE", (HeartbeatSSE,), {"every": heartbeat_seconds})
+    return {**BaseView.stream_transport_classes_by_protocol, GRAPHQL_SSE_PROTOCOL: sse}
 
 
 class LiveStreams(HttpWrapper):

@@ -194,3 +194,19 @@ async def test_an_sse_stream_ends_without_complete_when_the_hub_begins_to_drain(
     assert first.startswith("event: next")
     assert "restarting" in rest
     assert "event: complete" not in rest
+
+
+async def test_an_sse_stream_carries_a_comment_each_heartbeat(
+    settings: Callable[..., Settings],
+) -> None:
+    async with (
+        serving_hub(settings(live_heartbeat_seconds=0.1)) as (base, _app),
+        httpx.AsyncClient(base_url=base, timeout=10) as client,
+    ):
+        body = {"query": FOLLOW, "variables": {"id": OPEN_COMPLAINT}}
+        headers = {"Accept": "text/event-stream"}
+        async with client.stream("POST", "/graphql", json=body, headers=headers) as sse:
+            chunks = sse.aiter_text()
+            texts = [await anext(chunks) for _ in range(3)]
+    assert texts[0].startswith("event: next")
+    assert texts[1:] == [": ping\r\n\r\n", ": ping\r\n\r\n"]

@@ -13,6 +13,7 @@ import pytest
 
 from kotahub.demo.open311 import DEMO_API_KEY
 from kotahub.hub.settings import Settings
+from tests.support.api_keys import ADMIN_KEY, api_keys
 from tests.support.complaints import road_complaint, submit
 from tests.support.live import (
     FOLLOW,
@@ -42,7 +43,7 @@ def live_settings(
     }
 
     def make(**overrides: Any) -> Settings:
-        return hub_settings(sources=[source], live_poll_seconds=0.2, **overrides)
+        return hub_settings(**{"sources": [source], "live_poll_seconds": 0.2, **overrides})
 
     return make
 
@@ -108,3 +109,27 @@ async def test_an_sse_follower_sees_the_same_moves(
             following.cancel()
     assert seen[0]["deliveryStatus"] in {"QUEUED", "SUBMITTED"}
     assert (seen[-1]["status"], seen[-1]["statusNotes"]) == ("CLOSED", "Selesai")
+
+
+async def test_an_admin_hears_a_source_fail_and_its_circuit_open(
+    live_settings: Callable[..., Settings], open311: ThreadedServer
+) -> None:
+    source: dict[str, Any] = {"name": "complaints", "kind": "open311", "base_url": open311.url}
+    source |= {"api_key": DEMO_API_KEY, "breaker_failures": 2, "timeout_seconds": 1}
+    settings = live_settings(api_keys=api_keys(), sources=[source], upstream_cache=False)
+    query = "subscription { sourceStatusChanged { name state lastError } }"
+    async with (
+        serving_hub(settings) as (base, _app),
+        socket_client(base, {"X-API-Key": ADMIN_KEY}) as socket,
+        httpx.AsyncClient(base_url=base, timeout=10) as client,
+    ):
+        await subscribe(socket, "s", query, {})
+        open311.stop()
+        states = []
+        while "open" not in states:
+            await client.post("/graphql", json={"query": "{ complaintCategories { code } }"})
+            message = await received(socket)
+            states.append(message["payload"]["data"]["sourceStatusChanged"]["state"].lower())
+        assert message["payload"]["data"]["sourceStatusChanged"]["name"] == "complaints"
+        assert message["payload"]["data"]["sourceStatusChanged"]["lastError"]
+    assert states[-1] == "open"

@@ -97,7 +97,7 @@ async def test_a_restart_closes_with_1012_and_a_client_that_subscribes_again_car
     replicas: list[HubProcess], open311: ThreadedServer
 ) -> None:
     hub = replicas[0]
-    complaint = "BPN-000007"
+    complaint = "BPN-000064"
     async with socket_client(hub.url) as socket:
         await subscribe(socket, "1", FOLLOW, {"id": complaint})
         before = complaint_of(await received(socket))
@@ -113,6 +113,7 @@ async def test_a_restart_closes_with_1012_and_a_client_that_subscribes_again_car
         open311.app.state.store.set_status(complaint, "closed", "Selesai")
         after = complaint_of(await received(socket, 15))
     assert again == before
+    assert before["status"] == "OPEN"
     assert (after["status"], after["statusNotes"]) == ("CLOSED", "Selesai")
     errors = [line for line in hub.log.read_text().splitlines() if '"ERROR"' in line]
     assert errors == []  # the shutdown ended every subscription cleanly

@@ -20,7 +20,7 @@ from kotahub.resolvers.complaint_changes import ComplaintState
 from kotahub.resolvers.complaint_interests import Where
 from kotahub.resolvers.complaints import TRACKING_PREFIX, Tracked, track
 from kotahub.resolvers.index_cache import RequestMemo
-from kotahub.resolvers.live_feeds import LiveFeeds, served
+from kotahub.resolvers.live_feeds import LiveFeeds, redis_answering, served
 from kotahub.resolvers.loaders import make_loaders
 from kotahub.resolvers.scope import RequestScope
 from kotahub.store.events import Event
@@ -32,6 +32,8 @@ async def follow_complaint(scope: RequestScope, tracking_id: str) -> AsyncIterat
     """The complaint now, then each time what a follower sees of it changes."""
     feeds = served(scope.live)
     # Listening before the first look: a change between the two is not missed.
+    async with redis_answering():
+        await feeds.events.start()
     async with feeds.events.listen(complaint_topic(tracking_id)) as events:
         now = await track(renewed(scope, feeds), tracking_id)
         if now is None:
@@ -39,7 +41,8 @@ async def follow_complaint(scope: RequestScope, tracking_id: str) -> AsyncIterat
                 f"no complaint has the tracking id {tracking_id!r}; expected the KH-… id "
                 "submitComplaint gave, or a complaint's id at its source"
             )
-        await feeds.interests.hold(tracking_id, _where(now))
+        async with redis_answering():
+            await feeds.interests.hold(tracking_id, _where(now))
         try:
             seen = ComplaintState.of(now.record, now.delivery)
             yield now

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from contextlib import AbstractAsyncContextManager
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from typing import Protocol
 
 from kotahub.clock import Clock
-from kotahub.errors import ClientInputError
+from kotahub.errors import ClientInputError, KotaHubError
 from kotahub.resolvers.complaint_interests import Interests
 from kotahub.store.events import EventStream
+from kotahub.store.redis_connection import REDIS_FAILURES
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,6 +19,24 @@ class LiveFeeds:
     events: EventStream
     interests: Interests
     clock: Clock
+
+
+class LiveUnavailable(KotaHubError):
+    """The event store (Redis) does not answer: nothing can be followed right now."""
+
+    code = "SERVICE_UNAVAILABLE"
+
+
+@asynccontextmanager
+async def redis_answering() -> AsyncIterator[None]:
+    """Redis failures inside the block, as the error a subscriber is told."""
+    try:
+        yield
+    except REDIS_FAILURES as exc:
+        raise LiveUnavailable(
+            "live updates cannot start right now: the event store does not answer; "
+            "subscribe again shortly (queries are served as usual)"
+        ) from exc
 
 
 def served(live: LiveFeeds | None) -> LiveFeeds:

@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from kotahub.observability.live_metrics import LiveMetrics
-from kotahub.resolvers.live_feeds import served
+from kotahub.resolvers.live_feeds import redis_answering, served
 from kotahub.resolvers.scope import RequestScope, SourceStatusReader
 from kotahub.store.events import EventStream
 from kotahub.store.redis_connection import REDIS_FAILURES
@@ -65,7 +65,10 @@ class SourceChanges:
 
 async def follow_sources(scope: RequestScope) -> AsyncIterator[SourceSnapshot]:
     """Each source status change any replica publishes from now on."""
-    async with served(scope.live).events.listen(SOURCES_TOPIC) as events:
+    feeds = served(scope.live)
+    async with redis_answering():
+        await feeds.events.start()
+    async with feeds.events.listen(SOURCES_TOPIC) as events:
         async for event in events:
             snapshot = _decoded(event.data)
             if snapshot is not None:

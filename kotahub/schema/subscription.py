@@ -30,7 +30,6 @@ class Subscription:
         scope = info.context.scope
         async with _admitted(info, "complaintUpdated"):
             async for tracked in follow_complaint(scope, tracking_id.strip()):
-                info.context.report(tracked.failures, info)
                 _delivered(info, "complaintUpdated")
                 yield Complaint.of(tracked.record, tracked.delivery, tracked.tracking_id)
 

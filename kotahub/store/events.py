@@ -58,6 +58,7 @@ class EventStream:
         self._reader: asyncio.Task[None] | None = None
         self._position = "0-0"
         self._closing = False
+        self._starting = asyncio.Lock()
 
     async def publish(self, topic: str, data: Mapping[str, Any]) -> str:
         """Adds an event for every replica; its position in the stream."""
@@ -65,13 +66,18 @@ class EventStream:
         added = await self._redis.xadd(self.key, fields, maxlen=EVENTS_KEPT, approximate=True)
         return _text(added)
 
+    async def start(self) -> None:
+        """Reads on from the stream's end as it is now, once (Redis errors raised here)."""
+        async with self._starting:
+            if self._reader is None:
+                self._position, self._closing = await self._last_position(), False
+                self._reader = asyncio.create_task(self._read(), name="kotahub events")
+
     @asynccontextmanager
     async def listen(self, topic: str) -> AsyncIterator[AsyncIterator[Event]]:
         """The events of ``topic`` published from now on, for as long as the block lasts."""
         queue: asyncio.Queue[Event] = asyncio.Queue(self._queue_size)
-        if self._reader is None:  # read on from the stream's end as it is now
-            self._position, self._closing = await self._last_position(), False
-            self._reader = asyncio.create_task(self._read(), name="kotahub events")
+        await self.start()
         self._listeners.setdefault(topic, set()).add(queue)
         try:
             yield _drained(queue)

@@ -166,7 +166,7 @@ def test_metrics_stay_inside_while_health_is_passed_through(deployment: Deployme
 
 
 FOLLOW_OPEN = {
-    "query": 'subscription { complaintUpdated(trackingId: "BPN-000007") { trackingId status } }'
+    "query": 'subscription { complaintUpdated(trackingId: "BPN-000064") { trackingId status } }'
 }
 
 
@@ -177,7 +177,7 @@ async def test_a_websocket_subscription_passes_through_the_proxy(deployment: Dep
         assert json.loads(await socket.recv()) == {"type": "connection_ack"}
         await socket.send(json.dumps({"id": "1", "type": "subscribe", "payload": FOLLOW_OPEN}))
         first = json.loads(await asyncio.wait_for(socket.recv(), 10))
-    assert first["payload"]["data"]["complaintUpdated"]["trackingId"] == "BPN-000007"
+    assert first["payload"]["data"]["complaintUpdated"]["trackingId"] == "BPN-000064"
 
 
 async def test_sse_events_pass_through_the_proxy_as_they_come(deployment: Deployment) -> None:
@@ -190,4 +190,4 @@ async def test_sse_events_pass_through_the_proxy_as_they_come(deployment: Deploy
         # The first event arrives while the stream stays open: nothing holds it back.
         first = await asyncio.wait_for(anext(sse.aiter_text()), 5)
     assert first.startswith("event: next")
-    assert "BPN-000007" in first
+    assert "BPN-000064" in first

@@ -196,7 +196,7 @@ subscription FollowComplaint($trackingId: String!) {
 }
 """
 
-_FOLLOW_VARIABLES = '{"trackingId": "BPN-000007"}'
+_FOLLOW_VARIABLES = '{"trackingId": "BPN-000064"}'
 
 _DIMENSIONS = """\
 query SmartCity($lang: Lang = EN) {

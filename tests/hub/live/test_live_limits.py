@@ -17,10 +17,11 @@ from kotahub.hub.settings import Settings
 from tests.observability.test_metrics import samples
 from tests.support.api_keys import ADMIN_KEY, api_keys
 from tests.support.live import FOLLOW, PROTOCOL, received, serving_hub, socket_client, subscribe
+from tests.support.redis_server import RedisServer
 
 pytestmark = pytest.mark.integration
 
-OPEN_COMPLAINT = "BPN-000007"
+OPEN_COMPLAINT = "BPN-000064"
 SOURCES = "subscription { sourceStatusChanged { name state } }"
 
 
@@ -210,3 +211,21 @@ async def test_an_sse_stream_carries_a_comment_each_heartbeat(
             texts = [await anext(chunks) for _ in range(3)]
     assert texts[0].startswith("event: next")
     assert texts[1:] == [": ping\r\n\r\n", ": ping\r\n\r\n"]
+
+
+async def test_without_redis_a_subscription_is_refused_clearly_and_queries_still_run(
+    settings: Callable[..., Settings], private_redis: RedisServer
+) -> None:
+    hub = settings(redis_url=private_redis.url, redis_timeout_seconds=0.5)
+    async with serving_hub(hub) as (base, _app):
+        private_redis.stop()
+        async with socket_client(base) as socket:
+            await subscribe(socket, "1", FOLLOW, {"id": OPEN_COMPLAINT})
+            refused = await received(socket)
+        async with httpx.AsyncClient(base_url=base, timeout=10) as client:
+            query = {"query": '{ complaint(trackingId: "BPN-000064") { status } }'}
+            answered = (await client.post("/graphql", json=query)).json()
+    error = refused["payload"]["errors"][0]
+    assert error["extensions"]["code"] == "SERVICE_UNAVAILABLE"
+    assert "event store" in error["message"]
+    assert answered["data"]["complaint"]["status"] == "OPEN"

@@ -40,7 +40,7 @@ def test_follow_a_complaint_is_a_subscription_tab_with_variables() -> None:
     for field in ("trackingId", "deliveryStatus", "status", "statusNotes", "agency", "expectedAt"):
         assert field in example.query
     assert example.variables is not None
-    assert json.loads(example.variables) == {"trackingId": "BPN-000007"}
+    assert json.loads(example.variables) == {"trackingId": "BPN-000064"}
     assert example.about_id.startswith("Ikuti pengaduan")
     assert example.about_en.startswith("Follow a complaint")
 

@@ -83,7 +83,8 @@ def create_app(
         max_subscriptions_per_connection=settings.live_max_per_connection,
     )
     graphql.stream_transport_classes_by_protocol = sse_transports(settings.live_heartbeat_seconds)
-    gate = GraphQLGate(LiveStreams(ResponseCache(graphql)), gate_rules(settings, schema))
+    served = LiveStreams(ResponseCache(graphql), streams=graphql)
+    gate = GraphQLGate(served, gate_rules(settings, schema))
     routes += [
         Route("/", _to_graphql),
         Route("/graphql", GraphQLAccess(GraphQLMediaType(gate)), methods=["GET", "POST"]),

@@ -248,7 +248,8 @@ async def start_runtime(
         live=_live_feeds(redis, settings, clock),
         live_limits=LiveLimits(
             metrics.live,
-            max_connections=settings.live_max_connections,
+            max_connections=settings.live_connections,
+            max_connections_per_client=settings.live_max_connections_per_client,
             max_per_client=settings.live_max_per_client,
         ),
         settings=settings,
@@ -275,7 +276,8 @@ def _live_feeds(redis: RedisClient, settings: Settings, clock: Clock) -> LiveFee
     cached answers; a lease outlives a few missed renewals."""
     lease = 3 * settings.live_poll_seconds + 10
     interests = Interests(redis, settings.cache_prefix, lease, clock)
-    return LiveFeeds(EventStream(redis, settings.cache_prefix), interests, clock)
+    events = EventStream(redis, settings.cache_prefix)
+    return LiveFeeds(events, interests, clock, settings.live_poll_seconds)
 
 
 async def _open_store(redis: RedisClient, settings: Settings, clock: Clock) -> FallbackStore:

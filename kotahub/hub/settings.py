@@ -127,12 +127,20 @@ class Settings(BaseSettings):
         description="How often the watcher asks the complaints sources about the complaints "
         "someone follows (one batched call per source, on one replica at a time).",
     )
-    live_max_connections: int = Field(
-        default=5000,
+    live_max_connections: int | None = Field(
+        default=None,
         ge=1,
         le=100_000,
-        description="WebSocket connections and SSE streams open at once in one process; one "
-        "more is refused (WebSocket close code 1013, SSE 503).",
+        description="WebSocket connections and SSE streams open at once in one process "
+        "(unset: half of max_connections), below max_connections so that queries always "
+        "have room; one more is refused (WebSocket close code 1013, SSE 503).",
+    )
+    live_max_connections_per_client: int = Field(
+        default=20,
+        ge=1,
+        le=100_000,
+        description="WebSocket connections and SSE streams open at once from one address "
+        "in one process.",
     )
     live_max_per_connection: int = Field(
         default=10,
@@ -154,7 +162,7 @@ class Settings(BaseSettings):
         description="A WebSocket ping, or an SSE comment, at least this often.",
     )
     live_idle_seconds: float = Field(
-        default=300.0,
+        default=60.0,
         ge=0.1,
         le=86_400,
         description="A WebSocket connection with no subscription for this long is closed.",
@@ -229,6 +237,23 @@ class Settings(BaseSettings):
         if duplicates:
             raise ValueError(f"source names must be unique, but {duplicates} appear more than once")
         return sources
+
+    @property
+    def live_connections(self) -> int:
+        """The live connections a process takes: as set, else half of max_connections."""
+        return self.live_max_connections or max(1, self.max_connections // 2)
+
+    @model_validator(mode="after")
+    def _room_for_queries(self) -> Settings:
+        if self.live_max_connections is not None and (
+            self.live_max_connections >= self.max_connections
+        ):
+            raise ValueError(
+                f"live_max_connections ({self.live_max_connections}) must be below "
+                f"max_connections ({self.max_connections}): live connections count among all "
+                "of a process's connections, and queries need room beside them"
+            )
+        return self
 
     @model_validator(mode="after")
     def _manifest_for_only(self) -> Settings:

@@ -24,6 +24,7 @@ from kotahub.resolvers.live_feeds import LiveFeeds, redis_answering, served
 from kotahub.resolvers.loaders import make_loaders
 from kotahub.resolvers.scope import RequestScope
 from kotahub.store.events import Event
+from kotahub.upstream.freshness_demand import no_older_than
 
 log = logging.getLogger("kotahub.live")
 
@@ -35,7 +36,8 @@ async def follow_complaint(scope: RequestScope, tracking_id: str) -> AsyncIterat
     async with redis_answering():
         await feeds.events.start()
     async with feeds.events.listen(complaint_topic(tracking_id)) as events:
-        now = await track(renewed(scope, feeds), tracking_id)
+        with no_older_than(feeds.poll_seconds):  # as fresh as the watcher's own looks
+            now = await track(renewed(scope, feeds), tracking_id)
         if now is None:
             raise ClientInputError(
                 f"no complaint has the tracking id {tracking_id!r}; expected the KH-… id "
@@ -43,7 +45,7 @@ async def follow_complaint(scope: RequestScope, tracking_id: str) -> AsyncIterat
             )
         async with redis_answering():
             await feeds.interests.hold(tracking_id, _where(now))
-        try:
+        try:  # held only once Redis has it: released however the subscription ends
             seen = ComplaintState.of(now.record, now.delivery)
             yield now
             async for event in events:

@@ -26,6 +26,7 @@ class Interests:
         # One hash tag: a cluster keeps both keys on one node, so they go in one transaction.
         self.key = f"{prefix}:{{live}}:followed"
         self.where_key = f"{prefix}:{{live}}:where"
+        self.seen_key = f"{prefix}:{{live}}:seen"  # what the watcher told last, by complaint
         self.lease_seconds = lease_seconds
         self._clock = clock
         self._held: Counter[str] = Counter()
@@ -36,12 +37,16 @@ class Interests:
         return frozenset(self._held)
 
     async def hold(self, tracking_id: str, where: Where | None) -> None:
-        self._held[tracking_id] += 1
+        """A lease on the complaint, counted as held once Redis has it. What was told of it
+        is forgotten, so that the watcher's next round tells it again: a new follower's
+        first look may have come from an answer older than the last change."""
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.zadd(self.key, {tracking_id: self._until()})
+            pipe.hdel(self.seen_key, tracking_id)
             if where is not None:
                 pipe.hset(self.where_key, tracking_id, _SEP.join(where))
             await pipe.execute()
+        self._held[tracking_id] += 1
 
     def release(self, tracking_id: str) -> None:
         """The lease runs out on its own unless another subscriber renews it."""

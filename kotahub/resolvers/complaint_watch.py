@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
+import time
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -54,20 +55,23 @@ class ComplaintWatcher:
         self._catalog, self._outbox, self._feeds = catalog, outbox, feeds
         self._redis = redis
         self.lock_key = f"{prefix}:{{live}}:watcher"
-        self.seen_key = f"{prefix}:{{live}}:seen"
+        self.seen_key = feeds.interests.seen_key
         self.poll_seconds = poll_seconds
         self._metrics = metrics
         self._token = secrets.token_hex(8)
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Each interval until ``stop``: renew this replica's leases, and lead a round if no
-        other replica does; no failure ends the loop."""
+        """Each interval until ``stop``: renew this replica's leases, and lead the round if no
+        other replica does; no failure ends the loop. Intervals are counted from the epoch
+        on every replica alike (real time, which replicas share), so rounds keep their
+        cadence however long one takes and whichever replica leads it."""
         told = False
         while not stop.is_set():
+            tick = int(time.time() // self.poll_seconds)
             try:
                 interests = self._feeds.interests
                 await interests.renew()
-                if await interests.any_followed() and await self._lead():
+                if await interests.any_followed() and await self._lead(tick):
                     await self.round()
                 told = False
             except REDIS_FAILURES as exc:
@@ -76,8 +80,9 @@ class ComplaintWatcher:
                 told = True
             except Exception:
                 log.exception("live: a watcher round failed")
+            until_next = (tick + 1) * self.poll_seconds - time.time()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), self.poll_seconds)
+                await asyncio.wait_for(stop.wait(), max(until_next, 0.0))
 
     async def round(self) -> int:
         """One look at every followed complaint; the number of changes published."""
@@ -93,10 +98,11 @@ class ComplaintWatcher:
                     events[tracking_id] = ComplaintEvent(record, delivery)
         return await self._publish_changes(events, set(followed))
 
-    async def _lead(self) -> bool:
-        """Whether this replica polls this interval (the lock lapses just before the next)."""
-        hold_ms = max(1, int(self.poll_seconds * 900))
-        return bool(await self._redis.set(self.lock_key, self._token, nx=True, px=hold_ms))
+    async def _lead(self, tick: int) -> bool:
+        """Whether this replica leads the interval ``tick`` (the first to take its lock)."""
+        hold_ms = max(1, int(self.poll_seconds * 2000))
+        key = f"{self.lock_key}:{tick}"
+        return bool(await self._redis.set(key, self._token, nx=True, px=hold_ms))
 
     async def _targets(self, followed: Mapping[str, Where | None]) -> dict[str, Wanted]:
         """What to ask each source: filed through the hub once delivered, the others where
@@ -118,7 +124,8 @@ class ComplaintWatcher:
             return {}
         self._metrics.watch_calls.labels(source=source).inc()
         try:
-            with no_older_than(self.poll_seconds):
+            # The last round's answer is about an interval old: asked again, every round.
+            with no_older_than(self.poll_seconds / 2):
                 records = await complaints_with_ids(adapter, local_ids)
         except SourceError as exc:
             log.info("live: source %s could not be watched this round: %s", source, exc)

@@ -19,6 +19,7 @@ class LiveFeeds:
     events: EventStream
     interests: Interests
     clock: Clock
+    poll_seconds: float = 30.0  # the watcher's interval: how old a first look may be
 
 
 class LiveUnavailable(KotaHubError):

@@ -59,6 +59,8 @@ class SourceChanges:
                 await self.look()
             except REDIS_FAILURES as exc:
                 log.info("live: a source's change could not be told: %s", exc)
+            except Exception:
+                log.exception("live: comparing the sources' states failed")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), interval)
 

@@ -12,6 +12,7 @@ from strawberry.types import ExecutionContext
 from kotahub.schema.complaints import Complaint
 from kotahub.schema.direct_resolvers import resolve_plain_fields_directly
 from kotahub.schema.errors import ErrorPolicy
+from kotahub.schema.event_memo import EventsForgetEachOther
 from kotahub.schema.federation import FederatedSchema
 from kotahub.schema.freshness import StaleReport
 from kotahub.schema.health import HealthFacility
@@ -49,6 +50,7 @@ def build_schema(federation: bool = False) -> strawberry.Schema:
         mutation=Mutation,
         subscription=Subscription,
         types=[TouristSpot, HealthFacility, Complaint],
+        execution_context_class=EventsForgetEachOther,
         # The HTTP layer holds batches to max_batch_operations before they get here.
         # @defer and @stream are served as multipart/mixed (see kotahub.schema.incremental).
         config=StrawberryConfig(

@@ -7,7 +7,8 @@ from contextlib import AbstractAsyncContextManager, nullcontext
 
 import strawberry
 
-from kotahub.resolvers.complaint_follow import follow_complaint
+from kotahub.resolvers.complaint_follow import follow_complaint, renewed
+from kotahub.resolvers.scope import RequestScope
 from kotahub.resolvers.source_changes import follow_sources
 from kotahub.schema.bounds import Code
 from kotahub.schema.complaints import Complaint
@@ -30,7 +31,7 @@ class Subscription:
         scope = info.context.scope
         async with _admitted(info, "complaintUpdated"):
             async for tracked in follow_complaint(scope, tracking_id.strip()):
-                _delivered(info, "complaintUpdated")
+                _delivered(info, "complaintUpdated", scope)
                 yield Complaint.of(tracked.record, tracked.delivery, tracked.tracking_id)
 
     @strawberry.subscription(
@@ -39,9 +40,10 @@ class Subscription:
     )
     async def source_status_changed(self, info: Info) -> AsyncGenerator[SourceStatus, None]:
         require_admin(info)
+        scope = info.context.scope
         async with _admitted(info, "sourceStatusChanged"):
-            async for snapshot in follow_sources(info.context.scope):
-                _delivered(info, "sourceStatusChanged")
+            async for snapshot in follow_sources(scope):
+                _delivered(info, "sourceStatusChanged", scope)
                 yield SourceStatus(snapshot=snapshot)
 
 
@@ -52,7 +54,11 @@ def _admitted(info: Info, field: str) -> AbstractAsyncContextManager[None]:
     return gate.opened(field, scope.caller) if gate is not None else nullcontext()
 
 
-def _delivered(info: Info, field: str) -> None:
-    gate = info.context.scope.subscriptions
+def _delivered(info: Info, field: str, started: RequestScope) -> None:
+    """Counted; and the event's fields resolve at the time of the event, with loaders that
+    remember nothing of earlier events (the context is the connection's or the stream's)."""
+    if started.live is not None:
+        info.context.scope = renewed(started, started.live)
+    gate = started.subscriptions
     if gate is not None:
         gate.delivered(field)

@@ -121,6 +121,10 @@ class EventStream:
                 told = True
                 await asyncio.sleep(RETRY_SECONDS)
                 continue
+            except Exception:  # never a reader that stopped in silence
+                log.exception("events: reading the stream failed; trying again")
+                await asyncio.sleep(RETRY_SECONDS)
+                continue
             told = False
             for _key, entries in found or ():
                 for position, fields in entries:

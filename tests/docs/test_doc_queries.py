@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from graphql import (
     DocumentNode,
@@ -18,12 +20,14 @@ from graphql import (
     TypeSystemExtensionNode,
     parse,
 )
+from httpx_sse import aconnect_sse
 
 from kotahub.demo.app import DIMENSIONS_CKAN
 from kotahub.hub.settings import Settings
 from tests.conftest import HubFactory, complaints_source, health_source, tourism_source
 from tests.support.api_keys import ADMIN, api_keys
 from tests.support.graphql import gql
+from tests.support.live import serving_hub
 from tests.support.servers import ThreadedServer
 
 ROOT = Path(__file__).parents[2]
@@ -125,9 +129,14 @@ async def test_each_query_runs_on_the_reference_city(
         # What a mutation files goes to an Open311 upstream of this test's own, never to the
         # reference city the other tests read.
         overrides["sources"] = _with_own_complaints(request)
-    async with hub(hub_settings(**overrides)) as client:
-        anonymous = await gql(client, block.text)
-        admin = await gql(client, block.text, headers=ADMIN) if block.expect == "admin" else None
+    if _is_subscription(parse(block.text)):  # its first event, as Server-Sent Events
+        anonymous, admin = await _first_event(hub_settings(**overrides), block.text), None
+    else:
+        async with hub(hub_settings(**overrides)) as client:
+            anonymous = await gql(client, block.text)
+            admin = (
+                await gql(client, block.text, headers=ADMIN) if block.expect == "admin" else None
+            )
     where = f"{block.page}:{block.line}"
     if block.expect == "error":
         codes = [e.get("extensions", {}).get("code") for e in anonymous.get("errors", [])]
@@ -151,6 +160,26 @@ def _with_own_complaints(request: pytest.FixtureRequest) -> list[dict[str, Any]]
         complaints_source(city.url) | {"base_url": open311.url},
         {"name": "dimensions", "kind": "ckan", "base_url": f"{city.url}{DIMENSIONS_CKAN}"},
     ]
+
+
+async def _first_event(settings: Settings, query: str) -> dict[str, Any]:
+    headers = {"Accept": "text/event-stream"}
+    async with (
+        serving_hub(settings) as (base, _app),
+        httpx.AsyncClient(base_url=base, timeout=10) as client,
+        aconnect_sse(client, "POST", "/graphql", json={"query": query}, headers=headers) as sse,
+    ):
+        event = await anext(sse.aiter_sse())
+    assert event.event == "next", event
+    answer: dict[str, Any] = json.loads(event.data)
+    return answer
+
+
+def _is_subscription(document: DocumentNode) -> bool:
+    return any(
+        isinstance(d, OperationDefinitionNode) and d.operation is OperationType.SUBSCRIPTION
+        for d in document.definitions
+    )
 
 
 def _is_mutation(document: DocumentNode) -> bool:

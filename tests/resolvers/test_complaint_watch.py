@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from kotahub.adapters.catalog import Catalog
 from kotahub.clock import SYSTEM_CLOCK
@@ -22,6 +23,7 @@ from kotahub.resolvers.complaint_interests import Interests
 from kotahub.resolvers.complaint_watch import ComplaintWatcher
 from kotahub.resolvers.live_feeds import LiveFeeds
 from kotahub.store.events import EventStream
+from tests.support.redis_server import RedisServer
 from tests.support.servers import ThreadedServer
 
 pytestmark = pytest.mark.integration
@@ -118,8 +120,9 @@ async def test_one_replica_leads_each_interval(
     watchers: Callable[..., tuple[ComplaintWatcher, LiveFeeds]],
 ) -> None:
     (first, _), (second, _) = watchers(), watchers()
-    leads = [await first._lead(), await second._lead()]
+    leads = [await first._lead(7), await second._lead(7)]
     assert sorted(leads) == [False, True]
+    assert await second._lead(8)
 
 
 async def test_leases_lapse_unless_renewed(redis: Redis) -> None:
@@ -132,3 +135,13 @@ async def test_leases_lapse_unless_renewed(redis: Redis) -> None:
     await asyncio.sleep(0.3)
     await interests.renew()  # only what this process still holds
     assert await interests.followed() == {"BPN-000001": ("complaints", "BPN-000001")}
+
+
+async def test_a_lease_redis_never_took_is_not_held(private_redis: RedisServer) -> None:
+    client = Redis.from_url(private_redis.url, socket_timeout=0.5)
+    interests = Interests(client, f"test-{uuid.uuid4().hex[:12]}", 30)
+    private_redis.stop()
+    with pytest.raises(RedisError):
+        await interests.hold("BPN-000001", ("complaints", "BPN-000001"))
+    assert interests.held == frozenset()
+    await client.aclose()

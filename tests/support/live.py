@@ -14,6 +14,7 @@ from httpx_sse import aconnect_sse
 from starlette.applications import Starlette
 from websockets.asyncio.client import ClientConnection, connect
 
+from kotahub.clock import SYSTEM_CLOCK, Clock
 from kotahub.hub.app import begin_draining, create_app
 from kotahub.hub.connection_limits import DrainingServer
 from kotahub.hub.settings import Settings
@@ -25,9 +26,11 @@ FOLLOW = """subscription ($id: String!) { complaintUpdated(trackingId: $id) {
 
 
 @asynccontextmanager
-async def serving_hub(settings: Settings) -> AsyncIterator[tuple[str, Starlette]]:
+async def serving_hub(
+    settings: Settings, clock: Clock = SYSTEM_CLOCK
+) -> AsyncIterator[tuple[str, Starlette]]:
     """The hub on a loopback port of its own, its lifespan running; its base URL and app."""
-    app = create_app(settings)
+    app = create_app(settings, clock=clock)
     port = free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     server = DrainingServer(config, lambda: begin_draining(app))

@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from kotahub.access import Role
 from kotahub.concurrency import sized_off_loop
 from kotahub.hub.graphql.response_key import operation_of, response_key
+from kotahub.hub.http.event_streams import accepts_events
 from kotahub.hub.http.graphql_call import graphql_call
 from kotahub.hub.http.language import preferred_lang
 from kotahub.hub.http.wrapper import HttpWrapper, response_headers
@@ -125,6 +126,8 @@ async def _key(runtime: HubRuntime, scope: Scope) -> str | None:
     if admission is None or admission.principal.allows(Role.ADMIN) or admission.batched:
         return None
     if admission.in_parts():  # sent as it is made (@defer, @stream): never held whole
+        return None
+    if accepts_events(Headers(scope=scope)):  # a client reading events gets them as events
         return None
     [admitted] = admission.operations
     request, checked = admitted.request, admitted.checked

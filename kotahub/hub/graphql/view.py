@@ -7,6 +7,7 @@ once, at the door.
 
 from __future__ import annotations
 
+from uuid import uuid4
 from zoneinfo import ZoneInfo
 
 from cross_web import AsyncHTTPRequestAdapter, StarletteRequestAdapter
@@ -87,7 +88,7 @@ class HubGraphQL(GraphQL[GraphQLContext, None]):
         )
         return GraphQLContext(
             scope=scope,
-            request_id=CURRENT_REQUEST_ID.get() or "",
+            request_id=CURRENT_REQUEST_ID.get() or uuid4().hex,  # a WebSocket's own
             off_loop=admission is not None and admission.off_loop,
             documents=admission.documents() if admission is not None else {},
         )
@@ -104,8 +105,10 @@ class HubGraphQL(GraphQL[GraphQLContext, None]):
         admission = _admission(request)
         if admission is None:
             return await super().parse_http_body(request)
+        # An answer in parts goes as multipart/mixed, never as events (the door asked that
+        # its client read it); a subscription goes as events.
         transport = self._get_stream_transport_from_headers(request.headers)
-        protocol = transport.protocol if transport is not None else "http"
+        protocol = transport.protocol if transport and not admission.in_parts() else "http"
         data = [_request_data(item.request, protocol) for item in admission.operations]
         return data if admission.batched else data[0]
 

@@ -30,6 +30,7 @@ class LiveEdge:
     runtime: HubRuntime
     door: Door
     address: str
+    headers: Headers  # the handshake's
 
 
 def live_edge(websocket: AsyncWebSocketAdapter) -> LiveEdge:
@@ -37,4 +38,4 @@ def live_edge(websocket: AsyncWebSocketAdapter) -> LiveEdge:
     connection: WebSocket = getattr(websocket, "ws")  # noqa: B009 - the ASGI adapter's socket
     state = connection.app.state
     address = connection.client.host if connection.client else "unknown"
-    return LiveEdge(state.runtime, state.door, address)
+    return LiveEdge(state.runtime, state.door, address, connection.headers)

@@ -13,7 +13,7 @@ import contextlib
 from typing import ClassVar
 
 from graphql import OperationType
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.http.base import BaseView
 from strawberry.http.streaming import HTTPStreamTransport, SSETransport
 from strawberry.subscriptions import GRAPHQL_SSE_PROTOCOL
@@ -42,25 +42,36 @@ def sse_transports(heartbeat_seconds: float) -> dict[str, type[HTTPStreamTranspo
 
 
 class LiveStreams(HttpWrapper):
+    """Subscriptions go to ``streams`` (the GraphQL view) directly: no whole-response
+    cache, no request deadline or latency metric for what lasts as long as its client
+    wants; every other request goes on to ``app``."""
+
+    def __init__(self, app: ASGIApp, streams: ASGIApp) -> None:
+        super().__init__(app)
+        self.streams = streams
+
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         if not _subscribes(scope):
             await self.app(scope, receive, send)
             return
         runtime: HubRuntime = scope["app"].state.runtime
         limits = runtime.live_limits
-        if limits is None or not limits.connect("sse"):
-            await send_errors(send, 503, [_full()], {"Retry-After": "5"})
+        address = scope["client"][0] if scope.get("client") else "unknown"
+        full = limits.connect("sse", address) if limits is not None else "connections"
+        if full is not None:
+            await send_errors(send, 503, [_full(full)], {"Retry-After": "5"})
             return
+        assert limits is not None
         try:
             await self._until_draining(scope, receive, _Sent(send), runtime.draining)
         finally:
-            limits.disconnect("sse")
+            limits.disconnect("sse", address)
 
     async def _until_draining(
         self, scope: Scope, receive: Receive, sent: _Sent, draining: asyncio.Event
     ) -> None:
         """Streams until the subscription ends or the hub drains, then ends the response."""
-        running = asyncio.ensure_future(self.app(scope, receive, sent))
+        running = asyncio.ensure_future(self.streams(scope, receive, sent))
         drained = asyncio.ensure_future(draining.wait())
         try:
             await asyncio.wait([running, drained], return_when=asyncio.FIRST_COMPLETED)
@@ -97,8 +108,9 @@ def _subscribes(scope: Scope) -> bool:
     return checked is not None and checked.operation.operation == OperationType.SUBSCRIPTION
 
 
-def _full() -> dict[str, object]:
+def _full(limit: str) -> dict[str, object]:
+    holder = "this address holds" if limit == "connections_per_client" else "this hub holds"
     return {
-        "message": "this hub holds as many live connections as it may; try again shortly",
-        "extensions": {"code": "TOO_MANY_CONNECTIONS"},
+        "message": f"{holder} as many live connections as it may; try again shortly",
+        "extensions": {"code": "TOO_MANY_CONNECTIONS", "limit": limit},
     }

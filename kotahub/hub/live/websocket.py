@@ -26,9 +26,10 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
     SubscribeMessage,
 )
 
+from kotahub.access import ANONYMOUS
 from kotahub.hub.http.client_identity import client_identity
 from kotahub.hub.http.graphql_request import GraphQLRequest, Rejected
-from kotahub.hub.live.edge import live_edge
+from kotahub.hub.live.edge import LiveEdge, live_edge
 from kotahub.hub.policy.api_keys import Unauthenticated
 from kotahub.schema.context import GraphQLContext
 
@@ -45,11 +46,12 @@ class LiveSocketHandler(BaseGraphQLTransportWSHandler[GraphQLContext, None]):
 
     async def handle(self) -> None:
         edge = live_edge(self.websocket)
-        limits = edge.runtime.live_limits
-        if limits is None or not limits.connect("websocket"):
-            reason = "this hub holds as many live connections as it may; try again later"
-            await self.websocket.close(TRY_AGAIN_LATER, reason)
+        refused = await _refusal(edge)
+        if refused is not None:
+            await self.websocket.close(TRY_AGAIN_LATER, refused)
             return
+        limits = edge.runtime.live_limits
+        assert limits is not None  # _refusal says so otherwise
         settings = edge.runtime.settings
         beat, idle = settings.live_heartbeat_seconds, settings.live_idle_seconds
         keeping = asyncio.create_task(self._keep_alive(beat, idle))
@@ -58,19 +60,22 @@ class LiveSocketHandler(BaseGraphQLTransportWSHandler[GraphQLContext, None]):
         finally:
             keeping.cancel()
             await asyncio.gather(keeping, return_exceptions=True)
-            limits.disconnect("websocket")
+            limits.disconnect("websocket", edge.address)
 
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
         """The API key of the payload, read as headers are (``Authorization: Bearer …`` or
-        ``X-API-Key``); its scope and limits apply to every subscription after. A key the
-        hub does not know closes the connection with 4403 and says why."""
+        ``X-API-Key``), else of the handshake's headers; its scope and limits apply to
+        every subscription after. A key the hub does not know costs a rate-limit unit, as
+        over HTTP, and closes the connection with 4403, saying why."""
         payload = message.get("payload")
         if isinstance(payload, dict) and not self.connection_init_received:
             edge = live_edge(self.websocket)
+            given = _headers(payload)
             try:
-                principal = edge.door.principal_of(_headers(payload))
+                principal = edge.door.principal_of(given if _has_key(given) else edge.headers)
             except Unauthenticated as exc:
                 self.connection_init_received = True
+                await edge.runtime.rate_limits.admit(ANONYMOUS, edge.address, 1)
                 await self.websocket.close(4403, str(exc)[:120])
                 return
             if not principal.anonymous:
@@ -94,6 +99,12 @@ class LiveSocketHandler(BaseGraphQLTransportWSHandler[GraphQLContext, None]):
             admitted = await edge.door.admit_one(edge.runtime, caller, _request(payload))
         except Rejected as refused:
             await self._refuse(message["id"], refused.errors())
+            return
+        except Exception:  # masked like any surprise, and logged with the connection's id
+            log.exception(
+                "the door of a WebSocket subscription failed [%s]", self.context.request_id
+            )
+            await self._refuse(message["id"], [_masked(self.context.request_id)])
             return
         checked = admitted.checked
         if checked is not None and checked.operation.operation != OperationType.SUBSCRIPTION:
@@ -126,6 +137,31 @@ class LiveSocketHandler(BaseGraphQLTransportWSHandler[GraphQLContext, None]):
             if self.connection_acknowledged:
                 with contextlib.suppress(Exception):
                     await self.send_message({"type": "ping"})
+
+
+async def _refusal(edge: LiveEdge) -> str | None:
+    """Why a new connection may not open (a full limit, or the address's rate limit), if so;
+    counted as open otherwise."""
+    runtime = edge.runtime
+    refusal = await runtime.rate_limits.admit(ANONYMOUS, edge.address, 1)
+    if refusal is not None:
+        return f"rate limited: {refusal.message}"[:120]
+    limits = runtime.live_limits
+    full = limits.connect("websocket", edge.address) if limits is not None else "connections"
+    if full is None:
+        return None
+    if full == "connections_per_client":
+        return "this address holds as many live connections as it may; try again later"
+    return "this hub holds as many live connections as it may; try again later"
+
+
+def _has_key(headers: Headers) -> bool:
+    return "x-api-key" in headers or "authorization" in headers
+
+
+def _masked(request_id: str) -> dict[str, Any]:
+    extensions = {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id}
+    return {"message": "Internal server error", "extensions": extensions}
 
 
 def _headers(payload: dict[str, Any]) -> Headers:

@@ -22,25 +22,44 @@ Transport = Literal["websocket", "sse"]
 class LiveLimits:
     """The process's live connections and subscriptions, within their limits."""
 
-    def __init__(self, metrics: LiveMetrics, *, max_connections: int, max_per_client: int) -> None:
+    def __init__(
+        self,
+        metrics: LiveMetrics,
+        *,
+        max_connections: int,
+        max_connections_per_client: int,
+        max_per_client: int,
+    ) -> None:
         self._metrics = metrics
         self.max_connections = max_connections
+        self.max_connections_per_client = max_connections_per_client
         self.max_per_client = max_per_client
         self.connections = 0
-        self._held: Counter[str] = Counter()
+        self._open: Counter[str] = Counter()  # connections by address
+        self._held: Counter[str] = Counter()  # subscriptions by caller
 
-    def connect(self, transport: Transport) -> bool:
-        """Whether one more connection may open; counted as open when it may."""
+    def connect(self, transport: Transport, address: str) -> str | None:
+        """Counts one more connection from ``address`` as open; or, when a limit is full,
+        counts nothing and says which limit."""
         if self.connections >= self.max_connections:
-            self._metrics.refused.labels(limit="connections").inc()
-            return False
+            return self._refused("connections")
+        if self._open[address] >= self.max_connections_per_client:
+            return self._refused("connections_per_client")
         self.connections += 1
+        self._open[address] += 1
         self._metrics.connections.labels(transport=transport).inc()
-        return True
+        return None
 
-    def disconnect(self, transport: Transport) -> None:
+    def disconnect(self, transport: Transport, address: str) -> None:
         self.connections -= 1
+        self._open[address] -= 1
+        if self._open[address] <= 0:
+            del self._open[address]
         self._metrics.connections.labels(transport=transport).dec()
+
+    def _refused(self, limit: str) -> str:
+        self._metrics.refused.labels(limit=limit).inc()
+        return limit
 
     @asynccontextmanager
     async def opened(self, field: str, caller: str) -> AsyncIterator[None]:

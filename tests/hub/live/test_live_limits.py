@@ -229,3 +229,52 @@ async def test_without_redis_a_subscription_is_refused_clearly_and_queries_still
     assert error["extensions"]["code"] == "SERVICE_UNAVAILABLE"
     assert "event store" in error["message"]
     assert answered["data"]["complaint"]["status"] == "OPEN"
+
+
+async def test_one_address_cannot_take_every_live_connection(
+    settings: Callable[..., Settings],
+) -> None:
+    async with serving_hub(settings(live_max_connections_per_client=2)) as (base, _app):
+        url = base.replace("http", "ws") + "/graphql"
+        async with socket_client(base), socket_client(base):
+            code, reason = await _closed(url, None)
+        async with socket_client(base):  # one closed: room again
+            pass
+    assert (code, "this address" in reason) == (1013, True)
+
+
+def test_live_connections_must_leave_room_for_queries(
+    hub_settings: Callable[..., Settings],
+) -> None:
+    expected = r"live_max_connections \(100\) must be below max_connections \(100\)"
+    with pytest.raises(ValueError, match=expected):
+        hub_settings(max_connections=100, live_max_connections=100)
+
+
+async def test_an_event_stream_client_and_a_json_client_never_share_an_answer(
+    settings: Callable[..., Settings],
+) -> None:
+    query = {"query": "{ touristSpots(first: 1) { totalCount } }"}
+    async with (
+        serving_hub(settings()) as (base, _app),
+        httpx.AsyncClient(base_url=base, timeout=10) as client,
+    ):
+        as_json = [await client.post("/graphql", json=query) for _ in range(2)]
+        events = await client.post("/graphql", json=query, headers={"Accept": "text/event-stream"})
+    assert [r.headers["x-kotahub-cache"] for r in as_json] == ["miss", "hit"]
+    assert events.headers["x-kotahub-cache"] == "bypass"
+    assert events.headers["content-type"].startswith("text/event-stream")
+    assert events.text.startswith("event: next")
+
+
+async def test_an_answer_in_parts_goes_as_multipart_even_to_a_client_reading_events(
+    settings: Callable[..., Settings],
+) -> None:
+    query = {"query": "{ dimensions { code ... @defer { programs { name } } } }"}
+    accept = {"Accept": "text/event-stream, multipart/mixed;deferSpec=20220824"}
+    async with (
+        serving_hub(settings()) as (base, _app),
+        httpx.AsyncClient(base_url=base, timeout=10) as client,
+    ):
+        response = await client.post("/graphql", json=query, headers=accept)
+    assert response.headers["content-type"].startswith("multipart/mixed")

@@ -15,6 +15,7 @@ from kotahub.demo.open311 import DEMO_API_KEY
 from kotahub.hub.settings import Settings
 from tests.support.api_keys import ADMIN_KEY, api_keys
 from tests.support.complaints import road_complaint, submit
+from tests.support.fake_clock import FakeClock
 from tests.support.live import (
     FOLLOW,
     complaint_of,
@@ -133,3 +134,67 @@ async def test_an_admin_hears_a_source_fail_and_its_circuit_open(
         assert message["payload"]["data"]["sourceStatusChanged"]["name"] == "complaints"
         assert message["payload"]["data"]["sourceStatusChanged"]["lastError"]
     assert states[-1] == "open"
+
+
+async def test_a_new_follower_after_a_change_sees_the_complaint_as_it_is_now(
+    live_settings: Callable[..., Settings], open311: ThreadedServer
+) -> None:
+    complaint = "BPN-000064"
+    async with (
+        serving_hub(live_settings()) as (base, _app),
+        socket_client(base) as first,
+        httpx.AsyncClient(base_url=base, timeout=10) as client,
+    ):
+        query = f'{{ complaint(trackingId: "{complaint}") {{ status }} }}'
+        await client.post("/graphql", json={"query": query})  # its own answer, cached 60 s
+        await subscribe(first, "1", FOLLOW, {"id": complaint})
+        assert complaint_of(await received(first))["status"] == "OPEN"
+        open311.app.state.store.set_status(complaint, "closed", "Selesai")
+        assert complaint_of(await received(first))["status"] == "CLOSED"
+        async with socket_client(base) as later:
+            await subscribe(later, "1", FOLLOW, {"id": complaint})
+            seen = complaint_of(await received(later))
+            if seen["status"] != "CLOSED":  # an older cached look: the next round tells it
+                seen = complaint_of(await received(later, 5))
+    assert (seen["status"], seen["statusNotes"]) == ("CLOSED", "Selesai")
+
+
+async def test_events_are_resolved_at_their_own_time(
+    live_settings: Callable[..., Settings], open311: ThreadedServer
+) -> None:
+    clock = FakeClock()
+    follow = """subscription ($id: String!) { complaintUpdated(trackingId: $id) {
+      statusNotes isOverdue } }"""
+    async with (
+        serving_hub(live_settings(), clock) as (base, _app),
+        socket_client(base) as socket,
+    ):
+        await subscribe(socket, "1", follow, {"id": "BPN-000064"})
+        before = complaint_of(await received(socket))
+        clock.advance(400 * 86_400)  # well past any deadline
+        open311.app.state.store.set_status("BPN-000064", "open", "Menunggu anggaran")
+        after = complaint_of(await received(socket))
+    assert (before["isOverdue"], after["isOverdue"]) == (False, True)
+    assert after["statusNotes"] == "Menunggu anggaran"
+
+
+async def test_an_sse_subscription_outlives_the_request_deadline(
+    live_settings: Callable[..., Settings],
+) -> None:
+    settings = live_settings(delivery_worker=False, request_timeout_seconds=1)
+    follow = """subscription ($id: String!) {
+      complaintUpdated(trackingId: $id) { deliveryStatus sourceId } }"""
+    async with serving_hub(settings) as (base, _app):
+        tracking_id = await _filed(base)
+        events: asyncio.Queue[Any] = asyncio.Queue()
+        async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+            following = asyncio.create_task(sse_events(client, follow, {"id": tracking_id}, events))
+            queued = (await asyncio.wait_for(events.get(), 10))[1]
+            await asyncio.sleep(1.5)  # past the deadline of one request
+            worker = live_settings(delivery_worker=True, cache_prefix=settings.cache_prefix)
+            async with serving_hub(worker):
+                submitted = (await asyncio.wait_for(events.get(), 10))[1]
+            following.cancel()
+    assert queued["data"]["complaintUpdated"]["deliveryStatus"] == "QUEUED"
+    assert submitted["data"]["complaintUpdated"]["deliveryStatus"] == "SUBMITTED"
+    assert submitted["data"]["complaintUpdated"]["sourceId"]

@@ -21,7 +21,7 @@ WORKERS ?= $(shell $(PYTHON) -c 'import os; print(2 * (os.cpu_count() or 1))')
 MARKS ?=
 PYTEST := $(BIN)/python -m pytest -n $(WORKERS) --dist worksteal
 
-.PHONY: run demo-sources test test-fast lint check bench bench-search docs assets lock upgrade clean
+.PHONY: run demo-sources test test-fast lint check bench bench-search bench-live docs assets lock upgrade clean
 
 # Partner adapters to serve with, installed beside the locked packages at every start
 # (make run PLUGINS="kotahub-parks ./path/to/an/adapter"); they are outside uv.lock.
@@ -52,6 +52,10 @@ bench: $(BENCH_INSTALLED)
 
 bench-search: $(INSTALLED)
 	$(BIN)/python -m bench.search_scale
+
+# Live updates alone (make bench ends with it): 1,000 followers of one complaint, two replicas.
+bench-live: $(BENCH_INSTALLED)
+	$(BIN)/python -m bench.subscribers
 
 # The documentation site (mkdocs.yml, docs/) into site/, offline; --strict fails on a broken link.
 # NO_MKDOCS_2_WARNING silences mkdocs-material's banner about its successor, which is no build warning.

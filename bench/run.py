@@ -7,7 +7,9 @@ limits off, (7) the hub refusing a query over its cost limit, and (8) and (9) as
 on a three-node Redis Cluster the run starts itself; (10) graphql-core executing the landing
 answer from memory (the query's limit), (11) near-me with a new point every request (its
 limit, (13), measured alike) and (12) the landing query with a partner's API key; then 200
-identical cold queries at once. Results go to bench/results/landing.{md,json,png}.
+identical cold queries at once. Results go to bench/results/landing.{md,json,png}. Then
+(14) live updates, `bench/subscribers.py`: 1,000 followers of one complaint on two
+replicas, to bench/results/subscribers.{md,json}.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import time
 import uuid
 from pathlib import Path
 
-from bench import chart, configurations
+from bench import chart, configurations, subscribers
 from bench.cluster_runs import run_on_cluster
 from bench.cold_check import cold_check
 from bench.configurations import Bench
@@ -117,10 +119,13 @@ def main(argv: list[str] | None = None) -> None:
         finally:
             upstreams.stop()
             forget_prefix(redis.url, f"bench-{run_id}-")
-    machine["redis_cluster"] = f"{cluster.version} (three private primaries, no replicas)"
-    elapsed = time.monotonic() - started
-    report = Report(settings, machine, results, cold, elapsed, cluster.keys_per_node)
-    write(report, output)
+        machine["redis_cluster"] = f"{cluster.version} (three private primaries, no replicas)"
+        elapsed = time.monotonic() - started
+        report = Report(settings, machine, results, cold, elapsed, cluster.keys_per_node)
+        write(report, output)
+        print("\n(14) live updates: 1,000 followers of one complaint, two replicas ...", flush=True)
+        live, _ = subscribers.parse_settings([])
+        subscribers.run_live(live, redis, output)
 
 
 def write(report: Report, output: Path) -> None:

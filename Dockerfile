@@ -12,14 +12,18 @@ RUN pip install --require-hashes --no-deps -r scripts/uv-requirements.txt
 COPY pyproject.toml uv.lock README.md ./
 RUN uv sync --locked --no-default-groups --group assets --no-install-project
 
-# GraphiQL's assets: npm ci with the committed lockfile (the locked Node.js), into the package;
-# the last sync installs the hub and leaves Node.js out of the image.
+# GraphiQL's assets and the portal: npm ci with the committed lockfiles (the locked Node.js),
+# into the package; the last sync installs the hub and leaves Node.js out of the image.
 COPY graphiql/package.json graphiql/package-lock.json graphiql/
+COPY portal/package.json portal/package-lock.json portal/
+COPY portal/src/ portal/src/
+COPY portal/operations/ portal/operations/
 COPY scripts/ scripts/
 COPY kotahub/ kotahub/
 RUN python scripts/install_graphiql_assets.py \
+ && python scripts/install_portal_assets.py \
  && uv sync --locked --no-default-groups --no-editable \
- && rm -rf graphiql/node_modules /root/.npm
+ && rm -rf graphiql/node_modules portal/node_modules /root/.npm
 
 RUN useradd --system --uid 10001 kotahub && mkdir -p /data && chown kotahub /data
 USER kotahub

@@ -9,6 +9,10 @@ UV := $(BOOTSTRAP)/bin/uv
 INSTALLED := $(VENV)/.installed
 BENCH_INSTALLED := $(VENV)/.installed-bench
 ASSETS := kotahub/hub/pages/static/graphiql/manifest.json
+# Klik Balikpapan, the reference portal the hub serves at /portal/ (portal/, built, never committed).
+PORTAL := kotahub/hub/pages/static/portal/manifest.json
+# Every file and folder (a folder changes when a file is added or removed) of its sources.
+PORTAL_SOURCES := $(shell find portal/src portal/operations 2>/dev/null)
 # The federation composition library the tests compose the hub's subgraph SDL with.
 COMPOSITION := federation/node_modules/.kotahub-installed
 # uv uses the Python named above and never downloads one of its own.
@@ -21,24 +25,24 @@ WORKERS ?= $(shell $(PYTHON) -c 'import os; print(2 * (os.cpu_count() or 1))')
 MARKS ?=
 PYTEST := $(BIN)/python -m pytest -n $(WORKERS) --dist worksteal
 
-.PHONY: run demo-sources test test-fast lint check bench bench-search bench-live docs assets lock upgrade clean
+.PHONY: run demo-sources test test-fast lint check bench bench-search bench-live docs assets portal lock upgrade clean
 
 # Partner adapters to serve with, installed beside the locked packages at every start
 # (make run PLUGINS="kotahub-parks ./path/to/an/adapter"); they are outside uv.lock.
 PLUGINS ?=
 
-run: $(INSTALLED) $(ASSETS)
+run: $(INSTALLED) $(ASSETS) $(PORTAL)
 	$(if $(PLUGINS),$(UV) pip install --quiet --python $(BIN)/python $(PLUGINS))
 	$(BIN)/kotahub serve
 
 demo-sources: $(INSTALLED)
 	$(BIN)/kotahub demo-sources
 
-test: $(INSTALLED) $(ASSETS) $(COMPOSITION)
+test: $(INSTALLED) $(ASSETS) $(PORTAL) $(COMPOSITION)
 	$(PYTEST) $(if $(MARKS),-m "$(MARKS)")
 
 # The unit tests alone: everything in process, no Redis, no sockets; well under a minute.
-test-fast: $(INSTALLED) $(ASSETS)
+test-fast: $(INSTALLED) $(ASSETS) $(PORTAL)
 	$(PYTEST) -m unit
 
 lint: $(INSTALLED)
@@ -65,6 +69,8 @@ docs: $(INSTALLED)
 check: lint test
 
 assets: $(ASSETS)
+
+portal: $(PORTAL)
 
 $(UV): scripts/uv-requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "KotaHub needs Python 3.11 or newer; set PYTHON=python3.11 (found " + sys.version.split()[0] + ")")'
@@ -95,8 +101,11 @@ upgrade: $(UV)
 $(ASSETS): graphiql/package.json graphiql/package-lock.json scripts/install_graphiql_assets.py scripts/node_tools.py | $(INSTALLED)
 	$(BIN)/python scripts/install_graphiql_assets.py
 
+$(PORTAL): portal/package.json portal/package-lock.json $(PORTAL_SOURCES) scripts/install_portal_assets.py scripts/node_tools.py | $(INSTALLED)
+	$(BIN)/python scripts/install_portal_assets.py
+
 $(COMPOSITION): federation/package.json federation/package-lock.json scripts/install_federation_composition.py scripts/node_tools.py | $(INSTALLED)
 	$(BIN)/python scripts/install_federation_composition.py
 
 clean:
-	rm -rf $(VENV) $(BOOTSTRAP) graphiql/node_modules federation/node_modules kotahub/hub/pages/static/graphiql site .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(BOOTSTRAP) graphiql/node_modules federation/node_modules portal/node_modules kotahub/hub/pages/static/graphiql kotahub/hub/pages/static/portal site .pytest_cache .mypy_cache .ruff_cache

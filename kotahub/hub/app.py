@@ -28,6 +28,7 @@ from kotahub.hub.http_policy import gate_rules, http_middleware
 from kotahub.hub.live.event_streams import LiveStreams, sse_transports
 from kotahub.hub.pages.metrics import metrics_page
 from kotahub.hub.pages.playground import playground_routes
+from kotahub.hub.pages.portal import portal_built, portal_operations, portal_routes
 from kotahub.hub.pages.probes import liveness, readiness
 from kotahub.hub.policy.persisted_queries import load_manifest
 from kotahub.hub.runtime import check_sources, start_runtime
@@ -54,6 +55,8 @@ def create_app(
     for warning in retired_settings(os.environ):
         log.warning(warning)
     manifest = load_manifest(settings.persisted_queries_file)  # a bad one stops start-up here
+    if settings.portal:  # the portal's own operations run in persisted-only mode too
+        manifest = {**portal_operations(), **manifest}
     configure_tracing()  # only when the standard OTEL_* variables ask for traces
     routes: list[BaseRoute] = []
     transports = dict(mounts or {})
@@ -86,13 +89,14 @@ def create_app(
     served = LiveStreams(ResponseCache(graphql), streams=graphql)
     gate = GraphQLGate(served, gate_rules(settings, schema))
     routes += [
-        Route("/", _to_graphql),
+        Route("/", _to_portal if settings.portal else _to_graphql),
         Route("/graphql", GraphQLAccess(GraphQLMediaType(gate)), methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),
         Route("/healthz", liveness),
         Route("/metrics", metrics_page),
         Route("/readyz", readiness),
         *playground_routes(),
+        *(portal_routes(settings) if settings.portal else []),
     ]
     app = Starlette(routes=routes, lifespan=lifespan, middleware=http_middleware(settings))
     app.state.door = gate  # subscriptions on open WebSockets pass it one by one
@@ -102,6 +106,11 @@ def create_app(
 
 async def _to_graphql(request: Request) -> RedirectResponse:
     return RedirectResponse("/graphql")
+
+
+async def _to_portal(request: Request) -> RedirectResponse:
+    """The portal, once it is built; GraphiQL until then."""
+    return RedirectResponse("/portal/" if portal_built() else "/graphql")
 
 
 def begin_draining(app: Starlette) -> None:

@@ -37,6 +37,9 @@ _ORIGIN = re.compile(r"^https?://[^/\s]+$")
 _HOST_PATTERN = re.compile(r"^(\*\.)?[A-Za-z0-9]([A-Za-z0-9.-]{0,252})$")
 
 
+_TILE_ORIGIN = re.compile(r"^https?://[^/\s{}]+(?:\{s\}[^/\s]*)?/|^https?://\{s\}[^/\s]*/")
+
+
 class Settings(BaseSettings):
     """Everything the hub can be told; environment variables win over the config file."""
 
@@ -82,6 +85,16 @@ class Settings(BaseSettings):
     delivery_reclaim_seconds: float = Field(default=30.0, gt=0, le=86_400)
     readiness_cache_seconds: float = Field(default=2.0, ge=0, le=300)
     graphiql: bool = True
+    # Klik Balikpapan, the reference portal, at /portal/ (and / leads there when it is on).
+    portal: bool = True
+    portal_tile_url: str | None = Field(
+        default=None,
+        max_length=500,
+        description="A map tile server for the portal, as Leaflet takes it "
+        "(https://{s}.tile.example/{z}/{x}/{y}.png); unset, the map shows places and "
+        "districts without tiles.",
+    )
+    portal_tile_attribution: str = Field(default="", max_length=300)
     stale_seconds: float = Field(default=600.0, ge=0, le=7 * 86_400)
     upstream_cache: bool = True
     response_cache: bool = True
@@ -227,6 +240,17 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["auto", "json", "text"] = "auto"  # auto: text at a terminal, else JSON
 
+    @field_validator("portal_tile_url")
+    @classmethod
+    def _tile_template(cls, url: str | None) -> str | None:
+        placeholders = ("{z}", "{x}", "{y}")
+        if url is None or (_TILE_ORIGIN.match(url) and all(p in url for p in placeholders)):
+            return url
+        raise ValueError(
+            f"{url!r} is not a map tile template; expected an http(s) URL with {{z}}, {{x}} "
+            "and {y}, such as https://{s}.tile.example.org/{z}/{x}/{y}.png"
+        )
+
     @field_validator("sources")
     @classmethod
     def _unique_source_names(
@@ -257,10 +281,12 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _manifest_for_only(self) -> Settings:
-        if self.persisted_queries == "only" and self.persisted_queries_file is None:
+        wanted = self.persisted_queries == "only" and self.persisted_queries_file is None
+        if wanted and not self.portal:
             raise ValueError(
                 "persisted_queries = 'only' runs nothing but the operations of a manifest; "
-                "give persisted_queries_file too (or use 'automatic')"
+                "give persisted_queries_file too, turn the portal on (its operations are "
+                "persisted), or use 'automatic'"
             )
         return self
 

@@ -63,7 +63,7 @@ async def test_embedded_default_serves_the_city_in_process(
     assert all(check["ok"] for check in ready.json()["sources"].values())
 
 
-async def test_browser_gets_graphiql_and_root_redirects(
+async def test_browser_gets_graphiql_and_root_leads_to_the_portal(
     hub: HubFactory, hub_settings: Callable[..., Settings]
 ) -> None:
     async with hub(hub_settings()) as client:
@@ -71,7 +71,17 @@ async def test_browser_gets_graphiql_and_root_redirects(
         root = await client.get("/")
     assert page.status_code == 200
     assert "kotahub-playground-config" in page.text and "touristSpots" in page.text
+    assert root.status_code in (302, 307) and root.headers["location"].endswith("/portal/")
+
+
+async def test_without_the_portal_root_leads_to_graphiql(
+    hub: HubFactory, hub_settings: Callable[..., Settings]
+) -> None:
+    async with hub(hub_settings(portal=False)) as client:
+        root = await client.get("/")
+        portal = await client.get("/portal/")
     assert root.status_code in (302, 307) and root.headers["location"].endswith("/graphql")
+    assert portal.status_code == 404
 
 
 async def test_every_playground_example_runs_cleanly_on_the_embedded_city(

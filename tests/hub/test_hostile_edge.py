@@ -178,7 +178,7 @@ EVIL = {"host": "evil.example"}
         ("POST", "/graphql/", "/graphql"),
         ("GET", "/graphql/?query=%7B__typename%7D", "/graphql?query=%7B__typename%7D"),
         ("GET", "/healthz/", "/healthz"),
-        ("GET", "/", "/graphql"),
+        ("GET", "/", "/portal/"),
         ("GET", "//evil.example/graphql/", None),
         ("GET", "/graphql//", "/graphql"),
     ],

@@ -55,7 +55,7 @@ def _requests(found: dict[tuple[str, tuple[tuple[str, str], ...]], float]) -> di
 async def test_requests_are_counted_by_operation_and_outcome(
     hub: HubFactory, hub_settings: Callable[..., Settings]
 ) -> None:
-    async with hub(hub_settings(delivery_worker=False)) as client:
+    async with hub(hub_settings(delivery_worker=False, portal=False)) as client:
         answers = [await _post(client, SPOTS, "Spots") for _ in range(2)]  # a miss, then a hit
         await _post(client, "{ healthFacilities(first: 1) { totalCount } }")
         await _post(client, "query Oops { noSuchField }", "Oops")  # GraphQL says why
@@ -115,7 +115,7 @@ def test_names_of_failed_requests_take_at_most_half_the_labels() -> None:
 async def test_junk_names_cannot_crowd_out_the_operations_that_run(
     hub: HubFactory, hub_settings: Callable[..., Settings]
 ) -> None:
-    async with hub(hub_settings(delivery_worker=False)) as client:
+    async with hub(hub_settings(delivery_worker=False, portal=False)) as client:
         for n in range(210):  # refused at the door: they never ran
             await _post(client, f"query Junk{n} {{ touristSpots(", f"Junk{n}")
         await _post(client, SPOTS, "Spots")
@@ -133,7 +133,7 @@ async def test_persisted_operations_keep_their_labels_whatever_ran_before(
     digest = hashlib.sha256(contacts.encode()).hexdigest()
     manifest = tmp_path / "manifest.json"
     manifest.write_text(json.dumps({digest: contacts}))
-    settings = hub_settings(delivery_worker=False, persisted_queries_file=manifest)
+    settings = hub_settings(delivery_worker=False, persisted_queries_file=manifest, portal=False)
     async with hub(settings) as client:
         for n in range(200):  # names that ran, before the portal's first request
             await _post(client, f"query Ok{n} {{ __typename }}")
@@ -152,7 +152,7 @@ async def test_a_document_refused_unparsed_is_not_parsed_for_its_name(
     costly = (
         "query Costly { touristSpots(first: 100) { edges { node { nearby(first: 200) { id } } } } }"
     )
-    async with hub(hub_settings(delivery_worker=False)) as client:
+    async with hub(hub_settings(delivery_worker=False, portal=False)) as client:
         await _post(client, huge)
         await _post(client, costly)  # parsed and measured by the door: it is named
         found = samples((await client.get("/metrics")).text)
@@ -163,7 +163,7 @@ async def test_an_operation_refused_once_chosen_keeps_its_name(
     hub: HubFactory, hub_settings: Callable[..., Settings]
 ) -> None:
     undeclared = {"query": "query Undeclared { dimensions { code } }", "variables": {"x": 1}}
-    async with hub(hub_settings(delivery_worker=False)) as client:
+    async with hub(hub_settings(delivery_worker=False, portal=False)) as client:
         await client.post("/graphql", json=undeclared)
         await client.get("/graphql", params={"query": "mutation OverGet { __typename }"})
         found = samples((await client.get("/metrics")).text)
@@ -196,7 +196,7 @@ async def test_the_access_log_names_what_the_door_chose_and_parses_nothing() -> 
 async def test_outbox_depth_counts_what_waits_for_delivery(
     hub: HubFactory, hub_settings: Callable[..., Settings]
 ) -> None:
-    async with hub(hub_settings(delivery_worker=False)) as client:
+    async with hub(hub_settings(delivery_worker=False, portal=False)) as client:
         before = samples((await client.get("/metrics")).text)
         for n in range(2):
             await submit(client, road_complaint(description=f"Lubang nomor {n}"))
@@ -250,7 +250,7 @@ def _road() -> ComplaintSubmission:
 async def test_a_named_operation_is_named_without_operation_name(
     hub: HubFactory, hub_settings: Callable[..., Settings]
 ) -> None:
-    async with hub(hub_settings(delivery_worker=False)) as client:
+    async with hub(hub_settings(delivery_worker=False, portal=False)) as client:
         await _post(client, SPOTS)
         await _post(client, "mutation Bad { noSuchField }")
         found = samples((await client.get("/metrics")).text)

@@ -359,8 +359,9 @@ async def test_a_document_that_cannot_run_is_refused_and_not_kept(
     assert await stored(redis_url, settings, document) == (None, -2)
 
 
-def test_only_mode_without_a_manifest_stops_start_up(
+def test_only_mode_without_a_manifest_or_the_portal_stops_start_up(
     hub_settings: Callable[..., Settings],
 ) -> None:
     with pytest.raises(ValueError, match="give persisted_queries_file too"):
-        hub_settings(persisted_queries="only")
+        hub_settings(persisted_queries="only", portal=False)
+    assert hub_settings(persisted_queries="only").portal  # the portal's operations run

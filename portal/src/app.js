@@ -1,0 +1,214 @@
+// Klik Balikpapan: hash routes over one index.html. The search box and the emergency numbers
+// are in the HTML, so they work before any upstream answers; each other screen is a module
+// loaded when first shown, and the map code only with a screen that shows a map.
+import { config, gql } from "./api.js";
+import { apiLang, lang, setDefaultLang, setLang, t } from "./i18n.js";
+import { card, cardList, clear, errorBox, h, heading, loading, mapSlot, position } from "./ui.js";
+
+const view = document.getElementById("view");
+const homeTemplate = view.firstElementChild.cloneNode(true);
+const searchInput = document.getElementById("q");
+const VIEWS = {
+  dekat: () => import("./views/near.js"),
+  wisata: () => import("./views/spot.js"),
+  lapor: () => import("./views/report.js"),
+  lacak: () => import("./views/track.js"),
+  pengaduan: () => import("./views/complaints.js"),
+  dimensi: () => import("./views/dimensions.js"),
+};
+let cleanup = null;
+let renderCount = 0;
+
+/** The route in the hash: #/cari?q=pantai → {name: "cari", arg: undefined, query}. */
+function parseRoute() {
+  const hash = window.location.hash || "#/";
+  const [path, search] = hash.slice(2).split("?");
+  const [name, ...rest] = path.split("/");
+  return {
+    name: name || "",
+    arg: rest.length ? decodeURIComponent(rest.join("/")) : undefined,
+    query: new URLSearchParams(search || ""),
+  };
+}
+
+function translateStatic() {
+  document.documentElement.lang = lang();
+  for (const el of document.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
+  for (const el of document.querySelectorAll("[data-i18n-placeholder]")) {
+    el.placeholder = t(el.dataset.i18nPlaceholder);
+  }
+  for (const el of document.querySelectorAll("[data-i18n-aria]")) {
+    el.setAttribute("aria-label", t(el.dataset.i18nAria));
+  }
+  const toggle = document.getElementById("lang-toggle");
+  toggle.lang = lang() === "en" ? "id" : "en";
+  document.title = `Klik Balikpapan — ${t("tagline")}`;
+}
+
+function markCurrentNav(name) {
+  for (const link of document.querySelectorAll(".nav a")) {
+    const target = link.getAttribute("href").slice(2);
+    if (target === name) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
+  }
+}
+
+async function render(focus) {
+  const route = parseRoute();
+  const count = ++renderCount;
+  if (cleanup) {
+    cleanup();
+    cleanup = null;
+  }
+  markCurrentNav(route.name);
+  searchInput.value = route.name === "cari" ? route.query.get("q") || "" : "";
+  let done = null;
+  if (route.name === "") {
+    clear(view, homeTemplate.cloneNode(true));
+    for (const el of view.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
+  } else if (route.name === "cari") {
+    done = renderSearch(route.query.get("q") || "");
+  } else if (VIEWS[route.name]) {
+    clear(view, loading());
+    try {
+      const module = await VIEWS[route.name]();
+      if (count !== renderCount) return;
+      done = module.render(view, route);
+    } catch (error) {
+      clear(view, errorBox(error, () => render(true)));
+    }
+  } else {
+    clear(view, heading(t("notFoundPage")));
+  }
+  cleanup = typeof done === "function" ? done : null;
+  if (focus) {
+    const title = view.querySelector("h1");
+    (title || document.getElementById("main")).focus({ preventScroll: false });
+  }
+}
+
+/** Search results: one list over every kind, with a map of the places among them. */
+function renderSearch(text) {
+  const list = h("div", { class: "results" }, loading());
+  const slot = mapSlot();
+  clear(view, heading(`${t("searchButton")}: ${text}`), h("div", { class: "split" }, slot, list));
+  slot.hidden = true;
+  let map = null;
+  let stopped = false;
+  let edges = [];
+  const near = position.here ? { ...position.here, radiusKm: 30 } : null;
+
+  async function page(after) {
+    try {
+      const { data } = await gql("PortalSearch", { text, near, first: 20, after, lang: apiLang() });
+      if (stopped) return;
+      edges = edges.concat(data.search.edges);
+      show(data.search);
+    } catch (error) {
+      if (!stopped) clear(list, errorBox(error, () => page(after)));
+    }
+  }
+
+  function show(search) {
+    const cards = edges.map(({ node }) => card(node.kind, node.item, { distanceKm: node.distanceKm, title: node.title, level: 2 }));
+    clear(
+      list,
+      h("p", { class: "muted", role: "status" }, search.totalCount ? t("results", search.totalCount) : t("noResults")),
+      cards.length ? cardList(cards) : null,
+      search.pageInfo.hasNextPage
+        ? h("button", { type: "button", class: "button", onclick: () => page(search.pageInfo.endCursor) }, t("more"))
+        : null,
+    );
+    showMap();
+  }
+
+  async function showMap() {
+    const places = edges
+      .filter(({ node }) => node.item.location)
+      .map(({ node }) => ({
+        kind: node.kind, name: node.title, district: node.item.district,
+        lat: node.item.location.lat, lon: node.item.location.lon,
+        href: node.kind === "TOURIST_SPOT" ? `#/wisata/${encodeURIComponent(node.item.id)}` : null,
+      }));
+    if (!places.length) return;
+    slot.hidden = false;
+    if (!map) {
+      const { createMap } = await import("./map.js");
+      if (stopped) return;
+      map = await createMap(slot);
+    }
+    if (stopped) return;
+    map.setPlaces(places);
+    if (position.here) map.setHere(position.here.lat, position.here.lon);
+  }
+
+  if (text.trim()) page(null);
+  else clear(list, h("p", {}, t("searchHint")));
+  return () => {
+    stopped = true;
+    if (map) map.destroy();
+  };
+}
+
+/** The emergency bar's full list, from the API (112 first), in the UI language. */
+async function loadEmergency() {
+  try {
+    const { data } = await gql("PortalStart", { lang: apiLang() });
+    const items = data.emergencyContacts.map((contact) =>
+      h(
+        "li",
+        {},
+        h("a", { href: `tel:${contact.number.replace(/[^+\d]/g, "")}` }, `${contact.number} · ${contact.name}`),
+        contact.description ? h("span", { class: "muted" }, ` ${contact.description}`) : null,
+      ),
+    );
+    if (items.length) clear(document.getElementById("sos-list"), items);
+  } catch {
+    /* the numbers in the HTML stay */
+  }
+}
+
+function onSearch(event) {
+  event.preventDefault();
+  const text = searchInput.value.trim();
+  if (!text) return;
+  const target = `#/cari?q=${encodeURIComponent(text)}`;
+  if (window.location.hash === target) render(true);
+  else window.location.hash = target;
+}
+
+function applyLanguage() {
+  translateStatic();
+  loadEmergency();
+  render(false);
+}
+
+function onLanguage() {
+  setLang(lang() === "en" ? "id" : "en");
+  applyLanguage();
+}
+
+async function start() {
+  const query = new URLSearchParams(window.location.search).get("q");
+  if (query && !window.location.hash) {
+    history.replaceState(null, "", `./#/cari?q=${encodeURIComponent(query)}`);
+  }
+  document.getElementById("search-form").addEventListener("submit", onSearch);
+  document.getElementById("lang-toggle").addEventListener("click", onLanguage);
+  document.querySelector(".skip").addEventListener("click", (event) => {
+    event.preventDefault();
+    document.getElementById("main").focus();
+  });
+  window.addEventListener("hashchange", () => {
+    if (window.location.hash.startsWith("#/") || !window.location.hash) render(true);
+  });
+  translateStatic();
+  render(false);
+  const settings = await config();
+  const before = lang();
+  setDefaultLang(settings.defaultLang);
+  if (lang() !== before) applyLanguage();
+  else loadEmergency();
+}
+
+start();

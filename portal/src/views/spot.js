@@ -1,0 +1,122 @@
+// A tourist spot: photos, hours, open now, prices, the e-ticket link, and the nearest care,
+// which comes in a later part of the answer (@defer) so a slow health source never holds
+// up the page.
+import { gql } from "../api.js";
+import { apiLang, formatDate, t } from "../i18n.js";
+import { card, cardList, clear, eTicket, errorBox, h, heading, loading, mapSlot, openBadge, price } from "../ui.js";
+
+export function render(view, route) {
+  let stopped = false;
+  let map = null;
+  let shown = false;
+  const care = h("section", { class: "group", "aria-busy": "true" }, h("h2", {}, t("nearestCare")), loading());
+  clear(view, loading());
+
+  function showSpot(spot) {
+    const slot = mapSlot();
+    const photos = spot.photos.length
+      ? h(
+          "div",
+          { class: "photos" },
+          spot.photos.slice(0, 6).map((src, i) =>
+            h("img", { src, alt: t("photo", spot.name, i + 1), loading: "lazy", width: 320, height: 200 }),
+          ),
+        )
+      : null;
+    clear(
+      view,
+      h("p", {}, h("a", { href: "#/cari?q=wisata", onclick: back }, `← ${t("back")}`)),
+      heading(spot.name),
+      h("p", { class: "card-meta" }, [spot.district, spot.category, spot.address].filter(Boolean).join(" · ")),
+      photos,
+      h("div", { class: "card-actions" }, openBadge(spot.isOpenNow), eTicket(spot.eTicketUrl)),
+      spot.description ? h("p", { class: "lead" }, spot.description) : null,
+      h(
+        "dl",
+        { class: "facts" },
+        h("dt", {}, t("hours")),
+        h("dd", {}, spot.openingHours || t("hoursUnknown")),
+        h("dt", {}, t("tickets")),
+        h("dd", {}, price(spot.ticketPrice) || "–"),
+        h("dt", {}, t("source")),
+        h("dd", {}, `${spot.meta.source} · ${formatDate(spot.meta.fetchedAt)}`),
+      ),
+      h("div", { class: "split" }, slot, care),
+    );
+    if (!spot.location) {
+      slot.hidden = true;
+      return;
+    }
+    import("../map.js")
+      .then(({ createMap }) => createMap(slot))
+      .then((created) => {
+        if (stopped) return created.destroy();
+        map = created;
+        placeOnMap(spot);
+      })
+      .catch((error) => clear(slot, errorBox(error)));
+  }
+
+  function placeOnMap(spot) {
+    if (!map) return;
+    const places = [{ kind: "TOURIST_SPOT", name: spot.name, district: spot.district, lat: spot.location.lat, lon: spot.location.lon }];
+    for (const facility of spot.nearbyHealthFacilities || []) {
+      if (facility.location) {
+        places.push({ kind: "HEALTH_FACILITY", name: facility.name, lat: facility.location.lat, lon: facility.location.lon });
+      }
+    }
+    map.setPlaces(places);
+  }
+
+  function showCare(spot) {
+    const list = spot.nearbyHealthFacilities;
+    if (!list) return;
+    care.removeAttribute("aria-busy");
+    clear(
+      care,
+      h("h2", {}, t("nearestCare")),
+      list.length ? cardList(list.map((facility) => card("HEALTH_FACILITY", facility))) : h("p", { class: "muted" }, t("none")),
+    );
+    placeOnMap(spot);
+  }
+
+  function onPart(result) {
+    if (stopped || !result.data) return;
+    const spot = result.data.touristSpot;
+    if (!spot) {
+      clear(view, heading(t("notFoundPage")));
+      return;
+    }
+    if (!shown) {
+      shown = true;
+      showSpot(spot);
+    }
+    showCare(spot);
+  }
+
+  gql("PortalSpot", { id: route.arg, lang: apiLang() }, { onPart })
+    .then((result) => {
+      const spot = result.data.touristSpot;
+      if (!stopped && spot && !spot.nearbyHealthFacilities) {
+        const message = (result.errors || [])[0]?.message || t("error");
+        care.removeAttribute("aria-busy");
+        clear(care, h("h2", {}, t("nearestCare")), errorBox(message));
+      }
+    })
+    .catch((error) => {
+    if (stopped) return;
+    if (!shown) clear(view, errorBox(error));
+    else clear(care, h("h2", {}, t("nearestCare")), errorBox(error));
+  });
+  return () => {
+    stopped = true;
+    if (map) map.destroy();
+  };
+}
+
+function back(event) {
+  if (window.history.length > 1) {
+    event.preventDefault();
+    window.history.back();
+  }
+}

@@ -1,0 +1,196 @@
+"""Klik Balikpapan in Debian's Chromium, on a phone and on a desktop: the citizen's journeys
+from search to a complaint followed live, with nothing leaving the machine, no console
+error and no serious accessibility finding. Skipped, saying so, where there is no Chromium."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from playwright.async_api import Browser, Request, expect
+
+from kotahub.demo.app import DIMENSIONS_CKAN as CKAN
+from kotahub.demo.open311 import DEMO_API_KEY
+from kotahub.hub.settings import Settings
+from tests.conftest import health_source, tourism_source
+from tests.support.browser import Visit, chromium, chromium_path, visiting
+from tests.support.fake_clock import FakeClock
+from tests.support.live import serving_hub
+from tests.support.servers import ThreadedServer
+
+pytestmark = [
+    pytest.mark.system,
+    pytest.mark.skipif(
+        chromium_path() is None,
+        reason="Chromium is not installed (apt-get install chromium): the portal's browser "
+        "tests are skipped",
+    ),
+]
+
+# A Tuesday at ten in the morning in Balikpapan: puskesmas are open.
+MORNING = datetime(2026, 12, 8, 10, 0, tzinfo=ZoneInfo("Asia/Makassar")).timestamp()
+FIRST_SCREEN_LIMIT = 150 * 1024
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    async with chromium() as launched:
+        yield launched
+
+
+@pytest.fixture
+def portal_settings(
+    hub_settings: Callable[..., Settings], demo_server: ThreadedServer, open311: ThreadedServer
+) -> Callable[..., Settings]:
+    """Persisted operations only: the portal sends nothing else. Complaints go to an Open311
+    server of the test's own."""
+    complaints = {
+        "name": "complaints",
+        "kind": "open311",
+        "base_url": open311.url,
+        "api_key": DEMO_API_KEY,
+    }
+
+    dimensions = {"name": "dimensions", "kind": "ckan", "base_url": demo_server.url + CKAN}
+
+    def make(**overrides: Any) -> Settings:
+        city = [tourism_source(demo_server.url), health_source(demo_server.url), dimensions]
+        sources = [*city, complaints]
+        values = {"sources": sources, "persisted_queries": "only", "live_poll_seconds": 0.3}
+        return hub_settings(**{**values, **overrides})
+
+    return make
+
+
+def _morning() -> FakeClock:
+    clock = FakeClock()
+    clock.advance(MORNING - clock.time())
+    return clock
+
+
+@pytest.fixture(params=["phone", "desktop"])
+def viewport(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+async def _cards(visit: Visit, kind: str) -> list[str]:
+    cards = visit.page.locator(f"[data-testid=result-card][data-kind={kind}]")
+    await expect(cards.first).to_be_visible()
+    return [text.lower() for text in await cards.all_inner_texts()]
+
+
+async def test_searching_mangar_finds_the_beach_and_the_puskesmas(
+    browser: Browser, portal_settings: Callable[..., Settings], viewport: str
+) -> None:
+    async with (
+        serving_hub(portal_settings(), _morning()) as (base, _app),
+        visiting(browser, base, viewport) as visit,
+    ):
+        await visit.open()
+        await visit.page.get_by_test_id("search-input").fill("mangar")
+        await visit.page.get_by_test_id("search-input").press("Enter")
+        spots = await _cards(visit, "TOURIST_SPOT")
+        care = await _cards(visit, "HEALTH_FACILITY")
+        assert await visit.serious_violations() == []
+        await visit.check("search")
+    assert any("pantai manggar" in card for card in spots)
+    assert any("puskesmas manggar" in card for card in care)
+
+
+async def test_near_me_lists_the_nearest_puskesmas_open_now(
+    browser: Browser, portal_settings: Callable[..., Settings], viewport: str
+) -> None:
+    async with (
+        serving_hub(portal_settings(), _morning()) as (base, _app),
+        visiting(browser, base, viewport) as visit,
+    ):
+        await visit.open("#/dekat")
+        await visit.page.get_by_test_id("near-me-button").click()
+        care = await _cards(visit, "HEALTH_FACILITY")
+        assert await visit.serious_violations() == []
+        await visit.check("near-me")
+    assert any("puskesmas" in card for card in care)
+
+
+async def test_a_complaint_filed_in_the_form_moves_to_submitted_without_a_reload(
+    browser: Browser, portal_settings: Callable[..., Settings], viewport: str
+) -> None:
+    settings = portal_settings(delivery_worker=False)
+    async with (
+        serving_hub(settings, _morning()) as (base, _app),
+        visiting(browser, base, viewport) as visit,
+    ):
+        page = visit.page
+        await visit.open("#/lapor")
+        await page.get_by_test_id("report-category").select_option("jalan-rusak")
+        await page.get_by_test_id("report-q-tingkat_kerusakan").select_option(index=1)
+        await page.get_by_test_id("report-description").fill("Lubang di Jl. Sudirman")
+        await page.get_by_test_id("report-locate").click()
+        await expect(page.get_by_test_id("report-lat")).not_to_have_value("")
+        await page.get_by_test_id("report-submit").click()
+        tracking_id = await page.get_by_test_id("tracking-id").inner_text(timeout=10_000)
+        assert tracking_id.startswith("KH-")
+        await visit.page.goto(f"{base}/portal/#/lacak/{tracking_id}")
+        delivery = page.get_by_test_id("tracking-delivery")
+        await expect(delivery).to_have_attribute("data-delivery", "QUEUED", timeout=10_000)
+        worker = portal_settings(delivery_worker=True, cache_prefix=settings.cache_prefix)
+        async with serving_hub(worker):
+            await expect(delivery).to_have_attribute("data-delivery", "SUBMITTED", timeout=15_000)
+        assert await visit.serious_violations() == []
+        await visit.check("complaint")
+
+
+async def test_the_dimensions_dashboard_draws_its_charts(
+    browser: Browser, portal_settings: Callable[..., Settings]
+) -> None:
+    async with (
+        serving_hub(portal_settings()) as (base, _app),
+        visiting(browser, base, "desktop") as visit,
+    ):
+        await visit.open("#/dimensi")
+        charts = visit.page.get_by_test_id("indicator-chart")
+        await expect(charts.first).to_be_visible(timeout=10_000)
+        drawn = await charts.count()
+        assert await visit.serious_violations() == []
+        await visit.check("dimensions")
+    assert drawn >= 6
+
+
+async def test_english_is_one_tap_away(
+    browser: Browser, portal_settings: Callable[..., Settings], viewport: str
+) -> None:
+    async with (
+        serving_hub(portal_settings(), _morning()) as (base, _app),
+        visiting(browser, base, viewport) as visit,
+    ):
+        await visit.open()
+        before = await visit.page.locator("main").inner_text()
+        await visit.page.get_by_test_id("lang-toggle").click()
+        await expect(visit.page.locator("html")).to_have_attribute("lang", "en")
+        after = await visit.page.locator("main").inner_text()
+        await visit.check("english")
+    assert before != after
+
+
+async def test_the_first_screen_is_small_and_needs_no_upstream(
+    browser: Browser, portal_settings: Callable[..., Settings]
+) -> None:
+    nowhere = [{"name": "tourism", "kind": "geojson", "base_url": "http://127.0.0.1:9/items"}]
+    async with (
+        serving_hub(portal_settings(sources=nowhere)) as (base, _app),
+        visiting(browser, base, "phone") as visit,
+    ):
+        finished: list[Request] = []
+        visit.page.on("requestfinished", lambda request: finished.append(request))
+        await visit.open()
+        await expect(visit.page.get_by_test_id("search-input")).to_be_visible()
+        await expect(visit.page.get_by_test_id("emergency-112")).to_be_visible()
+        await visit.page.wait_for_load_state("networkidle")
+        sizes = [await request.sizes() for request in finished]
+        transferred = sum(size["responseBodySize"] + size["responseHeadersSize"] for size in sizes)
+        await visit.check("first-screen")
+    print(f"first screen: {transferred} bytes transferred")
+    assert transferred < FIRST_SCREEN_LIMIT, transferred

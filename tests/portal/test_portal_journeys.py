@@ -194,3 +194,60 @@ async def test_the_first_screen_is_small_and_needs_no_upstream(
         await visit.check("first-screen")
     print(f"first screen: {transferred} bytes transferred")
     assert transferred < FIRST_SCREEN_LIMIT, transferred
+
+
+async def test_a_spots_page_shows_its_tickets_and_fills_in_the_nearest_care(
+    browser: Browser, portal_settings: Callable[..., Settings], viewport: str
+) -> None:
+    async with (
+        serving_hub(portal_settings(), _morning()) as (base, _app),
+        visiting(browser, base, viewport) as visit,
+    ):
+        await visit.open("#/cari?q=manggar")
+        spot = visit.page.locator("[data-testid=result-card][data-kind=TOURIST_SPOT] a")
+        await spot.filter(has_text="Manggar").first.click()
+        await expect(visit.page.get_by_role("heading", level=1)).to_contain_text("Manggar")
+        ticket = visit.page.get_by_role("link", name="E-tiket")
+        care = await _cards(visit, "HEALTH_FACILITY")  # the deferred part
+        assert await visit.serious_violations() == []
+        await visit.check("spot")
+        href = await ticket.get_attribute("href")
+    assert href is not None and href.startswith("https://")
+    assert care
+
+
+async def test_the_public_complaints_mark_the_overdue_ones(
+    browser: Browser, portal_settings: Callable[..., Settings]
+) -> None:
+    async with (
+        serving_hub(portal_settings(), _morning()) as (base, _app),
+        visiting(browser, base, "desktop") as visit,
+    ):
+        await visit.open("#/pengaduan")
+        complaints = await _cards(visit, "COMPLAINT")
+        overdue = await visit.page.locator(".overdue-text, .badge-overdue").count()
+        assert await visit.serious_violations() == []
+        await visit.check("complaints")
+    assert len(complaints) >= 5
+    assert overdue >= 1
+
+
+async def test_the_keyboard_alone_reaches_search_results(
+    browser: Browser, portal_settings: Callable[..., Settings]
+) -> None:
+    async with (
+        serving_hub(portal_settings(), _morning()) as (base, _app),
+        visiting(browser, base, "desktop") as visit,
+    ):
+        await visit.open()
+        for _ in range(10):  # tab through the header to the search box
+            await visit.page.keyboard.press("Tab")
+            focused = await visit.page.evaluate("document.activeElement.dataset.testid")
+            if focused == "search-input":
+                break
+        await visit.page.keyboard.type("rumah sakit")
+        await visit.page.keyboard.press("Enter")
+        care = await _cards(visit, "HEALTH_FACILITY")
+        await visit.check("keyboard")
+    assert focused == "search-input"
+    assert care

@@ -5,6 +5,22 @@ import { gql } from "../api.js";
 import { apiLang, formatDate, t } from "../i18n.js";
 import { card, cardList, clear, eTicket, errorBox, h, heading, loading, mapSlot, openBadge, price } from "../ui.js";
 
+/** A photo the hub serves is shown; one elsewhere is a link, as the page loads nothing from
+ * another host (its Content-Security-Policy would refuse it anyway). */
+function photo(src, label) {
+  let url;
+  try {
+    url = new URL(src, location.href);
+  } catch {
+    return null;
+  }
+  if (url.origin === location.origin) {
+    return h("img", { src: url.href, alt: label, loading: "lazy", width: 320, height: 200 });
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") return null;
+  return h("a", { class: "button", href: url.href, rel: "noopener noreferrer", target: "_blank" }, label);
+}
+
 export function render(view, route) {
   let stopped = false;
   let map = null;
@@ -18,9 +34,7 @@ export function render(view, route) {
       ? h(
           "div",
           { class: "photos" },
-          spot.photos.slice(0, 6).map((src, i) =>
-            h("img", { src, alt: t("photo", spot.name, i + 1), loading: "lazy", width: 320, height: 200 }),
-          ),
+          spot.photos.slice(0, 6).map((src, i) => photo(src, t("photo", spot.name, i + 1))),
         )
       : null;
     clear(

@@ -56,7 +56,7 @@ def create_app(
         log.warning(warning)
     manifest = load_manifest(settings.persisted_queries_file)  # a bad one stops start-up here
     if settings.portal:  # the portal's own operations run in persisted-only mode too
-        manifest = {**portal_operations(), **manifest}
+        manifest = with_portal_operations(manifest, settings.persisted_queries)
     configure_tracing()  # only when the standard OTEL_* variables ask for traces
     routes: list[BaseRoute] = []
     transports = dict(mounts or {})
@@ -102,6 +102,20 @@ def create_app(
     app.state.door = gate  # subscriptions on open WebSockets pass it one by one
     relative_slash_redirects(app)
     return app
+
+
+def with_portal_operations(manifest: dict[str, str], mode: str) -> dict[str, str]:
+    """The manifest and the portal's operations; said at start-up when persisted-only mode
+    thereby runs more than the manifest names."""
+    portal = portal_operations()
+    added = portal.keys() - manifest.keys()
+    if mode == "only" and added:
+        log.warning(
+            "persisted-only mode runs the portal's %d operations besides the manifest's "
+            "(set portal = false to run the manifest's alone)",
+            len(added),
+        )
+    return {**portal, **manifest}
 
 
 async def _to_graphql(request: Request) -> RedirectResponse:

@@ -262,6 +262,15 @@ class Settings(BaseSettings):
             raise ValueError(f"source names must be unique, but {duplicates} appear more than once")
         return sources
 
+    @model_validator(mode="after")
+    def _portal_needs_persisted_operations(self) -> Settings:
+        if self.portal and self.persisted_queries == "off":
+            raise ValueError(
+                "the portal sends persisted operations only, which persisted_queries = 'off' "
+                "refuses: set persisted_queries to 'automatic' or 'only', or portal = false"
+            )
+        return self
+
     @property
     def live_connections(self) -> int:
         """The live connections a process takes: as set, else half of max_connections."""

@@ -19,6 +19,7 @@ from kotahub.errors import ConfigError
 from kotahub.hub.settings import Settings
 
 PORTAL_PREFIX = "/portal"
+TILE_SUBDOMAINS = ("a", "b", "c")  # Leaflet's default for {s}
 PORTAL_DIR = Path(__file__).parent / "static" / "portal"
 MANIFEST_NAME = "manifest.json"
 PERSISTED_NAME = "persisted.json"
@@ -51,9 +52,10 @@ def portal_operations(directory: Path = PORTAL_DIR) -> dict[str, str]:
 def content_security_policy(tile_url: str | None) -> str:
     """Only the hub itself, and the tile server's origin for images where one is set."""
     images = "'self' data:"
-    if tile_url:  # {s}: the server's subdomains, as Leaflet fills it in
+    if tile_url:  # {s}: the server's subdomains a, b and c, as Leaflet fills it in
         parts = urlsplit(tile_url)
-        images += f" {parts.scheme}://{parts.netloc.replace('{s}', '*')}"
+        hosts = dict.fromkeys(parts.netloc.replace("{s}", name) for name in TILE_SUBDOMAINS)
+        images += "".join(f" {parts.scheme}://{host}" for host in hosts)
     return (
         f"default-src 'self'; img-src {images}; style-src 'self'; font-src 'self'; "
         "connect-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; "
@@ -107,6 +109,9 @@ class _PortalFiles:
                 headers = MutableHeaders(scope=message)
                 headers["X-Content-Type-Options"] = "nosniff"
                 headers["Content-Security-Policy"] = self._policy
+                # Asked again each time (a 304 while unchanged): after an upgrade no tab runs
+                # old code that sends operations the hub no longer has.
+                headers["Cache-Control"] = "no-cache"
             await send(message)
 
         await self._files(scope, receive, guarded)

@@ -4,6 +4,7 @@ built, its settings as JSON, and its operations as persisted ones."""
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import httpx
@@ -11,6 +12,7 @@ import pytest
 from starlette.applications import Starlette
 
 from kotahub.errors import ConfigError
+from kotahub.hub.app import with_portal_operations
 from kotahub.hub.pages.portal import content_security_policy, portal_operations, portal_routes
 from kotahub.hub.settings import Settings
 
@@ -49,6 +51,7 @@ async def test_the_page_and_its_files_allow_only_the_hub(tmp_path: Path) -> None
     assert "default-src 'self'" in policy and "connect-src 'self'" in policy
     assert "http" not in policy  # no other origin at all without a tile server
     assert script.headers["x-content-type-options"] == "nosniff"
+    assert script.headers["cache-control"] == "no-cache"  # never old code after an upgrade
     assert config == {
         "tileUrl": None,
         "tileAttribution": "",
@@ -62,10 +65,8 @@ async def test_a_tile_server_is_allowed_for_images_alone(tmp_path: Path) -> None
     async with _client(_built(tmp_path), portal_tile_url=url) as client:
         page = await client.get("/portal/")
         config = (await client.get("/portal/config.json")).json()
-    assert (
-        "img-src 'self' data: https://*.tile.example.org;"
-        in page.headers["content-security-policy"]
-    )
+    images = "img-src 'self' data: https://a.tile.example.org https://b.tile.example.org "
+    assert images + "https://c.tile.example.org;" in page.headers["content-security-policy"]
     assert config["tileUrl"] == url
     assert content_security_policy(None).count("https://") == 0
 
@@ -85,3 +86,31 @@ def test_unreadable_operations_say_how_to_mend_them(tmp_path: Path) -> None:
 def test_a_tile_url_that_is_no_template_is_refused_with_an_example() -> None:
     with pytest.raises(ValueError, match=r"expected an http\(s\) URL with \{z\}"):
         Settings(portal_tile_url="https://tiles.example.org/map.png")
+
+
+def test_a_tile_server_with_a_subdomain_in_its_host_gets_a_valid_policy() -> None:
+    policy = content_security_policy("http://tile-{s}.example.org/{z}/{x}/{y}.png")
+    assert "http://tile-a.example.org http://tile-b.example.org http://tile-c.example.org" in policy
+    assert "*" not in policy
+
+
+def test_the_portal_with_persisted_queries_off_is_refused_saying_why() -> None:
+    with pytest.raises(ValueError, match="persisted operations only"):
+        Settings(persisted_queries="off")
+    assert Settings(persisted_queries="off", portal=False).persisted_queries == "off"
+
+
+def test_persisted_only_mode_says_that_it_runs_the_portals_operations_too(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    built = portal_operations()
+    assert built, "the portal is built by make test"
+    with caplog.at_level(logging.WARNING, logger="kotahub"):
+        kept = with_portal_operations({DIGEST: DOCUMENT}, "only")
+        with_portal_operations({}, "automatic")
+    assert kept == {**built, DIGEST: DOCUMENT}
+    said = [record.getMessage() for record in caplog.records]
+    assert said == [
+        f"persisted-only mode runs the portal's {len(built)} operations besides the "
+        "manifest's (set portal = false to run the manifest's alone)"
+    ]

@@ -327,7 +327,7 @@ def test_kotahub_serve_reports_a_bad_manifest_in_one_line(tmp_path: Path) -> Non
 async def test_with_persisted_queries_off_hashes_are_not_supported_and_documents_run(
     hub: HubFactory, hub_settings: Callable[..., Settings]
 ) -> None:
-    async with hub(hub_settings(persisted_queries="off")) as client:
+    async with hub(hub_settings(persisted_queries="off", portal=False)) as client:
         hash_only = await by_hash(client, SPOTS, {"first": 1})
         free = await client.post("/graphql", json={"query": SPOTS, "variables": {"first": 1}})
     assert code_of(hash_only) == "PERSISTED_QUERY_NOT_SUPPORTED"

@@ -18,11 +18,28 @@ export function config() {
   return configPromise;
 }
 
+/** No answer at all: `kind` is "network" (no connection), "http" (`status` set) or "graphql". */
 export class ApiError extends Error {
-  constructor(message, errors = []) {
+  constructor(message, errors = [], { kind = "graphql", status = null } = {}) {
     super(message);
     this.errors = errors;
+    this.kind = kind;
+    this.status = status;
   }
+}
+
+/**
+ * The errors that cover a part of the answer: those whose path lies on `path` (the field
+ * itself, one inside it, or one it is inside). errorsAt(result.errors, "puskesmas").
+ */
+export function errorsAt(errors, ...path) {
+  return (errors || []).filter((error) => {
+    const at = error.path || [];
+    if (!at.length) return false;
+    const n = Math.min(at.length, path.length);
+    for (let i = 0; i < n; i += 1) if (at[i] !== path[i]) return false;
+    return true;
+  });
 }
 
 function extensions(name) {
@@ -41,31 +58,49 @@ function explain(errors) {
 }
 
 /**
- * Run a persisted operation. With onPart, a document using @defer is asked for in parts and
- * onPart(result) is called with the answer so far after each part; the whole answer is
- * returned at the end. Throws ApiError when there is no data at all.
+ * Run a persisted operation: {data, errors}, errors always a list. A source that does not
+ * answer leaves its fields null (or empty) with an error whose path names them: see
+ * errorsAt(). With onPart, a document using @defer is asked for in parts and
+ * onPart({data, errors}) is called with the answer so far after each part; the whole answer
+ * is returned at the end. Throws ApiError when there is no data at all.
  */
 export async function gql(name, variables = {}, { onPart = null, signal = undefined } = {}) {
   const { graphql } = await config();
-  const response = await fetch(graphql, {
-    method: "POST",
-    signal,
-    headers: {
-      "Content-Type": "application/json",
-      Accept: onPart ? DEFER_ACCEPT : "application/json",
-      "Accept-Language": lang(),
-    },
-    body: JSON.stringify({ operationName: name, variables, extensions: extensions(name) }),
-  });
+  let response;
+  try {
+    response = await fetch(graphql, {
+      method: "POST",
+      signal,
+      headers: {
+        "Content-Type": "application/json",
+        Accept: onPart ? DEFER_ACCEPT : "application/json",
+        "Accept-Language": lang(),
+      },
+      body: JSON.stringify({ operationName: name, variables, extensions: extensions(name) }),
+    });
+  } catch (error) {
+    if (error && error.name === "AbortError") throw error;
+    throw new ApiError(String((error && error.message) || error), [], { kind: "network" });
+  }
   const type = response.headers.get("content-type") || "";
   let result;
-  if (type.startsWith("multipart/mixed")) {
-    result = await readIncremental(response, type, onPart);
-  } else {
-    result = await response.json().catch(() => ({ errors: [{ message: `HTTP ${response.status}` }] }));
-    if (onPart) onPart(result);
+  try {
+    if (type.startsWith("multipart/mixed")) {
+      result = await readIncremental(response, type, onPart);
+    } else {
+      result = await response.json();
+      result = { data: result.data ?? null, errors: result.errors || [] };
+      if (onPart) onPart(result, false);
+    }
+  } catch {
+    throw new ApiError(`HTTP ${response.status}`, [], { kind: response.ok ? "network" : "http", status: response.status });
   }
-  if (!result.data) throw new ApiError(explain(result.errors || []), result.errors || []);
+  if (!result.data) {
+    if (!response.ok && !result.errors.length) {
+      throw new ApiError(`HTTP ${response.status}`, [], { kind: "http", status: response.status });
+    }
+    throw new ApiError(explain(result.errors), result.errors);
+  }
   return result;
 }
 
@@ -104,7 +139,6 @@ async function readIncremental(response, contentType, onPart) {
     if (onPart) onPart(result, part.hasNext);
     if (!part.hasNext) break;
   }
-  if (!result.errors.length) delete result.errors;
   return result;
 }
 

@@ -1,13 +1,15 @@
 // Klik Balikpapan: hash routes over one index.html. The search box and the emergency numbers
 // are in the HTML, so they work before any upstream answers; each other screen is a module
 // loaded when first shown, and the map code only with a screen that shows a map.
-import { config, gql } from "./api.js";
+import { config, errorsAt, gql } from "./api.js";
 import { apiLang, lang, setDefaultLang, setLang, t } from "./i18n.js";
-import { card, cardList, clear, errorBox, h, heading, loading, mapSlot, position } from "./ui.js";
+import { card, cardList, clear, errorBox, focusCard, h, heading, loading, mapSlot, position, setTitle, sourceNotice } from "./ui.js";
 
 const view = document.getElementById("view");
 const homeTemplate = view.firstElementChild.cloneNode(true);
 const searchInput = document.getElementById("q");
+// Each screen's title (document.title), by route; a spot's page sets its own once loaded.
+const TITLES = { dekat: "nearTitle", wisata: "spotTitle", lapor: "reportTitle", lacak: "trackTitle", pengaduan: "complaintsTitle", dimensi: "dimensionsTitle" };
 const VIEWS = {
   dekat: () => import("./views/near.js"),
   wisata: () => import("./views/spot.js"),
@@ -19,16 +21,42 @@ const VIEWS = {
 let cleanup = null;
 let renderCount = 0;
 
-/** The route in the hash: #/cari?q=pantai → {name: "cari", arg: undefined, query}. */
+/** The route in the hash: #/cari?q=pantai → {name: "cari", arg: undefined, query};
+ * {bad: true} when the hash cannot be decoded (#/wisata/%E0%A4%A). */
 function parseRoute() {
   const hash = window.location.hash || "#/";
   const [path, search] = hash.slice(2).split("?");
   const [name, ...rest] = path.split("/");
-  return {
-    name: name || "",
-    arg: rest.length ? decodeURIComponent(rest.join("/")) : undefined,
-    query: new URLSearchParams(search || ""),
-  };
+  let arg;
+  let query;
+  try {
+    arg = rest.length ? decodeURIComponent(rest.join("/")) : undefined;
+    query = new URLSearchParams(search || "");
+  } catch {
+    return { name: name || "", arg: undefined, query: new URLSearchParams(), bad: true };
+  }
+  return { name: name || "", arg, query, bad: false };
+}
+
+function notFound() {
+  setTitle(t("notFoundPage"));
+  clear(view, heading(t("notFoundPage")), h("p", {}, h("a", { href: "#/" }, t("navHome"))));
+}
+
+/** The emergency bar: the page keeps room for it however tall it is (its list open, long
+ * words, a narrow screen), and its list closes when the screen changes. */
+function watchEmergencyBar() {
+  const bar = document.querySelector(".sos");
+  const fit = () => document.documentElement.style.setProperty("--sos-height", `${Math.ceil(bar.getBoundingClientRect().height)}px`);
+  if (window.ResizeObserver) new ResizeObserver(fit).observe(bar);
+  fit();
+  bar.addEventListener("keydown", (event) => {
+    const more = bar.querySelector(".sos-more");
+    if (event.key === "Escape" && more.open) {
+      more.open = false;
+      more.querySelector("summary").focus();
+    }
+  });
 }
 
 function translateStatic() {
@@ -42,7 +70,6 @@ function translateStatic() {
   }
   const toggle = document.getElementById("lang-toggle");
   toggle.lang = lang() === "en" ? "id" : "en";
-  document.title = `Klik Balikpapan — ${t("tagline")}`;
 }
 
 function markCurrentNav(name) {
@@ -53,22 +80,28 @@ function markCurrentNav(name) {
   }
 }
 
-async function render(focus) {
+async function render(focus, reason = "route") {
   const route = parseRoute();
   const count = ++renderCount;
   if (cleanup) {
-    cleanup();
+    cleanup(reason);
     cleanup = null;
   }
+  document.querySelector(".sos-more").open = false;
   markCurrentNav(route.name);
   searchInput.value = route.name === "cari" ? route.query.get("q") || "" : "";
   let done = null;
-  if (route.name === "") {
+  if (route.bad || (route.name === "wisata" && !(route.arg || "").trim())) {
+    notFound();
+  } else if (route.name === "") {
+    setTitle(null);
     clear(view, homeTemplate.cloneNode(true));
     for (const el of view.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
   } else if (route.name === "cari") {
+    setTitle(t("titleSearch", route.query.get("q") || ""));
     done = renderSearch(route.query.get("q") || "");
   } else if (VIEWS[route.name]) {
+    setTitle(t(TITLES[route.name]));
     clear(view, loading());
     try {
       const module = await VIEWS[route.name]();
@@ -78,7 +111,7 @@ async function render(focus) {
       clear(view, errorBox(error, () => render(true)));
     }
   } else {
-    clear(view, heading(t("notFoundPage")));
+    notFound();
   }
   cleanup = typeof done === "function" ? done : null;
   if (focus) {
@@ -100,22 +133,30 @@ function renderSearch(text) {
 
   async function page(after) {
     try {
-      const { data } = await gql("PortalSearch", { text, near, first: 20, after, lang: apiLang() });
+      const { data, errors } = await gql("PortalSearch", { text, near, first: 20, after, lang: apiLang() });
       if (stopped) return;
-      edges = edges.concat(data.search.edges);
-      show(data.search);
+      if (!after) edges = []; // a retry of the first page starts again
+      const before = edges.length;
+      edges = edges.concat(data.search ? data.search.edges : []);
+      show(data.search, errorsAt(errors, "search"), after);
+      if (after) focusCard(list, before);
     } catch (error) {
       if (!stopped) clear(list, errorBox(error, () => page(after)));
     }
   }
 
-  function show(search) {
+  function show(search, failed, after) {
     const cards = edges.map(({ node }) => card(node.kind, node.item, { distanceKm: node.distanceKm, title: node.title, level: 2 }));
+    const total = search ? search.totalCount : edges.length;
     clear(
       list,
-      h("p", { class: "muted", role: "status" }, search.totalCount ? t("results", search.totalCount) : t("noResults")),
+      // A source that did not answer: its results are missing, so never "no results".
+      failed.length ? sourceNotice(failed, () => page(after)) : null,
+      total || failed.length
+        ? h("p", { class: "muted", role: "status" }, t("results", total))
+        : h("p", { class: "muted", role: "status" }, t("noResults")),
       cards.length ? cardList(cards) : null,
-      search.pageInfo.hasNextPage
+      search && search.pageInfo.hasNextPage
         ? h("button", { type: "button", class: "button", onclick: () => page(search.pageInfo.endCursor) }, t("more"))
         : null,
     );
@@ -180,7 +221,7 @@ function onSearch(event) {
 function applyLanguage() {
   translateStatic();
   loadEmergency();
-  render(false);
+  render(false, "language");
 }
 
 function onLanguage() {
@@ -203,6 +244,7 @@ async function start() {
     if (window.location.hash.startsWith("#/") || !window.location.hash) render(true);
   });
   translateStatic();
+  watchEmergencyBar();
   render(false);
   const settings = await config();
   const before = lang();

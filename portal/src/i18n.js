@@ -50,6 +50,27 @@ const WORDS = {
     target: "Target", latest: "Terakhir", meets: "Memenuhi target", notMeets: "Belum memenuhi target",
     method: "Cara menghitung", computedFrom: "Dihitung dari", chartLabel: (name) => `Grafik ${name} terhadap target`,
     notFoundPage: "Halaman tidak ditemukan.",
+    sourceDown: "Sumber data ini tidak menjawab saat ini. Coba lagi sebentar lagi.",
+    networkError: "Tidak dapat terhubung ke server. Periksa koneksi Anda lalu coba lagi.",
+    httpError: (n) => `Server menjawab dengan galat (HTTP ${n}). Coba lagi sebentar lagi.`,
+    applyFilters: "Terapkan",
+    pickPoint: "Atau masukkan titik", showPoint: "Tampilkan sekitar titik ini",
+    badPoint: "Isi lintang dan bujur yang benar.",
+    reconnectingIn: (s) => `Koneksi terputus; menyambung ulang dalam ${s} detik…`,
+    zoomIn: "Perbesar", zoomOut: "Perkecil",
+    spotCategory: {
+      beach: "Pantai", nature: "Alam", wildlife: "Satwa", religious: "Religi", heritage: "Sejarah",
+      park: "Taman", recreation: "Rekreasi", landmark: "Ikon kota", culinary: "Kuliner",
+      shopping: "Belanja", museum: "Museum",
+    },
+    fieldProblem: {
+      category: "Kategori tidak dikenal.", description: "Uraikan masalahnya.",
+      location: "Tandai lokasi di peta atau isi alamat.", mediaUrl: "Harus berupa URL http:// atau https://.",
+      "reporter.email": "Alamat e-mail tidak valid.", "reporter.phone": "Nomor telepon tidak valid.",
+    },
+    checkField: "Periksa isian ini.", serverSaid: "Pesan server",
+    attributes: "Pertanyaan kategori", input: "Laporan",
+    titleSearch: (q) => `Cari: ${q}`,
   },
   en: {
     skip: "Skip to content",
@@ -99,6 +120,27 @@ const WORDS = {
     target: "Target", latest: "Latest", meets: "Meets its target", notMeets: "Below its target",
     method: "How it is computed", computedFrom: "Computed from", chartLabel: (name) => `Chart of ${name} against its target`,
     notFoundPage: "Page not found.",
+    sourceDown: "This source did not answer just now. Please try again shortly.",
+    networkError: "Could not reach the server. Check your connection and try again.",
+    httpError: (n) => `The server answered with an error (HTTP ${n}). Please try again shortly.`,
+    applyFilters: "Apply",
+    pickPoint: "Or enter a point", showPoint: "Show what is near this point",
+    badPoint: "Enter a valid latitude and longitude.",
+    reconnectingIn: (s) => `Connection lost; reconnecting in ${s} s…`,
+    zoomIn: "Zoom in", zoomOut: "Zoom out",
+    spotCategory: {
+      beach: "Beach", nature: "Nature", wildlife: "Wildlife", religious: "Religious", heritage: "Heritage",
+      park: "Park", recreation: "Recreation", landmark: "Landmark", culinary: "Food",
+      shopping: "Shopping", museum: "Museum",
+    },
+    fieldProblem: {
+      category: "Unknown category.", description: "Describe the problem.",
+      location: "Mark the spot on the map or give an address.", mediaUrl: "Must be an http:// or https:// URL.",
+      "reporter.email": "Not a valid e-mail address.", "reporter.phone": "Not a valid phone number.",
+    },
+    checkField: "Please check this field.", serverSaid: "Server message",
+    attributes: "Category question", input: "Report",
+    titleSearch: (q) => `Search: ${q}`,
   },
 };
 
@@ -153,6 +195,11 @@ export function formatDate(iso) {
   return date.toLocaleString(lang() === "en" ? "en-GB" : "id-ID", {
     dateStyle: "medium", timeStyle: "short", timeZone: "Asia/Makassar",
   });
+}
+
+/** A period as the API gives it: a year or quarter as it is, a timestamp as a date. */
+export function formatPeriod(period) {
+  return typeof period === "string" && /^\d{4}-\d{2}-\d{2}T/.test(period) ? formatDate(period) : period;
 }
 
 export function formatNumber(value, digits = 1) {

@@ -41,7 +41,9 @@ function label(text) {
  */
 export async function createMap(container, { onTap = null } = {}) {
   const [L, settings] = await Promise.all([loadLeaflet(), config()]);
-  const map = L.map(container, { zoomControl: true, attributionControl: true }).setView(CITY, 12);
+  const map = L.map(container, { zoomControl: false, attributionControl: true }).setView(CITY, 12);
+  // Leaflet's own zoom buttons, in the UI language (its titles are English otherwise).
+  L.control.zoom({ zoomInTitle: t("zoomIn"), zoomOutTitle: t("zoomOut") }).addTo(map);
   if (settings.tileUrl) {
     L.tileLayer(settings.tileUrl, { attribution: settings.tileAttribution || "", maxZoom: 19 }).addTo(map);
   } else {

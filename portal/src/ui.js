@@ -1,5 +1,5 @@
 // Small DOM helpers and the cards every screen shares. Text always goes in as text, never HTML.
-import { t, t2, formatDate, formatNumber } from "./i18n.js";
+import { t, t2, formatDate, formatNumber, formatPeriod } from "./i18n.js";
 
 /** h("a", {href, class, dataset: {...}}, child, …): an element; strings become text nodes. */
 export function h(tag, attrs = {}, ...children) {
@@ -60,13 +60,59 @@ export function loading() {
   return h("p", { class: "muted", role: "status" }, t("loading"));
 }
 
+/** What went wrong, in the UI language: the browser's and the hub's words translated. */
+export function describeError(error) {
+  if (!error) return t("error");
+  if (typeof error === "string") return error;
+  // "Failed to fetch", "Failed to fetch dynamically imported module": the browser's words.
+  if (error.kind === "network" || (error instanceof TypeError && /fetch/i.test(error.message))) return t("networkError");
+  if (error.kind === "http") return t("httpError", error.status);
+  const code = error.errors && error.errors[0] && error.errors[0].extensions && error.errors[0].extensions.code;
+  if (code && code.startsWith("UPSTREAM_")) return t("sourceDown");
+  return error.message ? `${t("error")}: ${error.message}` : t("error");
+}
+
 export function errorBox(error, retry) {
   return h(
     "div",
     { class: "error", role: "alert" },
-    h("p", {}, `${t("error")}: ${error && error.message ? error.message : error}`),
+    h("p", {}, describeError(error)),
     retry ? h("button", { type: "button", class: "button", onclick: retry }, t("retry")) : null,
   );
+}
+
+/** A source that did not answer for this part of the page (its errors, from errorsAt()). */
+export function sourceNotice(errors, retry) {
+  const detail = (errors || []).map((e) => e.message).filter(Boolean)[0];
+  return h(
+    "div",
+    { class: "error", role: "alert", dataset: { testid: "source-error" } },
+    h("p", {}, t("sourceDown")),
+    detail ? h("p", { class: "hint", lang: "en" }, detail) : null,
+    retry ? h("button", { type: "button", class: "button", onclick: retry }, t("retry")) : null,
+  );
+}
+
+/** The tab's title for a screen, in the UI language. */
+export function setTitle(text) {
+  document.title = text ? `${text} — Klik Balikpapan` : `Klik Balikpapan — ${t("tagline")}`;
+}
+
+/** Focus the first of the cards from `index` on (after "load more"). */
+export function focusCard(list, index) {
+  const added = list.querySelectorAll(".card")[index];
+  if (!added) return;
+  const link = added.querySelector(".card-title a");
+  if (link) link.focus();
+  else {
+    added.setAttribute("tabindex", "-1");
+    added.focus();
+  }
+}
+
+/** A spot's category in the UI language (known ones), else as the source gives it. */
+export function spotCategory(code) {
+  return code ? t2("spotCategory", code) : code;
 }
 
 export function heading(text, level = 1) {
@@ -128,7 +174,7 @@ export function card(kind, item, { distanceKm = null, title = null, level = 3 } 
   let link = null;
   if (kind === "TOURIST_SPOT") {
     link = spotHref(item.id);
-    meta.push(item.district, item.category);
+    meta.push(item.district, spotCategory(item.category));
     body.push(openBadge(item.isOpenNow), price(item.ticketPrice), eTicket(item.eTicketUrl));
   } else if (kind === "HEALTH_FACILITY") {
     meta.push(t2("facility", item.type), item.district);
@@ -146,7 +192,7 @@ export function card(kind, item, { distanceKm = null, title = null, level = 3 } 
     meta.push(item.dimension, item.programStatus, item.agency);
   } else if (kind === "INDICATOR") {
     link = "#/dimensi";
-    if (item.latest) meta.push(`${formatNumber(item.latest.value, 2)} ${item.unit || ""} (${item.latest.period})`);
+    if (item.latest) meta.push(`${formatNumber(item.latest.value, 2)} ${item.unit || ""} (${formatPeriod(item.latest.period)})`);
     if (item.target !== null && item.target !== undefined) meta.push(`${t("target")} ${formatNumber(item.target, 2)}`);
   }
   const km = distanceKm ?? item.distanceKm;

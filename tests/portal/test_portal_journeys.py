@@ -5,12 +5,13 @@ error and no serious accessibility finding. Skipped, saying so, where there is n
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.async_api import Browser, Request, expect
+from playwright.async_api import Browser, Request, Route, expect
 
 from kotahub.demo.app import DIMENSIONS_CKAN as CKAN
 from kotahub.demo.open311 import DEMO_API_KEY
@@ -71,6 +72,18 @@ def _morning() -> FakeClock:
     return clock
 
 
+@asynccontextmanager
+async def on_the_portal(
+    browser: Browser, settings: Settings, viewport: str
+) -> AsyncIterator[Visit]:
+    """A hub on these settings, its clock on a weekday morning, and a tab on its portal."""
+    async with (
+        serving_hub(settings, _morning()) as (base, _app),
+        visiting(browser, base, viewport) as visit,
+    ):
+        yield visit
+
+
 @pytest.fixture(params=["phone", "desktop"])
 def viewport(request: pytest.FixtureRequest) -> str:
     return str(request.param)
@@ -85,10 +98,7 @@ async def _cards(visit: Visit, kind: str) -> list[str]:
 async def test_searching_mangar_finds_the_beach_and_the_puskesmas(
     browser: Browser, portal_settings: Callable[..., Settings], viewport: str
 ) -> None:
-    async with (
-        serving_hub(portal_settings(), _morning()) as (base, _app),
-        visiting(browser, base, viewport) as visit,
-    ):
+    async with on_the_portal(browser, portal_settings(), viewport) as visit:
         await visit.open()
         await visit.page.get_by_test_id("search-input").fill("mangar")
         await visit.page.get_by_test_id("search-input").press("Enter")
@@ -103,10 +113,7 @@ async def test_searching_mangar_finds_the_beach_and_the_puskesmas(
 async def test_near_me_lists_the_nearest_puskesmas_open_now(
     browser: Browser, portal_settings: Callable[..., Settings], viewport: str
 ) -> None:
-    async with (
-        serving_hub(portal_settings(), _morning()) as (base, _app),
-        visiting(browser, base, viewport) as visit,
-    ):
+    async with on_the_portal(browser, portal_settings(), viewport) as visit:
         await visit.open("#/dekat")
         await visit.page.get_by_test_id("near-me-button").click()
         care = await _cards(visit, "HEALTH_FACILITY")
@@ -162,17 +169,39 @@ async def test_the_dimensions_dashboard_draws_its_charts(
 async def test_english_is_one_tap_away(
     browser: Browser, portal_settings: Callable[..., Settings], viewport: str
 ) -> None:
-    async with (
-        serving_hub(portal_settings(), _morning()) as (base, _app),
-        visiting(browser, base, viewport) as visit,
-    ):
+    async with on_the_portal(browser, portal_settings(), viewport) as visit:
+        page = visit.page
+        sent: list[Request] = []
+
+        def to_graphql(request: Request) -> None:
+            if "/graphql" in request.url:
+                sent.append(request)
+
+        page.on("request", to_graphql)
         await visit.open()
-        before = await visit.page.locator("main").inner_text()
-        await visit.page.get_by_test_id("lang-toggle").click()
-        await expect(visit.page.locator("html")).to_have_attribute("lang", "en")
-        after = await visit.page.locator("main").inner_text()
+        await page.wait_for_load_state("networkidle")
+        before = await page.locator("main").inner_text()
+        sent.clear()
+        await page.get_by_test_id("lang-toggle").click()
+        await expect(page.locator("html")).to_have_attribute("lang", "en")
+        await expect(page.get_by_role("heading", level=1)).to_have_text(
+            "One click to all the city's information"
+        )
+        search = page.get_by_test_id("search-input")
+        await expect(search).to_have_attribute(
+            "placeholder", "beach, hospital, pharmacy open, garbage…"
+        )
+        await expect(page.get_by_role("button", name="Search", exact=True)).to_be_visible()
+        after = await page.locator("main").inner_text()
+        await search.fill("pantai")
+        await search.press("Enter")
+        await expect(page.get_by_role("heading", level=1)).to_have_text("Search: pantai")
+        await _cards(visit, "TOURIST_SPOT")
+        assert await page.title() == "Search: pantai — Klik Balikpapan"
         await visit.check("english")
     assert before != after
+    languages = [request.headers.get("accept-language") for request in sent]
+    assert languages and all(language == "en" for language in languages), languages
 
 
 async def test_the_first_screen_is_small_and_needs_no_upstream(
@@ -199,10 +228,7 @@ async def test_the_first_screen_is_small_and_needs_no_upstream(
 async def test_a_spots_page_shows_its_tickets_and_fills_in_the_nearest_care(
     browser: Browser, portal_settings: Callable[..., Settings], viewport: str
 ) -> None:
-    async with (
-        serving_hub(portal_settings(), _morning()) as (base, _app),
-        visiting(browser, base, viewport) as visit,
-    ):
+    async with on_the_portal(browser, portal_settings(), viewport) as visit:
         await visit.open("#/cari?q=manggar")
         spot = visit.page.locator("[data-testid=result-card][data-kind=TOURIST_SPOT] a")
         await spot.filter(has_text="Manggar").first.click()
@@ -251,3 +277,119 @@ async def test_the_keyboard_alone_reaches_search_results(
         await visit.check("keyboard")
     assert focused == "search-input"
     assert care
+
+
+async def test_near_me_says_the_health_source_did_not_answer_rather_than_none(
+    browser: Browser,
+    portal_settings: Callable[..., Settings],
+    demo_server: ThreadedServer,
+    viewport: str,
+) -> None:
+    closed = {"name": "health", "kind": "fhir-r4", "base_url": "http://127.0.0.1:9/fhir"}
+    sources = [tourism_source(demo_server.url), closed]
+    async with (
+        serving_hub(portal_settings(sources=sources), _morning()) as (base, _app),
+        visiting(browser, base, viewport) as visit,
+    ):
+        await visit.open("#/dekat")
+        await visit.page.get_by_test_id("near-me-button").click()
+        puskesmas = visit.page.locator("[data-section=puskesmas]")
+        await expect(puskesmas.get_by_test_id("source-error")).to_be_visible(timeout=15_000)
+        await expect(puskesmas.get_by_role("button", name="Coba lagi")).to_be_visible()
+        section = await puskesmas.inner_text()
+        spots = await _cards(visit, "TOURIST_SPOT")  # the tourism source still answers
+        assert await visit.serious_violations() == []
+        await visit.check("near-me-source-down")
+    assert "Tidak ada" not in section
+    assert "tidak menjawab" in section
+    assert spots
+
+
+async def test_switching_language_keeps_a_half_written_complaint(
+    browser: Browser, portal_settings: Callable[..., Settings], viewport: str
+) -> None:
+    async with on_the_portal(browser, portal_settings(), viewport) as visit:
+        page = visit.page
+        await visit.open("#/lapor")
+        await page.get_by_test_id("report-category").select_option("jalan-rusak")
+        await page.get_by_test_id("report-q-tingkat_kerusakan").select_option(index=1)
+        answer = await page.get_by_test_id("report-q-tingkat_kerusakan").input_value()
+        await page.get_by_test_id("report-description").fill("Lubang di Jl. Sudirman")
+        await page.get_by_test_id("lang-toggle").click()
+        await expect(page.locator("html")).to_have_attribute("lang", "en")
+        await expect(page.get_by_role("heading", level=1)).to_have_text("Report (Si Tanggap)")
+        await expect(page.get_by_test_id("report-category")).to_have_value("jalan-rusak")
+        await expect(page.get_by_test_id("report-q-tingkat_kerusakan")).to_have_value(answer)
+        await expect(page.get_by_test_id("report-description")).to_have_value(
+            "Lubang di Jl. Sudirman"
+        )
+        await expect(page.get_by_label("What is wrong")).to_be_visible()
+        assert await visit.serious_violations() == []
+        await visit.check("report-language")
+
+
+async def test_following_a_complaint_subscribes_again_when_live_updates_are_unavailable(
+    browser: Browser, portal_settings: Callable[..., Settings]
+) -> None:
+    unavailable = (
+        'event: next\ndata: {"errors": [{"message": "live updates cannot start right now",'
+        ' "extensions": {"code": "SERVICE_UNAVAILABLE"}}]}\n\nevent: complete\ndata: \n\n'
+    )
+    refused: list[str] = []
+
+    async def refuse_once(route: Route, request: Request) -> None:
+        if request.method == "GET" and "PortalFollowComplaint" in request.url and not refused:
+            refused.append(request.url)
+            headers = {"Content-Type": "text/event-stream", "Cache-Control": "no-store"}
+            await route.fulfill(status=200, headers=headers, body=unavailable)
+        else:
+            await route.fallback()
+
+    async with (
+        serving_hub(portal_settings(), _morning()) as (base, _app),
+        visiting(browser, base, "desktop") as visit,
+    ):
+        page = visit.page
+        await visit.open("#/pengaduan")
+        link = page.locator("[data-testid=result-card][data-kind=COMPLAINT] .card-title a")
+        href = await link.first.get_attribute("href")
+        assert href is not None and href.startswith("#/lacak/")
+        await page.route("**/graphql?*", refuse_once)
+        await page.goto(f"{base}/portal/{href}")
+        connection = page.get_by_test_id("tracking-connection")
+        await expect(connection).to_have_attribute("data-state", "reconnecting")
+        await expect(connection).to_contain_text("5")
+        await expect(page.get_by_test_id("tracking-not-found")).to_have_count(0)
+        status = page.get_by_test_id("tracking-status")
+        await expect(status).to_be_visible(timeout=15_000)
+        await expect(connection).to_have_attribute("data-state", "live")
+        await page.goto(f"{base}/portal/#/lacak/KH-NO-SUCH-ID")
+        await expect(page.get_by_test_id("tracking-not-found")).to_be_visible(timeout=10_000)
+        assert await visit.serious_violations() == []
+        await visit.check("track-reconnect")
+    assert len(refused) == 1
+
+
+async def test_a_broken_link_or_a_tourism_source_down_never_throws_nor_says_not_found_wrongly(
+    browser: Browser, portal_settings: Callable[..., Settings], demo_server: ThreadedServer
+) -> None:
+    closed = {"name": "tourism", "kind": "geojson", "base_url": "http://127.0.0.1:9/items"}
+    async with (
+        serving_hub(portal_settings(sources=[closed, health_source(demo_server.url)])) as (
+            base,
+            _app,
+        ),
+        visiting(browser, base, "phone") as visit,
+    ):
+        page = visit.page
+        title = page.get_by_role("heading", level=1)
+        await visit.open("#/wisata/%E0%A4%A")
+        await expect(title).to_have_text("Halaman tidak ditemukan.")
+        await page.goto(f"{base}/portal/#/wisata")
+        await expect(title).to_have_text("Halaman tidak ditemukan.")
+        await page.goto(f"{base}/portal/#/wisata/pantai-manggar-segara-sari")
+        await expect(page.get_by_test_id("source-error")).to_be_visible(timeout=15_000)
+        await expect(title).to_have_text("Wisata")
+        assert await page.title() == "Wisata — Klik Balikpapan"
+        assert await visit.serious_violations() == []
+        await visit.check("spot-source-down")

@@ -1,7 +1,7 @@
 // The public complaints, by district, overdue ones marked, with each district's figures.
-import { gql } from "../api.js";
+import { errorsAt, gql } from "../api.js";
 import { formatNumber, t, t2 } from "../i18n.js";
-import { card, cardList, clear, errorBox, h, heading, loading, mapSlot, trackHref } from "../ui.js";
+import { card, cardList, clear, errorBox, focusCard, h, heading, loading, mapSlot, sourceNotice, trackHref } from "../ui.js";
 
 export function render(view, route) {
   const district = route.query.get("kecamatan") || "";
@@ -27,6 +27,7 @@ export function render(view, route) {
     districtSelect,
     h("label", { for: "filter-status" }, t("statusFilter")),
     statusSelect,
+    h("button", { type: "submit", class: "button", dataset: { testid: "complaints-apply" } }, t("applyFilters")),
   );
   function go() {
     const params = new URLSearchParams();
@@ -34,9 +35,12 @@ export function render(view, route) {
     if (statusSelect.value) params.set("status", statusSelect.value);
     window.location.hash = `#/pengaduan${params.toString() ? `?${params}` : ""}`;
   }
-  districtSelect.addEventListener("change", go);
-  statusSelect.addEventListener("change", go);
-  filters.addEventListener("submit", (event) => event.preventDefault());
+  // Applied with the button (or Enter), never on change: choosing with the arrow keys must
+  // not move the citizen to another screen (WCAG 3.2.2).
+  filters.addEventListener("submit", (event) => {
+    event.preventDefault();
+    go();
+  });
   clear(view, heading(t("complaintsTitle")), filters, stats, h("div", { class: "split" }, slot, list));
 
   function showStats(districts) {
@@ -71,18 +75,28 @@ export function render(view, route) {
   async function page(after) {
     const filter = { district: district || null, status: status || null };
     try {
-      const { data } = await gql("PortalComplaints", { filter, first: 30, after });
+      const { data, errors } = await gql("PortalComplaints", { filter, first: 30, after });
       if (stopped) return;
-      if (!after) showStats(data.districts);
-      edges = edges.concat(data.complaints.edges);
+      if (!after) {
+        edges = [];
+        const districtsFailed = errorsAt(errors, "districts");
+        if (data.districts) showStats(data.districts);
+        else if (districtsFailed.length) clear(stats, sourceNotice(districtsFailed, () => page(null)));
+      }
+      const before = edges.length;
+      const failed = errorsAt(errors, "complaints");
+      const complaints = data.complaints;
+      edges = edges.concat(complaints ? complaints.edges : []);
       clear(
         list,
-        h("p", { class: "muted", role: "status" }, t("results", data.complaints.totalCount)),
-        cardList(edges.map(({ node }) => card("COMPLAINT", node, { level: 2 }))),
-        data.complaints.pageInfo.hasNextPage
-          ? h("button", { type: "button", class: "button", onclick: () => page(data.complaints.pageInfo.endCursor) }, t("more"))
+        failed.length ? sourceNotice(failed, () => page(after)) : null,
+        complaints ? h("p", { class: "muted", role: "status" }, t("results", complaints.totalCount)) : null,
+        edges.length ? cardList(edges.map(({ node }) => card("COMPLAINT", node, { level: 2 }))) : null,
+        complaints && complaints.pageInfo.hasNextPage
+          ? h("button", { type: "button", class: "button", onclick: () => page(complaints.pageInfo.endCursor) }, t("more"))
           : null,
       );
+      if (after) focusCard(list, before);
       showMap();
     } catch (error) {
       if (!stopped) clear(list, errorBox(error, () => page(after)));

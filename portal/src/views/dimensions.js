@@ -1,8 +1,8 @@
 // The six smart-city dimensions: each dimension's programs with their indicator series drawn
 // as small inline SVG charts against their targets, and the indicators computed live.
-import { gql } from "../api.js";
-import { apiLang, formatNumber, t } from "../i18n.js";
-import { clear, errorBox, h, heading, loading } from "../ui.js";
+import { errorsAt, gql } from "../api.js";
+import { apiLang, formatNumber, formatPeriod, t } from "../i18n.js";
+import { clear, errorBox, h, heading, loading, sourceNotice } from "../ui.js";
 
 const W = 260;
 const H = 90;
@@ -20,7 +20,7 @@ export function chart(indicator) {
   const x = (i) => PAD.left + (series.length > 1 ? (i * (W - PAD.left - PAD.right)) / (series.length - 1) : (W - PAD.left - PAD.right) / 2);
   const y = (v) => PAD.top + (1 - (v - min) / span) * (H - PAD.top - PAD.bottom);
   const unit = indicator.unit ? ` ${indicator.unit}` : "";
-  const described = series.map((p) => `${p.period}: ${formatNumber(p.value, 2)}${unit}`).join(", ");
+  const described = series.map((p) => `${formatPeriod(p.period)}: ${formatNumber(p.value, 2)}${unit}`).join(", ");
   const label = `${t("chartLabel", indicator.name)}. ${described}${hasTarget ? `. ${t("target")}: ${formatNumber(indicator.target, 2)}${unit}` : ""}`;
   const svg = h("svg:svg", {
     viewBox: `0 0 ${W} ${H}`, class: `chart ${indicator.meetsTarget ? "chart-ok" : "chart-below"}`,
@@ -35,9 +35,9 @@ export function chart(indicator) {
     const points = series.map((p, i) => `${x(i).toFixed(1)},${y(p.value).toFixed(1)}`).join(" ");
     svg.append(h("svg:polyline", { class: "chart-line", points }));
     series.forEach((p, i) => svg.append(h("svg:circle", { class: "chart-point", cx: x(i), cy: y(p.value), r: 3 })));
-    svg.append(h("svg:text", { class: "chart-label", x: PAD.left, y: H - 4 }, series[0].period));
+    svg.append(h("svg:text", { class: "chart-label", x: PAD.left, y: H - 4 }, formatPeriod(series[0].period)));
     if (series.length > 1) {
-      svg.append(h("svg:text", { class: "chart-label", x: W - PAD.right, y: H - 4, "text-anchor": "end" }, series[series.length - 1].period));
+      svg.append(h("svg:text", { class: "chart-label", x: W - PAD.right, y: H - 4, "text-anchor": "end" }, formatPeriod(series[series.length - 1].period)));
     }
   }
   return svg;
@@ -53,7 +53,7 @@ function indicatorBlock(indicator) {
     h(
       "p",
       { class: "card-meta" },
-      latest ? `${t("latest")}: ${formatNumber(latest.value, 2)}${unit} (${latest.period})` : "",
+      latest ? `${t("latest")}: ${formatNumber(latest.value, 2)}${unit} (${formatPeriod(latest.period)})` : "",
       indicator.meetsTarget === true ? h("span", { class: "badge badge-open" }, t("meets")) : null,
       indicator.meetsTarget === false ? h("span", { class: "badge badge-progress" }, t("notMeets")) : null,
     ),
@@ -102,8 +102,13 @@ export function render(view) {
   clear(view, heading(t("dimensionsTitle")), body);
   function load() {
     gql("PortalDimensions", { lang: apiLang() })
-      .then(({ data }) => {
+      .then(({ data, errors }) => {
         if (stopped) return;
+        const failed = errorsAt(errors, "dimensions");
+        if (!data.dimensions) {
+          clear(body, sourceNotice(failed, load));
+          return;
+        }
         const jump = h(
           "nav",
           { class: "jump", "aria-label": t("dimensionsTitle") },
@@ -118,7 +123,7 @@ export function render(view) {
           section.querySelector("h2").setAttribute("tabindex", "-1");
           section.querySelector("h2").focus();
         });
-        clear(body, jump, data.dimensions.map(dimensionSection));
+        clear(body, failed.length ? sourceNotice(failed, load) : null, jump, data.dimensions.map(dimensionSection));
       })
       .catch((error) => {
         if (!stopped) clear(body, errorBox(error, load));

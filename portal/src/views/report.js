@@ -2,10 +2,13 @@
 // location from a tap on the map or the browser's position; sent with an idempotency key, so
 // sending again after a lost answer never files it twice.
 import { gql } from "../api.js";
-import { bilingual, t } from "../i18n.js";
+import { bilingual, t, t2 } from "../i18n.js";
 import { clear, errorBox, h, heading, loading, locate, mapSlot, position, trackHref } from "../ui.js";
 
 let fieldCount = 0;
+// The form as it was when the language was switched, put back in the new language; with the
+// complaint's idempotency key, so it stays the same complaint. Kept in memory only.
+let draft = null;
 
 function newKey() {
   if (window.crypto && crypto.randomUUID) return `portal-${crypto.randomUUID()}`;
@@ -91,10 +94,37 @@ function answers(container) {
   return list;
 }
 
+/** The question fields' values as typed: {code: [values]}. */
+function rawAnswers(container) {
+  const values = {};
+  for (const wrapper of container.querySelectorAll("[data-question]")) {
+    values[wrapper.dataset.question] =
+      wrapper.dataset.datatype === "multivaluelist"
+        ? [...wrapper.querySelectorAll("input:checked")].map((input) => input.value)
+        : [wrapper.querySelector("input, select, textarea").value];
+  }
+  return values;
+}
+
+function restoreAnswers(container, values) {
+  for (const wrapper of container.querySelectorAll("[data-question]")) {
+    const given = values[wrapper.dataset.question];
+    if (!given) continue;
+    if (wrapper.dataset.datatype === "multivaluelist") {
+      for (const input of wrapper.querySelectorAll("input")) input.checked = given.includes(input.value);
+    } else {
+      wrapper.querySelector("input, select, textarea").value = given[0] || "";
+    }
+  }
+}
+
 export function render(view) {
   let stopped = false;
   let map = null;
-  let key = newKey();
+  let snapshot = null; // the form's state now, once it is built
+  const restored = draft;
+  draft = null;
+  let key = restored ? restored.key : newKey();
   const form = h("form", { class: "form", novalidate: true, "aria-busy": "true" }, loading());
   const outcome = h("div", { class: "outcome", "aria-live": "polite" });
   clear(view, heading(t("reportTitle")), outcome, form);
@@ -127,10 +157,18 @@ export function render(view) {
       if (map) map.setHere(latValue, lonValue, false);
     }
 
-    category.addEventListener("change", () => {
+    function showQuestions() {
       const chosen = categories.find((c) => c.code === category.value);
       categoryHint.textContent = chosen ? bilingual(chosen.description) : "";
       clear(questions, chosen ? chosen.questions.map(questionField) : []);
+    }
+    category.addEventListener("change", showQuestions);
+    const plain = { description, lat, lon, address, media, first, last, email, phone };
+    snapshot = () => ({
+      key,
+      category: category.value,
+      answers: rawAnswers(questions),
+      values: Object.fromEntries(Object.entries(plain).map(([name, control]) => [name, control.value])),
     });
     locateButton.addEventListener("click", () => {
       locate().then((here) => setPoint(here.lat, here.lon)).catch(() => {
@@ -172,6 +210,12 @@ export function render(view) {
       ),
       submit,
     );
+    if (restored) {
+      category.value = restored.category;
+      showQuestions();
+      restoreAnswers(questions, restored.answers);
+      for (const [name, control] of Object.entries(plain)) control.value = restored.values[name] || "";
+    }
 
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
@@ -179,17 +223,16 @@ export function render(view) {
       const lonValue = parseFloat(lon.value);
       const hasPoint = Number.isFinite(latValue) && Number.isFinite(lonValue);
       const problems = [];
-      if (!category.value) problems.push({ field: "category", label: t("category"), message: t("required") });
+      if (!category.value) problems.push({ field: "category", message: t("required") });
       const given = new Set(answers(questions).map((answer) => answer.code));
       for (const wrapper of questions.querySelectorAll("[data-question]")) {
         const required = wrapper.querySelector("[required]") || wrapper.dataset.required === "true";
         if (required && !given.has(wrapper.dataset.question)) {
-          const label = wrapper.querySelector("label, legend").firstChild.textContent;
-          problems.push({ field: `attributes.${wrapper.dataset.question}`, label, message: t("required") });
+          problems.push({ field: `attributes.${wrapper.dataset.question}`, message: t("required") });
         }
       }
-      if (!description.value.trim()) problems.push({ field: "description", label: t("description"), message: t("required") });
-      if (!hasPoint && !address.value.trim()) problems.push({ field: "location", label: t("location"), message: t("noLocation") });
+      if (!description.value.trim()) problems.push({ field: "description", message: t("required") });
+      if (!hasPoint && !address.value.trim()) problems.push({ field: "location", message: t("noLocation") });
       if (problems.length) return showErrors(problems);
       const reporter = { firstName: first.value.trim(), lastName: last.value.trim(), email: email.value.trim(), phone: phone.value.trim() };
       const input = {
@@ -208,9 +251,12 @@ export function render(view) {
       try {
         const { data } = await gql("PortalSubmitComplaint", { input, idempotencyKey: key });
         const payload = data.submitComplaint;
-        if (payload.errors.length || !payload.trackingId) showErrors(payload.errors);
-        else {
+        if (payload.errors.length || !payload.trackingId) {
+          // The hub's words (English) stay as a detail under the translated ones.
+          showErrors(payload.errors.map((e) => ({ field: e.field, message: serverMessage(e), detail: e.message })), input.answers);
+        } else {
           key = newKey(); // the next report is a new complaint
+          clearErrors();
           showDone(payload);
           form.reset();
           clear(questions);
@@ -223,23 +269,86 @@ export function render(view) {
       }
     });
 
-    function showErrors(errors) {
-      for (const el of form.querySelectorAll("[aria-invalid]")) el.removeAttribute("aria-invalid");
-      const fields = { category, description, location: lat, address, mediaUrl: media, "reporter.email": email, "reporter.phone": phone };
-      for (const error of errors) {
-        const question = /^(?:attributes\.|answers\.)([\w-]+)/.exec(error.field);
-        const control =
-          fields[error.field] ||
-          (error.field.startsWith("location") ? lat : null) ||
-          (question ? questions.querySelector(`[data-question="${question[1]}"] input, [data-question="${question[1]}"] select, [data-question="${question[1]}"] textarea`) : null);
-        if (control) control.setAttribute("aria-invalid", "true");
+    const fields = {
+      category, description, location: lat, address, mediaUrl: media,
+      "reporter.firstName": first, "reporter.lastName": last, "reporter.email": email, "reporter.phone": phone,
+    };
+
+    /** The hub's message for a field, in the UI language where it is a known one. */
+    function serverMessage(error) {
+      if (/^at most /i.test(error.message)) return t("checkField");
+      const known = t2("fieldProblem", error.field);
+      return known !== error.field ? known : t("checkField");
+    }
+
+    /** The question wrapper an error is about: attributes.<code>, or answers[i] (the i-th
+     * answer sent). */
+    function questionWrapper(field, sent) {
+      let code = (/^attributes\.([\w-]+)/.exec(field) || [])[1];
+      const index = (/^answers\[(\d+)\]/.exec(field) || [])[1];
+      if (!code && index !== undefined && sent && sent[Number(index)]) code = sent[Number(index)].code;
+      return code ? questions.querySelector(`[data-question="${CSS.escape(code)}"]`) : null;
+    }
+
+    /** The control and the label for an error's field path. */
+    function fieldOf(field, sent) {
+      const wrapper = questionWrapper(field, sent);
+      if (wrapper) {
+        const control = wrapper.dataset.datatype === "multivaluelist" ? wrapper : wrapper.querySelector("input, select, textarea");
+        return { control, label: wrapper.querySelector("label, legend").firstChild.textContent };
       }
+      const control = fields[field] || (field.startsWith("location") ? lat : null);
+      const labels = {
+        category: "category", description: "description", location: "location", address: "address",
+        mediaUrl: "photoUrl", "reporter.firstName": "firstName", "reporter.lastName": "lastName",
+        "reporter.email": "email", "reporter.phone": "phone", input: "input",
+      };
+      const name = labels[field] || (field.startsWith("location") ? "location" : field.startsWith("attributes") ? "attributes" : null);
+      return { control, label: name ? t(name) : field };
+    }
+
+    function clearErrors() {
+      for (const el of form.querySelectorAll("[aria-invalid]")) el.removeAttribute("aria-invalid");
+      for (const el of form.querySelectorAll(".field-error")) el.remove();
+      for (const el of form.querySelectorAll("[data-described]")) {
+        if (el.dataset.described) el.setAttribute("aria-describedby", el.dataset.described);
+        else el.removeAttribute("aria-describedby");
+        delete el.dataset.described;
+      }
+    }
+
+    /** Each field in error marked, its message beside it and linked (aria-describedby), and
+     * the list of them all at the top. */
+    function showErrors(errors, sent) {
+      clearErrors();
+      const items = errors.map((error) => {
+        const { control, label } = fieldOf(error.field || "input", sent);
+        const detail = error.detail && error.detail !== error.message ? error.detail : null;
+        if (control) {
+          const messageId = `${control.id || (control.id = `f${(fieldCount += 1)}`)}-error`;
+          let note = document.getElementById(messageId);
+          if (!note) {
+            note = h("p", { class: "field-error", id: messageId });
+            (control.matches("fieldset") ? control : control.closest(".field") || control.parentElement).append(note);
+            if (!("described" in control.dataset)) control.dataset.described = control.getAttribute("aria-describedby") || "";
+            control.setAttribute("aria-describedby", [control.dataset.described, messageId].filter(Boolean).join(" "));
+          }
+          note.append(note.textContent ? " " : "", error.message);
+          if (!control.matches("fieldset")) control.setAttribute("aria-invalid", "true");
+        }
+        return h(
+          "li",
+          {},
+          `${label}: ${error.message}`,
+          detail ? h("span", { class: "hint", lang: "en" }, ` (${t("serverSaid")}: ${detail})`) : null,
+        );
+      });
       outcome.replaceChildren(
         h(
           "div",
           { class: "error", role: "alert", tabindex: "-1", dataset: { testid: "report-errors" } },
           h("p", {}, t("fixErrors")),
-          h("ul", {}, errors.map((e) => h("li", {}, `${e.label || e.field}: ${e.message}`))),
+          h("ul", {}, items),
         ),
       );
       outcome.firstChild.focus();
@@ -250,7 +359,10 @@ export function render(view) {
       .then((created) => {
         if (stopped) return created.destroy();
         map = created;
-        if (position.here) setPoint(position.here.lat, position.here.lon);
+        const a = parseFloat(lat.value);
+        const b = parseFloat(lon.value);
+        if (Number.isFinite(a) && Number.isFinite(b)) map.setHere(a, b, false);
+        else if (position.here) setPoint(position.here.lat, position.here.lon);
       })
       .catch((error) => clear(slot, errorBox(error)));
   }
@@ -275,8 +387,10 @@ export function render(view) {
     .catch((error) => {
       if (!stopped) clear(form, errorBox(error, () => render(view)));
     });
-  return () => {
+  return (reason) => {
     stopped = true;
+    // Switching the language redraws the screen: the half-written complaint comes back.
+    if (reason === "language") draft = snapshot ? snapshot() : restored;
     if (map) map.destroy();
   };
 }

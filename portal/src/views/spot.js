@@ -1,9 +1,9 @@
 // A tourist spot: photos, hours, open now, prices, the e-ticket link, and the nearest care,
 // which comes in a later part of the answer (@defer) so a slow health source never holds
 // up the page.
-import { gql } from "../api.js";
+import { errorsAt, gql } from "../api.js";
 import { apiLang, formatDate, t } from "../i18n.js";
-import { card, cardList, clear, eTicket, errorBox, h, heading, loading, mapSlot, openBadge, price } from "../ui.js";
+import { card, cardList, clear, eTicket, errorBox, h, heading, loading, mapSlot, openBadge, price, setTitle, sourceNotice, spotCategory } from "../ui.js";
 
 /** A photo the hub serves is shown; one elsewhere is a link, as the page loads nothing from
  * another host (its Content-Security-Policy would refuse it anyway). */
@@ -37,11 +37,13 @@ export function render(view, route) {
           spot.photos.slice(0, 6).map((src, i) => photo(src, t("photo", spot.name, i + 1))),
         )
       : null;
+    setTitle(spot.name);
+    const hadFocus = document.activeElement === document.getElementById("main");
     clear(
       view,
       h("p", {}, h("a", { href: "#/cari?q=wisata", onclick: back }, `← ${t("back")}`)),
       heading(spot.name),
-      h("p", { class: "card-meta" }, [spot.district, spot.category, spot.address].filter(Boolean).join(" · ")),
+      h("p", { class: "card-meta" }, [spot.district, spotCategory(spot.category), spot.address].filter(Boolean).join(" · ")),
       photos,
       h("div", { class: "card-actions" }, openBadge(spot.isOpenNow), eTicket(spot.eTicketUrl)),
       spot.description ? h("p", { class: "lead" }, spot.description) : null,
@@ -57,6 +59,8 @@ export function render(view, route) {
       ),
       h("div", { class: "split" }, slot, care),
     );
+    // Arrived here by a link: focus moves to the spot's name, as on every other screen.
+    if (hadFocus) view.querySelector("h1").focus();
     if (!spot.location) {
       slot.hidden = true;
       return;
@@ -82,46 +86,72 @@ export function render(view, route) {
     map.setPlaces(places);
   }
 
-  function showCare(spot) {
+  /** The nearest care once its part came: the list, "none" only when the health source
+   * answered, else the notice with a retry. */
+  function showCare(spot, errors, final) {
     const list = spot.nearbyHealthFacilities;
-    if (!list) return;
+    const failed = errorsAt(errors, "touristSpot", "nearbyHealthFacilities");
+    if (list === undefined && !final) return; // still to come
     care.removeAttribute("aria-busy");
+    const items = list || [];
+    let empty = null;
+    if (failed.length || (!list && final)) empty = sourceNotice(failed, retryCare);
+    else if (!items.length) empty = h("p", { class: "muted" }, t("none"));
     clear(
       care,
       h("h2", {}, t("nearestCare")),
-      list.length ? cardList(list.map((facility) => card("HEALTH_FACILITY", facility))) : h("p", { class: "muted" }, t("none")),
+      items.length ? cardList(items.map((facility) => card("HEALTH_FACILITY", facility))) : null,
+      empty,
     );
     placeOnMap(spot);
   }
 
-  function onPart(result) {
+  function onPart(result, hasNext) {
     if (stopped || !result.data) return;
     const spot = result.data.touristSpot;
     if (!spot) {
-      clear(view, heading(t("notFoundPage")));
+      const failed = errorsAt(result.errors, "touristSpot");
+      setTitle(failed.length ? t("spotTitle") : t("notFoundPage"));
+      // Not found only when the tourism source answered; otherwise say it did not.
+      clear(view, failed.length ? [heading(t("spotTitle")), sourceNotice(failed, again)] : heading(t("notFoundPage")));
       return;
     }
     if (!shown) {
       shown = true;
       showSpot(spot);
     }
-    showCare(spot);
+    showCare(spot, result.errors, !hasNext);
   }
 
-  gql("PortalSpot", { id: route.arg, lang: apiLang() }, { onPart })
-    .then((result) => {
-      const spot = result.data.touristSpot;
-      if (!stopped && spot && !spot.nearbyHealthFacilities) {
-        const message = (result.errors || [])[0]?.message || t("error");
-        care.removeAttribute("aria-busy");
-        clear(care, h("h2", {}, t("nearestCare")), errorBox(message));
-      }
-    })
-    .catch((error) => {
-    if (stopped) return;
-    if (!shown) clear(view, errorBox(error));
-    else clear(care, h("h2", {}, t("nearestCare")), errorBox(error));
-  });
+  function fetchSpot(handler) {
+    return gql("PortalSpot", { id: route.arg, lang: apiLang() }, { onPart: handler });
+  }
+
+  function again() {
+    shown = false;
+    clear(view, loading());
+    load();
+  }
+
+  function retryCare() {
+    care.setAttribute("aria-busy", "true");
+    clear(care, h("h2", {}, t("nearestCare")), loading());
+    fetchSpot((result, hasNext) => {
+      const spot = !stopped && result.data && result.data.touristSpot;
+      if (spot) showCare(spot, result.errors, !hasNext);
+    }).catch((error) => {
+      if (!stopped) clear(care, h("h2", {}, t("nearestCare")), errorBox(error, retryCare));
+    });
+  }
+
+  function load() {
+    fetchSpot(onPart).catch((error) => {
+      if (stopped) return;
+      if (!shown) clear(view, heading(t("spotTitle")), errorBox(error, again));
+      else clear(care, h("h2", {}, t("nearestCare")), errorBox(error, retryCare));
+    });
+  }
+  load();
   return () => {
     stopped = true;
     if (map) map.destroy();

@@ -65,6 +65,18 @@ def request_ids(log: Path) -> set[str]:
     return {e["request_id"] for e in events if e.get("event") == "graphql_request"}
 
 
+def proxy_logged(proxy: Proxy, request_id: str) -> list[dict[str, object]]:
+    """The proxy's access-log entries of ``request_id``, once it has written one: nginx
+    writes the line as the request ends, which can be just after the client has its answer."""
+    deadline = time.monotonic() + 15
+    while True:
+        lines = proxy.access_log.read_text().splitlines()
+        ours = [entry for entry in map(json.loads, lines) if entry["request_id"] == request_id]
+        if ours or time.monotonic() > deadline:
+            return ours
+        time.sleep(0.05)
+
+
 def served_by(hubs: list[HubProcess], ids: set[str]) -> list[set[str]]:
     """Which of ``ids`` each hub served, once every one of them is in some hub's log."""
     deadline = time.monotonic() + 15
@@ -97,8 +109,7 @@ def test_a_request_without_an_id_carries_the_proxys_to_the_hub(deployment: Deplo
         response = client.post(f"{deployment.proxy.url}/graphql", json=QUERY)
     request_id = response.headers["x-request-id"]
     assert any(served_by(deployment.hubs, {request_id}))
-    logged = [json.loads(line) for line in deployment.proxy.access_log.read_text().splitlines()]
-    ours = [entry for entry in logged if entry["request_id"] == request_id]
+    ours = proxy_logged(deployment.proxy, request_id)
     assert [(entry["client"], entry["status"]) for entry in ours] == [("127.0.0.5", 200)]
 
 

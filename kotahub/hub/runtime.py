@@ -76,13 +76,13 @@ class HubRuntime:
     generations: Generations
     rate_limits: RateLimits
     persisted: PersistedQueries
+    live: LiveFeeds  # events, who follows what, for subscriptions
+    live_limits: LiveLimits
     emergency_contacts: tuple[EmergencyContact, ...] = ()
     clock: Clock = SYSTEM_CLOCK
     cache_redis: RedisClient | None = None  # the caches' own Redis (cache_redis_url), if any
     readiness_memo: tuple[float, dict[str, Any]] | None = None
     indexes: IndexCache[Any] = field(default_factory=IndexCache)
-    live: LiveFeeds | None = None
-    live_limits: LiveLimits | None = None
     _live_tasks: list[asyncio.Task[None]] = field(default_factory=list)
     _worker: asyncio.Task[None] | None = None
     _listener: asyncio.Task[None] | None = None
@@ -119,7 +119,7 @@ class HubRuntime:
 
     def start_live(self) -> None:
         """The watcher of followed complaints, and telling other replicas of sources' changes."""
-        if self.live is None or self._live_tasks:
+        if self._live_tasks:
             return
         settings = self.settings
         watcher = ComplaintWatcher(
@@ -148,8 +148,9 @@ class HubRuntime:
             timing = DeliveryTiming(
                 self.settings.delivery_retry_seconds, self._reclaim_seconds(), poll_ms
             )
-            events = self.live.events if self.live is not None else None
-            worker = DeliveryWorker(self.outbox, self.catalog, timing, self.metrics, events)
+            worker = DeliveryWorker(
+                self.outbox, self.catalog, timing, self.metrics, self.live.events
+            )
             self._worker = asyncio.create_task(worker.run(self._stop))
 
     def _reclaim_seconds(self) -> float:
@@ -169,8 +170,7 @@ class HubRuntime:
         if self._worker is not None:
             await self._worker
         await asyncio.gather(*self._live_tasks, return_exceptions=True)
-        if self.live is not None:
-            await self.live.events.aclose()
+        await self.live.events.aclose()
         if self._listener is not None:
             self._listener.cancel()  # it may be waiting up to a second for a message
             await asyncio.gather(self._listener, return_exceptions=True)

@@ -12,7 +12,7 @@ from collections import Counter
 from typing import Any
 
 from kotahub.clock import SYSTEM_CLOCK, Clock
-from kotahub.store.redis_connection import RedisClient
+from kotahub.store.redis_connection import RedisClient, redis_text
 
 Where = tuple[str, str]  # the source and the complaint's id there
 _SEP = "\x1f"
@@ -74,7 +74,7 @@ class Interests:
             expired, _, live = await pipe.execute()
         if expired:
             await self._redis.hdel(self.where_key, *expired)
-        ids = [_text(item) for item in live]
+        ids = [redis_text(item) for item in live]
         places = await self._redis.hmget(self.where_key, ids) if ids else []
         return {i: _where(place) for i, place in zip(ids, places, strict=True)}
 
@@ -85,9 +85,5 @@ class Interests:
 def _where(value: Any) -> Where | None:
     if value is None:
         return None
-    source, _, local_id = _text(value).partition(_SEP)
+    source, _, local_id = redis_text(value).partition(_SEP)
     return (source, local_id) if local_id else None
-
-
-def _text(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)

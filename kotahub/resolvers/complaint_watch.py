@@ -32,7 +32,7 @@ from kotahub.resolvers.complaint_interests import Where
 from kotahub.resolvers.complaints import TRACKING_PREFIX
 from kotahub.resolvers.live_feeds import LiveFeeds
 from kotahub.resolvers.loaders import complaints_with_ids
-from kotahub.store.redis_connection import REDIS_FAILURES, RedisClient
+from kotahub.store.redis_connection import REDIS_FAILURES, RedisClient, redis_text
 from kotahub.upstream.freshness_demand import no_older_than
 
 log = logging.getLogger("kotahub.live")
@@ -159,6 +159,4 @@ def _fingerprint(event: ComplaintEvent) -> str:
 
 
 def _text(value: object) -> str | None:
-    if value is None:
-        return None
-    return value.decode() if isinstance(value, bytes) else str(value)
+    return None if value is None else redis_text(value)

@@ -19,7 +19,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from kotahub.store.redis_connection import REDIS_FAILURES, RedisClient
+from kotahub.store.redis_connection import REDIS_FAILURES, RedisClient, redis_text
 
 log = logging.getLogger("kotahub.events")
 
@@ -64,7 +64,7 @@ class EventStream:
         """Adds an event for every replica; its position in the stream."""
         fields: dict[Any, Any] = {"topic": topic, "data": json.dumps(data, separators=(",", ":"))}
         added = await self._redis.xadd(self.key, fields, maxlen=EVENTS_KEPT, approximate=True)
-        return _text(added)
+        return redis_text(added)
 
     async def start(self) -> None:
         """Reads on from the stream's end as it is now, once (Redis errors raised here)."""
@@ -106,7 +106,7 @@ class EventStream:
 
     async def _last_position(self) -> str:
         last = await self._redis.xrevrange(self.key, count=1)
-        return _text(last[0][0]) if last else "0-0"
+        return redis_text(last[0][0]) if last else "0-0"
 
     async def _read(self) -> None:
         told = False
@@ -128,11 +128,11 @@ class EventStream:
             told = False
             for _key, entries in found or ():
                 for position, fields in entries:
-                    self._position = _text(position)
+                    self._position = redis_text(position)
                     self._hand_on(self._position, fields)
 
     def _hand_on(self, position: str, fields: Mapping[Any, Any]) -> None:
-        decoded = {_text(key): _text(value) for key, value in fields.items()}
+        decoded = {redis_text(key): redis_text(value) for key, value in fields.items()}
         queues = self._listeners.get(decoded.get("topic", ""))
         if not queues:
             return
@@ -150,7 +150,3 @@ class EventStream:
 async def _drained(queue: asyncio.Queue[Event]) -> AsyncIterator[Event]:
     while True:
         yield await queue.get()
-
-
-def _text(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from typing import Literal, TypeAlias
+from typing import Any, Literal, TypeAlias
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from redis.asyncio import BlockingConnectionPool, Redis, Sentinel, SentinelConnectionPool
@@ -196,3 +196,8 @@ async def close_redis(redis: RedisClient) -> None:
     await redis.aclose()
     if isinstance(redis, Redis) and isinstance(redis.connection_pool, SentinelConnectionPool):
         await redis.connection_pool.sentinel_manager.aclose()
+
+
+def redis_text(value: Any) -> str:
+    """A value as Redis returned it (bytes, or str on a decoding client), as text."""
+    return value.decode() if isinstance(value, bytes) else str(value)

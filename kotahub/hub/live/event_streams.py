@@ -21,6 +21,7 @@ from strawberry.subscriptions import GRAPHQL_SSE_PROTOCOL
 from kotahub.hub.http.graphql_call import graphql_call
 from kotahub.hub.http.replies import send_errors
 from kotahub.hub.http.wrapper import HttpWrapper
+from kotahub.hub.policy.live_limits import LiveLimits
 from kotahub.hub.runtime import HubRuntime
 
 RESTARTING = b": the hub is restarting; subscribe again\r\n\r\n"
@@ -57,11 +58,10 @@ class LiveStreams(HttpWrapper):
         runtime: HubRuntime = scope["app"].state.runtime
         limits = runtime.live_limits
         address = scope["client"][0] if scope.get("client") else "unknown"
-        full = limits.connect("sse", address) if limits is not None else "connections"
+        full = limits.connect("sse", address)
         if full is not None:
             await send_errors(send, 503, [_full(full)], {"Retry-After": "5"})
             return
-        assert limits is not None
         try:
             await self._until_draining(scope, receive, _Sent(send), runtime.draining)
         finally:
@@ -109,8 +109,7 @@ def _subscribes(scope: Scope) -> bool:
 
 
 def _full(limit: str) -> dict[str, object]:
-    holder = "this address holds" if limit == "connections_per_client" else "this hub holds"
     return {
-        "message": f"{holder} as many live connections as it may; try again shortly",
+        "message": LiveLimits.refusal(limit),
         "extensions": {"code": "TOO_MANY_CONNECTIONS", "limit": limit},
     }

@@ -43,15 +43,15 @@ class LiveSocketHandler(BaseGraphQLTransportWSHandler[GraphQLContext, None]):
     """One WebSocket connection: its subscriptions, each admitted by the door."""
 
     context: GraphQLContext
+    edge: LiveEdge
 
     async def handle(self) -> None:
-        edge = live_edge(self.websocket)
+        self.edge = edge = live_edge(self.websocket)  # read once for the connection's life
         refused = await _refusal(edge)
         if refused is not None:
             await self.websocket.close(TRY_AGAIN_LATER, refused)
             return
         limits = edge.runtime.live_limits
-        assert limits is not None  # _refusal says so otherwise
         settings = edge.runtime.settings
         beat, idle = settings.live_heartbeat_seconds, settings.live_idle_seconds
         keeping = asyncio.create_task(self._keep_alive(beat, idle))
@@ -69,7 +69,7 @@ class LiveSocketHandler(BaseGraphQLTransportWSHandler[GraphQLContext, None]):
         over HTTP, and closes the connection with 4403, saying why."""
         payload = message.get("payload")
         if isinstance(payload, dict) and not self.connection_init_received:
-            edge = live_edge(self.websocket)
+            edge = self.edge
             given = _headers(payload)
             try:
                 principal = edge.door.principal_of(given if _has_key(given) else edge.headers)
@@ -93,7 +93,7 @@ class LiveSocketHandler(BaseGraphQLTransportWSHandler[GraphQLContext, None]):
         if not isinstance(payload, dict) or not isinstance(payload.get("variables") or {}, dict):
             await self.handle_invalid_message("subscribe needs a payload object with a query")
             return
-        edge = live_edge(self.websocket)
+        edge = self.edge
         caller = (self.context.scope.principal, edge.address)
         try:
             admitted = await edge.door.admit_one(edge.runtime, caller, _request(payload))
@@ -146,13 +146,8 @@ async def _refusal(edge: LiveEdge) -> str | None:
     refusal = await runtime.rate_limits.admit(ANONYMOUS, edge.address, 1)
     if refusal is not None:
         return f"rate limited: {refusal.message}"[:120]
-    limits = runtime.live_limits
-    full = limits.connect("websocket", edge.address) if limits is not None else "connections"
-    if full is None:
-        return None
-    if full == "connections_per_client":
-        return "this address holds as many live connections as it may; try again later"
-    return "this hub holds as many live connections as it may; try again later"
+    full = runtime.live_limits.connect("websocket", edge.address)
+    return None if full is None else runtime.live_limits.refusal(full)
 
 
 def _has_key(headers: Headers) -> bool:

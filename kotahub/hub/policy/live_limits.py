@@ -57,6 +57,12 @@ class LiveLimits:
             del self._open[address]
         self._metrics.connections.labels(transport=transport).dec()
 
+    @staticmethod
+    def refusal(limit: str) -> str:
+        """What a client refused for ``limit`` (as ``connect`` named it) is told."""
+        holder = "this address holds" if limit == "connections_per_client" else "this hub holds"
+        return f"{holder} as many live connections as it may; try again later"
+
     def _refused(self, limit: str) -> str:
         self._metrics.refused.labels(limit=limit).inc()
         return limit
